@@ -1,0 +1,54 @@
+/**
+ * One error hierarchy. `retriable` decides the fate: a retriable error fails the batch (or is reported as a
+ * batch item failure) so the event-source mapping replays it; a non-retriable one dead-letters the record.
+ */
+export const Stage = {
+  Decode: 'decode',
+  Step: 'step',
+  Validate: 'validate',
+  Enrich: 'enrich',
+  Output: 'output',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+
+export class SluiceError extends Error {
+  readonly retriable: boolean;
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A topology or configuration mistake, found at load time, before anything is deployed or consumed. */
+export class ConfigError extends SluiceError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(`${path}: ${message}`);
+    this.path = path;
+  }
+}
+
+/** A record whose bytes cannot be decoded in the topic's declared format. */
+export class DecodeError extends SluiceError {}
+
+/** A record that does not satisfy a `validate` step's schema. */
+export class ValidationError extends SluiceError {}
+
+/** A step threw for one record. */
+export class StepError extends SluiceError {}
+
+/** An enrichment lookup that cannot succeed for this record (bad key, inner join miss). */
+export class LookupError extends SluiceError {}
+
+/** A store rejected one record for good (mapping conflict, item too large). */
+export class RecordRejectedError extends SluiceError {}
+
+/** Throttling, 5xx, broker or server unavailable: the batch must be retried. */
+export class RetriableError extends SluiceError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: true });
+  }
+}
+
+export const isRetriable = (error: unknown): boolean => error instanceof SluiceError && error.retriable;

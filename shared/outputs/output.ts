@@ -1,0 +1,34 @@
+import type { SluiceError, Stage } from '../errors.ts';
+import type { FlowRecord } from '../record.ts';
+
+/** A record that could not be processed, with why and where: what the dead-letter output receives. */
+export interface DeadLetter {
+  readonly record: FlowRecord;
+  readonly stage: Stage;
+  readonly error: SluiceError;
+  /** Which output (or step) rejected it. */
+  readonly component: string;
+}
+
+export interface OutputContext {
+  readonly flowName: string;
+  /** Remaining time before the invocation times out, for bounded retries. */
+  readonly deadlineMs?: number;
+}
+
+export interface OutputResult {
+  readonly written: number;
+  /** Records the store rejected for good; everything else was written. */
+  readonly deadLetters: readonly DeadLetter[];
+}
+
+/**
+ * Where records leave a flow. `write` either resolves (every record written or dead-lettered) or throws a
+ * retriable error, and must be safe when the same records (or a superset from the same first offset) are
+ * written again.
+ */
+export interface Output {
+  readonly name: string;
+  write(records: readonly FlowRecord[], context: OutputContext): Promise<OutputResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,37 @@
+/** The record model every step and output works on. */
+
+export const TimestampType = { CreateTime: 'CREATE_TIME', LogAppendTime: 'LOG_APPEND_TIME' } as const;
+export type TimestampType = (typeof TimestampType)[keyof typeof TimestampType];
+
+export interface RecordHeader {
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+/** A record exactly as the event-source mapping delivered it: the bytes dead letters must preserve. */
+export interface SourceRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Milliseconds since the epoch, from the record (never the wall clock). */
+  readonly timestamp: number;
+  readonly timestampType: TimestampType;
+  /** null for a null key. */
+  readonly key: Buffer | null;
+  /** null for a tombstone. */
+  readonly value: Buffer | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+/** A decoded record moving through a flow. `value` null means tombstone. */
+export interface FlowRecord<V = unknown> {
+  readonly source: SourceRecord;
+  /** The key as UTF-8 text, or null. */
+  readonly key: string | null;
+  readonly value: V | null;
+  /** Headers decoded as UTF-8 where valid; binary headers keep their bytes in `source.headers`. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** "topic-partition", the key Lambda groups records under and the partial-batch-response identifier. */
+export const partitionId = (r: { topic: string; partition: number }): string => `${r.topic}-${r.partition}`;
