@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { dynamodb } from './dynamodb.ts';
+import { kafka } from './kafka.ts';
+import { opensearch } from './opensearch.ts';
+import { logsDir } from './paths.ts';
+import { choosePorts } from './ports.ts';
+import { groupAlive, launchDetached, stopGroup, tail } from './process.ts';
+import { s3 } from './s3.ts';
+import type { ServiceDefinition } from './service.ts';
+import { readState, type ServiceName, type ServiceState, serviceNames, updateState } from './state.ts';
+
+export const services: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka, dynamodb, opensearch, s3 };
+
+export class ServiceStartError extends Error {}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ServiceStatus {
+  readonly name: ServiceName;
+  readonly healthy: boolean;
+  readonly state?: ServiceState;
+}
+
+export const statusOf = async (name: ServiceName): Promise<ServiceStatus> => {
+  const state = readState()[name];
+  if (!state || !groupAlive(state.pid)) return { name, healthy: false };
+  return { name, healthy: await services[name].isReady(state.endpoint), state };
+};
+
+/** Starts one server, or reuses it when it is already running and answering. Ready means a protocol answer. */
+export const startService = async (name: ServiceName): Promise<{ state: ServiceState; reused: boolean }> => {
+  const current = await statusOf(name);
+  if (current.healthy && current.state) return { state: current.state, reused: true };
+  const definition = services[name];
+  if (current.state) await stopGroup(current.state.pid);
+  const missing = definition.missing();
+  if (missing) throw new ServiceStartError(missing);
+
+  const ports = await choosePorts(definition.portNames, readState()[name]?.ports);
+  mkdirSync(logsDir, { recursive: true });
+  const log = join(logsDir, `${name}.log`);
+  const plan = await definition.prepare(ports);
+  const startedAt = Date.now();
+  const pid = launchDetached(plan, log);
+  const endpoint = definition.endpoint(ports);
+  const deadline = startedAt + definition.startTimeoutSeconds * 1000;
+  while (!(await definition.isReady(endpoint))) {
+    if (!groupAlive(pid))
+      throw new ServiceStartError(`${name} exited while starting; last lines of ${log}:\n${tail(log)}`);
+    if (Date.now() > deadline) {
+      await stopGroup(pid, 5000);
+      throw new ServiceStartError(
+        `${name} not ready after ${definition.startTimeoutSeconds}s; see ${log}:\n${tail(log)}`,
+      );
+    }
+    await sleep(200);
+  }
+  const state: ServiceState = {
+    pid,
+    ports,
+    endpoint,
+    startedAt: new Date(startedAt).toISOString(),
+    readyMs: Date.now() - startedAt,
+    log,
+  };
+  updateState(name, state);
+  return { state, reused: false };
+};
+
+export const stopService = async (name: ServiceName): Promise<'stopped' | 'killed' | 'not-running'> => {
+  const state = readState()[name];
+  if (!state) return 'not-running';
+  const outcome = await stopGroup(state.pid);
+  // Keep the ports so a restart comes back where clients expect it; forget the pid.
+  updateState(name, { ...state, pid: -1 });
+  return outcome;
+};
+
+export const resolveNames = (names: readonly string[]): ServiceName[] => {
+  if (names.length === 0) return [...serviceNames];
+  for (const name of names) {
+    if (!(serviceNames as readonly string[]).includes(name)) {
+      throw new ServiceStartError(`unknown server "${name}"; expected one of: ${serviceNames.join(', ')}`);
+    }
+  }
+  return names as ServiceName[];
+};
+
+/** Starts servers in parallel (the JVMs dominate start time; dynalite and moto are quick). */
+export const up = async (names: readonly ServiceName[] = serviceNames) => {
+  const results = await Promise.allSettled(names.map((name) => startService(name)));
+  const failures = results.flatMap((r) =>
+    r.status === 'rejected' ? [String((r.reason as Error).message)] : [],
+  );
+  if (failures.length > 0) throw new ServiceStartError(failures.join('\n'));
+  return names.map((name, i) => ({
+    name,
+    ...(results[i] as PromiseFulfilledResult<{ state: ServiceState; reused: boolean }>).value,
+  }));
+};
+
+export const down = async (names: readonly ServiceName[] = serviceNames) =>
+  Promise.all(names.map(async (name) => ({ name, outcome: await stopService(name) })));

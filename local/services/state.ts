@@ -1,0 +1,36 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { localDir, stateFile } from './paths.ts';
+
+export const serviceNames = ['kafka', 'dynamodb', 'opensearch', 's3'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+/** What one running server left behind: how to reach it and how to stop it. */
+export interface ServiceState {
+  readonly pid: number;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly endpoint: string;
+  readonly startedAt: string;
+  readonly readyMs: number;
+  readonly log: string;
+}
+
+export type LocalState = Partial<Record<ServiceName, ServiceState>>;
+
+export const readState = (): LocalState => {
+  try {
+    return JSON.parse(readFileSync(stateFile, 'utf8')) as LocalState;
+  } catch {
+    return {};
+  }
+};
+
+/** Read-modify-write with an atomic rename, so a reader never sees half a file. */
+export const updateState = (name: ServiceName, value: ServiceState | undefined): LocalState => {
+  const state = { ...readState(), [name]: value };
+  if (value === undefined) delete state[name];
+  mkdirSync(localDir, { recursive: true });
+  const tmp = `${stateFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, stateFile);
+  return state;
+};

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { groupAlive } from '../../../local/services/process.ts';
+import { readState } from '../../../local/services/state.ts';
+import { startService, statusOf, stopService } from '../../support/servers.ts';
+
+describe('the service manager', () => {
+  it('stops a server with its whole process group and brings it back healthy on the same port', async () => {
+    // Prepare
+    const before = await statusOf('dynamodb');
+    expect(before.healthy).toBe(true);
+    const pid = before.state!.pid;
+
+    // Act
+    const outcome = await stopService('dynamodb');
+    const whileStopped = await statusOf('dynamodb');
+    const restarted = await startService('dynamodb');
+
+    // Assess
+    expect(outcome).toBe('stopped');
+    expect(groupAlive(pid)).toBe(false);
+    expect(whileStopped.healthy).toBe(false);
+    expect(restarted.reused).toBe(false);
+    expect(restarted.state.endpoint).toBe(before.state!.endpoint);
+    expect((await statusOf('dynamodb')).healthy).toBe(true);
+    expect(readState().dynamodb?.pid).toBe(restarted.state.pid);
+  });
+
+  it('reuses a healthy server instead of starting a second one', async () => {
+    // Act
+    const again = await startService('s3');
+
+    // Assess
+    expect(again.reused).toBe(true);
+    expect(again.state.pid).toBe(readState().s3?.pid);
+  });
+});
