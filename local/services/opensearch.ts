@@ -50,6 +50,8 @@ const layout = (): { home: string; base: string } => {
 const jvmOptions = (logs: string) =>
   `${[
     '-XX:+UseSerialGC',
+    // OpenSearch's launcher expands this variable itself.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal for the launcher, not a template
     '-Djava.io.tmpdir=${OPENSEARCH_TMPDIR}',
     '-XX:-HeapDumpOnOutOfMemoryError',
     `-XX:ErrorFile=${logs}/hs_err_pid%p.log`,
