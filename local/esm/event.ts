@@ -1,0 +1,62 @@
+import type { KafkaEvent, KafkaEventRecord } from '../../shared/decode/event.ts';
+
+/** A record as the emulator fetched it from Kafka, before it is shaped into a Lambda event. */
+export interface FetchedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
+  /** Bytes this record adds to the invocation payload, computed once when it is fetched. */
+  readonly payloadBytes: number;
+}
+
+/** Lambda encodes header values as arrays of signed Java bytes. */
+const javaBytes = (value: Buffer | null): number[] =>
+  value ? Array.from(value, (b) => (b > 127 ? b - 256 : b)) : [];
+
+export const toEventRecord = (record: FetchedRecord): KafkaEventRecord => ({
+  topic: record.topic,
+  partition: record.partition,
+  offset: record.offset,
+  timestamp: record.timestamp,
+  timestampType: 'CREATE_TIME',
+  key: record.key ? record.key.toString('base64') : null,
+  value: record.value ? record.value.toString('base64') : null,
+  headers: record.headers.map((h) => ({ [h.key]: javaBytes(h.value) })),
+});
+
+/** JSON size of one record inside the event: what counts against Lambda's 6 MB invocation payload limit. */
+export const payloadBytesOf = (record: Omit<FetchedRecord, 'payloadBytes'>): number =>
+  Buffer.byteLength(JSON.stringify(toEventRecord({ ...record, payloadBytes: 0 })));
+
+export interface EventSourceIdentity {
+  /** MSK cluster ARN: present for Amazon MSK events, absent for self-managed Kafka. */
+  readonly clusterArn?: string;
+  readonly bootstrapServers: string;
+}
+
+/** The event exactly as a Kafka event-source mapping sends it: records grouped under "topic-partition". */
+export const buildEvent = (identity: EventSourceIdentity, records: readonly FetchedRecord[]): KafkaEvent => {
+  const grouped: Record<string, KafkaEventRecord[]> = {};
+  for (const record of records) {
+    const id = `${record.topic}-${record.partition}`;
+    grouped[id] ??= [];
+    grouped[id].push(toEventRecord(record));
+  }
+  return identity.clusterArn
+    ? {
+        eventSource: 'aws:kafka',
+        eventSourceArn: identity.clusterArn,
+        bootstrapServers: identity.bootstrapServers,
+        records: grouped,
+      }
+    : { eventSource: 'SelfManagedKafka', bootstrapServers: identity.bootstrapServers, records: grouped };
+};
+
+/** The envelope around the records: `{"eventSource":…,"bootstrapServers":…,"records":{"t-0":[…]}}`. */
+export const EVENT_OVERHEAD_BYTES = 512;
+/** Lambda's synchronous invocation payload limit. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;

@@ -1,0 +1,211 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { PartitionBuffer } from './batcher.ts';
+import type { MappingConfig } from './config.ts';
+import { type DeliveryCounters, type DeliveryPorts, deliverBatch, newCounters } from './deliver.ts';
+import { type FetchedRecord, payloadBytesOf } from './event.ts';
+
+export interface MappingPorts {
+  readonly kafka: Kafka;
+  invoke: DeliveryPorts['invoke'];
+  sendToDestination: DeliveryPorts['sendToDestination'];
+  /** The FilterCriteria evaluator: true when the record value matches the pattern. */
+  matches(pattern: string, value: Buffer | null): boolean;
+  /** Called after each delivered batch, for progress display. */
+  onProgress?(): void;
+}
+
+export interface MappingStats extends DeliveryCounters {
+  read: number;
+  filtered: number;
+  delivered: number;
+  /** Next offset to read, per partition, as committed. */
+  committed: Record<number, number>;
+}
+
+/** Thrown out of a retry wait when the mapping stops: the batch stays uncommitted and is re-read next start. */
+class Stopped extends Error {}
+
+/** Buffered data above which a partition is paused: at most one batch in flight, a few more waiting. */
+const pauseAboveBytes = 16 * 1024 * 1024;
+
+/**
+ * An emulated Kafka event-source mapping: one consumer group, batches per partition, at most one batch in flight
+ * per partition (partitions in parallel), FilterCriteria before invocation, commit only after success.
+ */
+export class EventSourceMapping {
+  readonly stats: MappingStats = { ...newCounters(), read: 0, filtered: 0, delivered: 0, committed: {} };
+  private consumer: Consumer | undefined;
+  private readonly buffers = new Map<number, PartitionBuffer>();
+  private readonly wakeups = new Map<number, () => void>();
+  private readonly loops = new Map<number, Promise<void>>();
+  private readonly paused = new Set<number>();
+  private running = false;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    readonly config: MappingConfig,
+    private readonly ports: MappingPorts,
+  ) {}
+
+  async start(): Promise<void> {
+    const { kafka } = this.ports;
+    const { topic, consumerGroup } = this.config;
+    await this.applyStartingTimestamp();
+    this.consumer = kafka.consumer({
+      groupId: consumerGroup,
+      maxWaitTimeInMs: Math.min(Math.max(this.config.batchingWindowMs, 10), 500),
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 10 },
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: this.config.startingPosition !== 'LATEST' });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 8,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        const now = Date.now();
+        const buffer = this.bufferFor(batch.partition);
+        for (const message of batch.messages) {
+          const record = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(message.offset),
+            timestamp: Number(message.timestamp),
+            key: message.key,
+            value: message.value,
+            headers: Object.entries(message.headers ?? {}).flatMap(([key, value]) =>
+              (Array.isArray(value) ? value : [value]).map((v) => ({
+                key,
+                value: v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v)),
+              })),
+            ),
+          };
+          buffer.push({ ...record, payloadBytes: payloadBytesOf(record) }, now);
+          this.stats.read++;
+          // Resolved means "fetched": the next fetch continues after it. Only a commit makes it consumed.
+          resolveOffset(message.offset);
+        }
+        if (buffer.bufferedBytes > pauseAboveBytes || buffer.size > this.config.batchSize * 20) {
+          this.paused.add(batch.partition);
+          this.consumer?.pause([{ topic, partitions: [batch.partition] }]);
+        }
+        this.wakeups.get(batch.partition)?.();
+      },
+    });
+  }
+
+  /** AT_TIMESTAMP applies only to a group with no committed offsets: an existing group wins, as in AWS. */
+  private async applyStartingTimestamp(): Promise<void> {
+    const { startingPosition, startingPositionTimestamp, topic, consumerGroup } = this.config;
+    if (startingPosition !== 'AT_TIMESTAMP' || startingPositionTimestamp === undefined) return;
+    const admin = this.ports.kafka.admin();
+    await admin.connect();
+    try {
+      const [existing] = await admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] });
+      if (existing?.partitions.some((p) => Number(p.offset) >= 0)) return;
+      const partitions = await admin.fetchTopicOffsetsByTimestamp(topic, startingPositionTimestamp);
+      await admin.setOffsets({ groupId: consumerGroup, topic, partitions });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private bufferFor(partition: number): PartitionBuffer {
+    let buffer = this.buffers.get(partition);
+    if (!buffer) {
+      buffer = new PartitionBuffer(this.config.batchSize, this.config.batchingWindowMs);
+      this.buffers.set(partition, buffer);
+      this.loops.set(partition, this.partitionLoop(partition, buffer));
+    }
+    return buffer;
+  }
+
+  /** One loop per partition: wait for a due batch, deliver it, repeat. Delivery is sequential per partition. */
+  private async partitionLoop(partition: number, buffer: PartitionBuffer): Promise<void> {
+    const { topic } = this.config;
+    while (this.running) {
+      const due = buffer.dueInMs(Date.now());
+      if (due === undefined || due > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = due === undefined ? undefined : setTimeout(resolve, due);
+          this.wakeups.set(partition, () => {
+            if (timer) clearTimeout(timer);
+            resolve();
+          });
+        });
+        continue;
+      }
+      const batch = buffer.take(Date.now());
+      try {
+        await this.deliver(partition, batch);
+      } catch (error) {
+        if (error instanceof Stopped) return;
+        throw error;
+      }
+      if (this.paused.has(partition) && buffer.bufferedBytes < pauseAboveBytes / 2) {
+        this.paused.delete(partition);
+        this.consumer?.resume([{ topic, partitions: [partition] }]);
+      }
+      this.ports.onProgress?.();
+    }
+  }
+
+  private async deliver(partition: number, batch: FetchedRecord[]): Promise<void> {
+    const { filterPatterns, topic } = this.config;
+    const commit = async (nextOffset: number) => {
+      if (!this.consumer) return;
+      await this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
+      this.stats.committed[partition] = nextOffset;
+    };
+    // FilterCriteria: records matching no pattern never reach the function, but their offsets advance.
+    const matching =
+      filterPatterns.length === 0
+        ? batch
+        : batch.filter((r) => filterPatterns.some((pattern) => this.ports.matches(pattern, r.value)));
+    this.stats.filtered += batch.length - matching.length;
+    if (matching.length === 0) {
+      await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
+      return;
+    }
+    const ports: DeliveryPorts = {
+      invoke: (records) => this.ports.invoke(records),
+      commit,
+      sendToDestination: (records, reason) => this.ports.sendToDestination(records, reason),
+      sleep: (ms) => this.sleep(ms),
+      nowMs: Date.now,
+    };
+    await deliverBatch(matching, this.config, ports, this.stats);
+    this.stats.delivered += matching.length;
+    // Filtered records after the last matching one still need their offsets committed.
+    await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopping.signal.aborted) return reject(new Stopped());
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new Stopped());
+      };
+      const timer = setTimeout(() => {
+        this.stopping.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.stopping.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Stops fetching, lets in-flight invocations finish, and leaves the group. Buffered, uncommitted records are re-read on the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopping.abort();
+    for (const wake of this.wakeups.values()) wake();
+    await Promise.allSettled(this.loops.values());
+    await this.consumer?.disconnect();
+  }
+}

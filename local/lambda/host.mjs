@@ -1,0 +1,66 @@
+// A local Lambda execution environment: loads one function bundle once (module scope survives across
+// invocations, as in a warm Lambda), then runs one invocation at a time on request from the parent process.
+// Plain JavaScript on purpose: the bundle runs here exactly as it runs in the Node.js Lambda runtime.
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+
+const [bundlePath, functionName, memoryMb, handlerName = 'handler'] = process.argv.slice(2);
+let handler;
+const logTail = [];
+const keepLog = (chunk) => {
+  logTail.push(String(chunk));
+  if (logTail.length > 200) logTail.shift();
+};
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    keepLog(chunk);
+    return write(chunk, ...rest);
+  };
+}
+
+const load = async () => {
+  handler ??= (await import(pathToFileURL(bundlePath).href))[handlerName];
+  if (typeof handler !== 'function')
+    throw new Error(`${bundlePath} exports no function named ${handlerName}`);
+  return handler;
+};
+
+const errorOf = (error) => ({
+  errorType: error?.name ?? 'Error',
+  errorMessage: error?.message ?? String(error),
+  trace: String(error?.stack ?? '').split('\n'),
+});
+
+process.on('message', async ({ id, event, timeoutMs }) => {
+  logTail.length = 0;
+  const requestId = randomUUID();
+  const deadline = Date.now() + timeoutMs;
+  const context = {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: memoryMb,
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  console.log(`START RequestId: ${requestId} Version: $LATEST`);
+  const started = performance.now();
+  let reply;
+  try {
+    const fn = await load();
+    reply = { id, ok: true, payload: (await fn(event, context)) ?? null };
+  } catch (error) {
+    reply = { id, ok: false, ...errorOf(error) };
+    console.error(JSON.stringify({ level: 'ERROR', ...reply, id: undefined }));
+  }
+  const duration = performance.now() - started;
+  console.log(`END RequestId: ${requestId}`);
+  console.log(
+    `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tMemory Size: ${memoryMb} MB`,
+  );
+  process.send({ ...reply, requestId, durationMs: duration, logs: logTail.join('') });
+});

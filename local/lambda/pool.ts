@@ -1,0 +1,127 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { InvocationOutcome } from '../esm/deliver.ts';
+
+export interface FunctionSpec {
+  readonly name: string;
+  readonly bundlePath: string;
+  readonly memoryMb: number;
+  readonly timeoutMs: number;
+  /** The function's environment, as the CDK app sets it (non-secret settings only). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Execution environments to keep: how many invocations may run at once. */
+  readonly concurrency: number;
+  readonly logFile: string;
+}
+
+export type InvocationResult = InvocationOutcome & {
+  readonly requestId: string;
+  readonly durationMs: number;
+  /** What the function printed during this invocation (the LogType=Tail of the Invoke API). */
+  readonly logs: string;
+};
+
+const hostScript = fileURLToPath(new URL('./host.mjs', import.meta.url));
+
+interface Host {
+  readonly child: ChildProcess;
+  busy: boolean;
+}
+
+/**
+ * Execution environments for one function: up to `concurrency` child processes, each running one invocation at a
+ * time with its module scope kept warm. A timed-out or crashed environment is discarded, as Lambda does.
+ */
+export class FunctionPool {
+  private readonly hosts: Host[] = [];
+  private readonly waiting: ((host: Host) => void)[] = [];
+  private nextId = 0;
+
+  constructor(readonly spec: FunctionSpec) {}
+
+  private spawnHost(): Host {
+    const log = openSync(this.spec.logFile, 'a');
+    const child = fork(hostScript, [this.spec.bundlePath, this.spec.name, String(this.spec.memoryMb)], {
+      env: { ...this.spec.environment, PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', log, log, 'ipc'],
+      execArgv: ['--enable-source-maps'],
+    });
+    const host: Host = { child, busy: false };
+    child.on('exit', () => {
+      const index = this.hosts.indexOf(host);
+      if (index >= 0) this.hosts.splice(index, 1);
+    });
+    this.hosts.push(host);
+    return host;
+  }
+
+  private acquire(): Promise<Host> {
+    const idle = this.hosts.find((h) => !h.busy && h.child.exitCode === null && !h.child.killed);
+    if (idle) {
+      idle.busy = true;
+      return Promise.resolve(idle);
+    }
+    if (this.hosts.length < this.spec.concurrency) {
+      const host = this.spawnHost();
+      host.busy = true;
+      return Promise.resolve(host);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(host: Host): void {
+    const next = this.waiting.shift();
+    if (next && host.child.exitCode === null && !host.child.killed) return next(host);
+    host.busy = false;
+    if (next) void this.acquire().then(next);
+  }
+
+  async invoke(event: unknown): Promise<InvocationResult> {
+    const host = await this.acquire();
+    const id = this.nextId++;
+    try {
+      return await new Promise<InvocationResult>((resolve) => {
+        const fail = (errorType: string, errorMessage: string) => {
+          cleanup();
+          resolve({ ok: false, errorType, errorMessage, requestId: '', durationMs: 0, logs: '' });
+        };
+        const timer = setTimeout(() => {
+          host.child.kill('SIGKILL');
+          fail('Sandbox.Timedout', `Task timed out after ${(this.spec.timeoutMs / 1000).toFixed(2)} seconds`);
+        }, this.spec.timeoutMs);
+        const onMessage = (message: InvocationResult & { id: number }) => {
+          if (message.id !== id) return;
+          cleanup();
+          const { id: _, ...result } = message;
+          resolve(result);
+        };
+        const onExit = (code: number | null) =>
+          fail('Runtime.ExitError', `Runtime exited with error: exit status ${code}`);
+        const cleanup = () => {
+          clearTimeout(timer);
+          host.child.off('message', onMessage);
+          host.child.off('exit', onExit);
+        };
+        host.child.on('message', onMessage);
+        host.child.once('exit', onExit);
+        host.child.send({ id, event, timeoutMs: this.spec.timeoutMs });
+      });
+    } finally {
+      this.release(host);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.hosts.map(
+        (host) =>
+          new Promise<void>((resolve) => {
+            if (host.child.exitCode !== null) return resolve();
+            host.child.once('exit', () => resolve());
+            host.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}

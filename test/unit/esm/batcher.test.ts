@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { PartitionBuffer } from '../../../local/esm/batcher.ts';
+import { fetched } from './records.ts';
+
+describe('the partition buffer of the event-source-mapping emulator', () => {
+  it('is due at once when it holds a full batch, and cuts exactly the batch size', () => {
+    // Prepare
+    const buffer = new PartitionBuffer(10, 500);
+    for (const r of fetched(25)) buffer.push(r, 0);
+
+    // Act
+    const due = buffer.dueInMs(0);
+    const batch = buffer.take(0);
+
+    // Assess
+    expect(due).toBe(0);
+    expect(batch.map((r) => r.offset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(buffer.size).toBe(15);
+  });
+
+  it('waits for the batching window when the batch is not full', () => {
+    // Prepare
+    const buffer = new PartitionBuffer(100, 500);
+    for (const r of fetched(3)) buffer.push(r, 1_000);
+
+    // Act / Assess
+    expect(buffer.dueInMs(1_200)).toBe(300);
+    expect(buffer.dueInMs(1_500)).toBe(0);
+    expect(buffer.take(1_500)).toHaveLength(3);
+    expect(buffer.dueInMs(1_500)).toBeUndefined();
+  });
+
+  it('keeps each batch under the 6 MB invocation payload limit', () => {
+    // Prepare: 1 MiB values grow by a third in base64, so four fit in 6 MiB and a fifth does not.
+    const buffer = new PartitionBuffer(10_000, 500);
+    const big = fetched(12, 0, { value: Buffer.alloc(1024 * 1024, 7) });
+    for (const r of big) buffer.push(r, 0);
+
+    // Act
+    const first = buffer.take(0);
+
+    // Assess
+    const payload = first.reduce((sum, r) => sum + r.payloadBytes, 0);
+    expect(first.length).toBe(4);
+    expect(payload).toBeLessThanOrEqual(6 * 1024 * 1024);
+    expect(buffer.dueInMs(0)).toBe(0);
+  });
+
+  it('still delivers a single record larger than the limit on its own, so it can fail and be handled', () => {
+    // Prepare
+    const buffer = new PartitionBuffer(10, 500, 1_000);
+    for (const r of fetched(2, 0, { value: Buffer.alloc(2_000, 1) })) buffer.push(r, 0);
+
+    // Act / Assess
+    expect(buffer.take(0)).toHaveLength(1);
+    expect(buffer.take(0)).toHaveLength(1);
+  });
+});
