@@ -1,3 +1,5 @@
+import type { FilterCriteria } from '../../shared/filter/index.ts';
+
 /** What one emulated Kafka event-source mapping needs: the AWS settings, resolved to concrete values. */
 export interface MappingConfig {
   readonly functionName: string;
@@ -10,8 +12,8 @@ export interface MappingConfig {
   readonly startingPosition: 'LATEST' | 'TRIM_HORIZON' | 'AT_TIMESTAMP';
   /** Epoch milliseconds, with AT_TIMESTAMP. */
   readonly startingPositionTimestamp?: number;
-  /** FilterCriteria patterns (JSON strings), ORed; records matching none never reach the function. */
-  readonly filterPatterns: readonly string[];
+  /** Records matching none of its patterns never reach the function; their offsets still advance. */
+  readonly filterCriteria?: FilterCriteria;
   /** Retries after the first attempt; Infinity retries forever (AWS default without an on-failure destination). */
   readonly maximumRetryAttempts: number;
   /** Records older than this are not retried any more; Infinity disables the check. */

@@ -1,15 +1,14 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import { compileFilterCriteria, type EventRecordMatcher } from '../../shared/filter/index.ts';
 import { PartitionBuffer } from './batcher.ts';
 import type { MappingConfig } from './config.ts';
 import { type DeliveryCounters, type DeliveryPorts, deliverBatch, newCounters } from './deliver.ts';
-import { type FetchedRecord, payloadBytesOf } from './event.ts';
+import { type FetchedRecord, payloadBytesOf, toEventRecord } from './event.ts';
 
 export interface MappingPorts {
   readonly kafka: Kafka;
   invoke: DeliveryPorts['invoke'];
   sendToDestination: DeliveryPorts['sendToDestination'];
-  /** The FilterCriteria evaluator: true when the record value matches the pattern. */
-  matches(pattern: string, value: Buffer | null): boolean;
   /** Called after each delivered batch, for progress display. */
   onProgress?(): void;
 }
@@ -40,12 +39,16 @@ export class EventSourceMapping {
   private readonly loops = new Map<number, Promise<void>>();
   private readonly paused = new Set<number>();
   private running = false;
+  /** The same FilterCriteria evaluator Lambda's poller applies, compiled once. */
+  private readonly passesFilter: EventRecordMatcher;
   private readonly stopping = new AbortController();
 
   constructor(
     readonly config: MappingConfig,
     private readonly ports: MappingPorts,
-  ) {}
+  ) {
+    this.passesFilter = compileFilterCriteria(config.filterCriteria);
+  }
 
   async start(): Promise<void> {
     const { kafka } = this.ports;
@@ -156,17 +159,14 @@ export class EventSourceMapping {
   }
 
   private async deliver(partition: number, batch: FetchedRecord[]): Promise<void> {
-    const { filterPatterns, topic } = this.config;
+    const { filterCriteria, topic } = this.config;
     const commit = async (nextOffset: number) => {
       if (!this.consumer) return;
       await this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
       this.stats.committed[partition] = nextOffset;
     };
     // FilterCriteria: records matching no pattern never reach the function, but their offsets advance.
-    const matching =
-      filterPatterns.length === 0
-        ? batch
-        : batch.filter((r) => filterPatterns.some((pattern) => this.ports.matches(pattern, r.value)));
+    const matching = filterCriteria ? batch.filter((r) => this.passesFilter(toEventRecord(r))) : batch;
     this.stats.filtered += batch.length - matching.length;
     if (matching.length === 0) {
       await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);

@@ -18,7 +18,6 @@ const config = (overrides: Partial<MappingConfig> = {}): MappingConfig => ({
   batchSize: 100,
   batchingWindowMs: 500,
   startingPosition: 'TRIM_HORIZON',
-  filterPatterns: [],
   maximumRetryAttempts: Number.POSITIVE_INFINITY,
   maximumRecordAgeSeconds: Number.POSITIVE_INFINITY,
   splitBatchOnError: false,
