@@ -1,0 +1,154 @@
+import { gzipSync } from 'node:zlib';
+import { RecordRejectedError, Stage } from '../errors.ts';
+import type { FlowRecord } from '../record.ts';
+import { jsonSafe } from './encode.ts';
+import type { DeadLetter } from './output.ts';
+
+/** One S3 object to put: its key, the records it holds (in source order) and its exact bytes. */
+export interface LakeObject {
+  readonly key: string;
+  readonly records: readonly FlowRecord[];
+  readonly body: Buffer;
+}
+
+export interface LakePlanOptions {
+  readonly name: string;
+  /** Key prefix without leading or trailing slash; '' for the bucket root. */
+  readonly prefix: string;
+  /** Dotted path of a value field holding the event time (epoch ms or ISO string); record timestamp if unset. */
+  readonly timeField?: string;
+  /** Uncompressed NDJSON bytes per object; larger groups are split deterministically. */
+  readonly maxObjectBytes: number;
+  /** The JSON written for one record. */
+  readonly line: (record: FlowRecord) => unknown;
+  readonly tombstones: 'keep' | 'skip';
+}
+
+/** The default line: the record's value with the coordinates needed to find it again. */
+export const envelopeLine = (record: FlowRecord): unknown => ({
+  topic: record.source.topic,
+  partition: record.source.partition,
+  offset: record.source.offset,
+  timestamp: record.source.timestamp,
+  key: record.key,
+  headers: record.headers,
+  value: jsonSafe(record.value),
+});
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** Hive-style time partition (UTC) for an instant: `dt=YYYY-MM-DD/hour=HH`. */
+export const timePartition = (epochMs: number): string => {
+  const d = new Date(epochMs);
+  return `dt=${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}/hour=${pad2(d.getUTCHours())}`;
+};
+
+const valueAt = (value: unknown, path: string): unknown => {
+  let current = value;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+};
+
+/** The instant a record is filed under: a declared value field, else the record's own timestamp. */
+export const eventTime = (record: FlowRecord, timeField: string | undefined): number => {
+  if (timeField === undefined) return record.source.timestamp;
+  const raw = valueAt(record.value, timeField);
+  const ms = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new RecordRejectedError(
+      `time field "${timeField}" is missing or not a time (${JSON.stringify(raw)})`,
+    );
+  }
+  return ms;
+};
+
+/** Topic names are [a-zA-Z0-9._-]; anything else is escaped so a key never gains a path segment. */
+const safeSegment = (text: string): string =>
+  text.replace(/[^a-zA-Z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+
+/** `<prefix>/topic=<t>/dt=…/hour=…/<t>-<partition>-<first offset, 20 digits>.json.gz` */
+export const objectKey = (
+  prefix: string,
+  topic: string,
+  partition: number,
+  time: string,
+  firstOffset: number,
+) => {
+  const t = safeSegment(topic);
+  const file = `${t}-${partition}-${String(firstOffset).padStart(20, '0')}.json.gz`;
+  return [prefix, `topic=${t}`, time, file].filter(Boolean).join('/');
+};
+
+/** gzip with fixed level and no mtime/name in the header: the same lines always give the same bytes. */
+export const gzipDeterministic = (data: Buffer): Buffer => gzipSync(data, { level: 6 });
+
+/**
+ * Groups records by topic, partition and time partition, and cuts each group greedily at `maxObjectBytes`.
+ * Every cut depends only on the records from the group's first offset onwards, so a replay of the same batch,
+ * or a superset of it from the same first offset, yields the same keys with the same (or superset) content.
+ */
+export const planLakeObjects = (
+  records: readonly FlowRecord[],
+  options: LakePlanOptions,
+): { objects: LakeObject[]; deadLetters: DeadLetter[] } => {
+  const deadLetters: DeadLetter[] = [];
+  const groups = new Map<
+    string,
+    { topic: string; partition: number; time: string; lines: [FlowRecord, Buffer][] }
+  >();
+  const sorted = [...records].sort(
+    (a, b) =>
+      a.source.topic.localeCompare(b.source.topic) ||
+      a.source.partition - b.source.partition ||
+      a.source.offset - b.source.offset,
+  );
+  for (const record of sorted) {
+    if (record.value === null && options.tombstones === 'skip') continue;
+    try {
+      const time = timePartition(eventTime(record, options.timeField));
+      const line = Buffer.from(`${JSON.stringify(options.line(record))}\n`, 'utf8');
+      const id = `${record.source.topic}\u0000${record.source.partition}\u0000${time}`;
+      let group = groups.get(id);
+      if (!group) {
+        group = { topic: record.source.topic, partition: record.source.partition, time, lines: [] };
+        groups.set(id, group);
+      }
+      group.lines.push([record, line]);
+    } catch (error) {
+      const rejected =
+        error instanceof RecordRejectedError
+          ? error
+          : new RecordRejectedError(`cannot render record as a lake line: ${String(error)}`, {
+              cause: error,
+            });
+      deadLetters.push({ record, stage: Stage.Output, error: rejected, component: options.name });
+    }
+  }
+
+  const objects: LakeObject[] = [];
+  for (const group of groups.values()) {
+    let chunk: [FlowRecord, Buffer][] = [];
+    let bytes = 0;
+    const flush = () => {
+      const first = chunk[0];
+      if (!first) return;
+      objects.push({
+        key: objectKey(options.prefix, group.topic, group.partition, group.time, first[0].source.offset),
+        records: chunk.map(([record]) => record),
+        body: gzipDeterministic(Buffer.concat(chunk.map(([, line]) => line))),
+      });
+      chunk = [];
+      bytes = 0;
+    };
+    for (const entry of group.lines) {
+      if (chunk.length > 0 && bytes + entry[1].length > options.maxObjectBytes) flush();
+      chunk.push(entry);
+      bytes += entry[1].length;
+    }
+    flush();
+  }
+  return { objects, deadLetters };
+};

@@ -1,0 +1,108 @@
+import type { WriteRequest } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { RecordRejectedError } from '../errors.ts';
+import type { FlowRecord } from '../record.ts';
+
+export interface TableKey {
+  readonly partition: string;
+  readonly sort?: string;
+}
+
+/** Attributes every loaded item carries: where it came from, so state can be traced and replays reasoned about. */
+export const LineageAttribute = {
+  Topic: '_sluice_topic',
+  Partition: '_sluice_partition',
+  Offset: '_sluice_offset',
+} as const;
+
+export interface TablePlanOptions {
+  readonly key: TableKey;
+  /** The item for a record (must contain the key attributes). */
+  readonly item: (record: FlowRecord) => Record<string, unknown>;
+  /** The key of a tombstone's item; default `{ [partition]: record.key }`. */
+  readonly keyOf?: (record: FlowRecord) => Record<string, unknown>;
+  readonly tombstones: 'delete' | 'ignore';
+}
+
+/** One write for one key: the last record for that key in the batch decides it. */
+export interface TableWrite {
+  readonly record: FlowRecord;
+  readonly request: WriteRequest;
+}
+
+const keyValue = (attribute: string, value: unknown): string | number => {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw new RecordRejectedError(
+    `key attribute "${attribute}" must be a non-empty string or a number, got ${JSON.stringify(value)}`,
+  );
+};
+
+const keyOfItem = (key: TableKey, item: Record<string, unknown>): Record<string, string | number> => ({
+  [key.partition]: keyValue(key.partition, item[key.partition]),
+  ...(key.sort ? { [key.sort]: keyValue(key.sort, item[key.sort]) } : {}),
+});
+
+const defaultKeyOf = (key: TableKey) => (record: FlowRecord) => ({ [key.partition]: record.key });
+
+/**
+ * Last write per key: one put (item + lineage attributes) or delete (tombstone) per distinct key, in the order
+ * the keys last appeared, so the batch converges to the state a one-by-one replay would leave.
+ */
+export const planTableWrites = (
+  records: readonly FlowRecord[],
+  options: TablePlanOptions,
+): { writes: TableWrite[]; rejected: [FlowRecord, RecordRejectedError][] } => {
+  const byKey = new Map<string, TableWrite>();
+  const rejected: [FlowRecord, RecordRejectedError][] = [];
+  for (const record of records) {
+    try {
+      let request: WriteRequest;
+      let key: Record<string, string | number>;
+      if (record.value === null) {
+        if (options.tombstones === 'ignore') continue;
+        key = keyOfItem(options.key, (options.keyOf ?? defaultKeyOf(options.key))(record));
+        request = { DeleteRequest: { Key: marshall(key) } };
+      } else {
+        const item = options.item(record);
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+          throw new RecordRejectedError('the table item must be an object');
+        }
+        key = keyOfItem(options.key, item);
+        const full = {
+          ...item,
+          [LineageAttribute.Topic]: record.source.topic,
+          [LineageAttribute.Partition]: record.source.partition,
+          [LineageAttribute.Offset]: record.source.offset,
+        };
+        request = {
+          PutRequest: {
+            Item: marshall(full, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+          },
+        };
+      }
+      const id = JSON.stringify(Object.values(key).map((v) => [typeof v, v]));
+      byKey.delete(id);
+      byKey.set(id, { record, request });
+    } catch (error) {
+      const reason =
+        error instanceof RecordRejectedError
+          ? error
+          : new RecordRejectedError(
+              `cannot build the table item: ${error instanceof Error ? error.message : String(error)}`,
+              {
+                cause: error,
+              },
+            );
+      rejected.push([record, reason]);
+    }
+  }
+  return { writes: [...byKey.values()], rejected };
+};
+
+/** BatchWriteItem takes at most 25 requests. */
+export const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+};

@@ -1,0 +1,54 @@
+import type { ProducedMessage, TopicMessages } from '../clients/kafka.ts';
+import { RecordRejectedError, Stage } from '../errors.ts';
+import type { FlowRecord } from '../record.ts';
+import { encodeKey, encodeValue } from './encode.ts';
+import { isLineageHeader, lineageHeaders } from './lineage.ts';
+import type { DeadLetter, Output } from './output.ts';
+
+export interface TopicWriterDeps {
+  readonly name: string;
+  readonly topic: string;
+  readonly producer: () => { sendBatch(batch: readonly TopicMessages[]): Promise<void> };
+  /** Records larger than this (key + value + headers, uncompressed) are dead-lettered instead of sent. */
+  readonly maxMessageBytes: number;
+}
+
+/** The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage. */
+export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record.headers)) if (!isLineageHeader(key)) headers[key] = value;
+  return {
+    key: encodeKey(record),
+    value: encodeValue(record.value),
+    headers: { ...headers, ...lineageHeaders(record, flowName) },
+  };
+};
+
+const messageBytes = (message: ProducedMessage): number => {
+  let size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
+  for (const [key, value] of Object.entries(message.headers)) size += Buffer.byteLength(key) + value.length;
+  return size;
+};
+
+/** Writes a batch to one topic in a single batched send, in source order. */
+export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
+  name: deps.name,
+  async write(records, context) {
+    const messages: ProducedMessage[] = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const record of records) {
+      const message = toProducedMessage(record, context.flowName);
+      const size = messageBytes(message);
+      if (size > deps.maxMessageBytes) {
+        const error = new RecordRejectedError(
+          `record of ${size} bytes exceeds the ${deps.maxMessageBytes}-byte limit of topic ${deps.topic}`,
+        );
+        deadLetters.push({ record, stage: Stage.Output, error, component: deps.name });
+      } else {
+        messages.push(message);
+      }
+    }
+    await deps.producer().sendBatch([{ topic: deps.topic, messages }]);
+    return { written: messages.length, deadLetters };
+  },
+});

@@ -1,0 +1,135 @@
+import { Partitioners } from 'kafkajs';
+import { describe, expect, it, vi } from 'vitest';
+import type { TopicMessages } from '../../../shared/clients/kafka.ts';
+import { RecordRejectedError } from '../../../shared/errors.ts';
+import { encodeValue } from '../../../shared/outputs/encode.ts';
+import { createTopicWriter, toProducedMessage } from '../../../shared/outputs/topic-writer.ts';
+import { flowRecord, offsets } from './records.ts';
+
+describe('the topic output', () => {
+  it('encodes objects as JSON, strings as UTF-8, bytes as they are and null as a tombstone', () => {
+    expect(encodeValue({ a: 1 })?.toString()).toBe('{"a":1}');
+    expect(encodeValue('héllo')?.toString('utf8')).toBe('héllo');
+    expect(encodeValue(Buffer.from([0xff, 0x00]))).toEqual(Buffer.from([0xff, 0x00]));
+    expect(encodeValue(new Uint8Array([1, 2]))).toEqual(Buffer.from([1, 2]));
+    expect(encodeValue(42)?.toString()).toBe('42');
+    expect(encodeValue(null)).toBeNull();
+  });
+
+  it('adds lineage headers to every record and forwards the others', () => {
+    // Prepare
+    const record = flowRecord({ topic: 'reviews', partition: 3, offset: 17, headers: { trace: 'abc' } });
+    // Act
+    const message = toProducedMessage(record, 'cleanse-reviews');
+    // Assess
+    expect(message.headers).toEqual({
+      trace: 'abc',
+      'sluice.source.topic': 'reviews',
+      'sluice.source.partition': '3',
+      'sluice.source.offset': '17',
+      'sluice.flow': 'cleanse-reviews',
+    });
+  });
+
+  it('replaces lineage headers inherited from an upstream flow with this hop', () => {
+    const record = flowRecord({
+      offset: 5,
+      headers: { 'sluice.source.offset': '999', 'sluice.flow': 'upstream' },
+    });
+    const message = toProducedMessage(record, 'here');
+    expect(message.headers['sluice.source.offset']).toBe('5');
+    expect(message.headers['sluice.flow']).toBe('here');
+  });
+
+  it('preserves the exact source key bytes, even when they are not UTF-8', () => {
+    // Prepare
+    const binaryKey = Buffer.from([0xc3, 0x28, 0x01]);
+    const base = flowRecord({ offset: 1 });
+    const record = { ...base, key: binaryKey.toString('utf8'), source: { ...base.source, key: binaryKey } };
+    // Act
+    const message = toProducedMessage(record, 'f');
+    // Assess
+    expect(message.key).toEqual(binaryKey);
+  });
+
+  it('uses the new key when a step changed it, and produces a tombstone for a null value', () => {
+    const record = { ...flowRecord({ key: 'old', value: null }), key: 'new' };
+    const message = toProducedMessage(record, 'f');
+    expect(message.key?.toString()).toBe('new');
+    expect(message.value).toBeNull();
+  });
+
+  it('sends the whole batch in one batched send, in source order', async () => {
+    // Prepare
+    const sendBatch = vi.fn(async (_batch: readonly TopicMessages[]) => undefined);
+    const writer = createTopicWriter({
+      name: 'topic:out',
+      topic: 'out',
+      producer: () => ({ sendBatch }),
+      maxMessageBytes: 1024 * 1024,
+    });
+    // Act
+    const result = await writer.write(offsets(10, 5), { flowName: 'f' });
+    // Assess
+    expect(sendBatch).toHaveBeenCalledTimes(1);
+    const [batch] = sendBatch.mock.calls[0] ?? [];
+    expect(batch?.[0]?.topic).toBe('out');
+    expect(batch?.[0]?.messages.map((m) => m.headers['sluice.source.offset'])).toEqual([
+      '10',
+      '11',
+      '12',
+      '13',
+      '14',
+    ]);
+    expect(result).toEqual({ written: 5, deadLetters: [] });
+  });
+
+  it('dead-letters a record too large for the topic and sends the rest', async () => {
+    // Prepare
+    const sendBatch = vi.fn(async (_batch: readonly TopicMessages[]) => undefined);
+    const writer = createTopicWriter({
+      name: 'topic:out',
+      topic: 'out',
+      producer: () => ({ sendBatch }),
+      maxMessageBytes: 500,
+    });
+    const big = flowRecord({ offset: 2, value: { text: 'x'.repeat(1000) } });
+    // Act
+    const result = await writer.write([flowRecord({ offset: 1 }), big, flowRecord({ offset: 3 })], {
+      flowName: 'f',
+    });
+    // Assess
+    expect(result.written).toBe(2);
+    expect(result.deadLetters).toHaveLength(1);
+    expect(result.deadLetters[0]?.record).toBe(big);
+    expect(result.deadLetters[0]?.error).toBeInstanceOf(RecordRejectedError);
+    expect(result.deadLetters[0]?.stage).toBe('output');
+    expect(sendBatch.mock.calls[0]?.[0]?.[0]?.messages).toHaveLength(2);
+  });
+
+  it('partitions keyed records exactly as the Java client does (murmur2 on the key bytes)', () => {
+    // Prepare: partitions computed by org.apache.kafka.common.utils.Utils (kafka-clients 4.1.1) for 12 partitions
+    const java = { '21': 0, foobar: 6, 'a-little-bit-long-string': 8, 'customer-42': 9, héllo: 6 };
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: 12 }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    // Act
+    const actual = Object.fromEntries(
+      Object.keys(java).map((key) => [
+        key,
+        partitioner({
+          topic: 't',
+          partitionMetadata,
+          message: { key: Buffer.from(key, 'utf8'), value: null },
+        }),
+      ]),
+    );
+    // Assess
+    expect(actual).toEqual(java);
+  });
+});
