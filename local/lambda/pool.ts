@@ -72,7 +72,10 @@ export class FunctionPool {
 
   private release(host: Host): void {
     const next = this.waiting.shift();
-    if (next && host.child.exitCode === null && !host.child.killed) return next(host);
+    if (next && host.child.exitCode === null && !host.child.killed) {
+      next(host);
+      return;
+    }
     host.busy = false;
     if (next) void this.acquire().then(next);
   }

@@ -1,0 +1,201 @@
+/**
+ * Writes the reference topology's sample data into events/: deterministic (seeded), so the files are reviewable
+ * and the expected outcome is known by construction. Run: node --import tsx local/samples/generate.ts
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../services/paths.ts';
+
+/** One record for a topic: what `npm run produce` and the runner publish. */
+export interface SampleRecord {
+  readonly key: string | null;
+  /** JSON value; null is a tombstone. Absent when `text` or `base64` carries the value. */
+  readonly value?: unknown;
+  /** A value that is not JSON, as UTF-8 text. */
+  readonly text?: string;
+  readonly headers?: Readonly<Record<string, string | { base64: string }>>;
+  readonly timestamp?: number;
+  /** Why this record is in the sample, for records meant to be rejected. */
+  readonly expect?: string;
+}
+
+const mulberry32 = (seed: number) => {
+  let state = seed;
+  return () => {
+    state += 0x6d2b79f5;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+const random = mulberry32(20261125);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+const pad = (n: number, width = 4) => String(n).padStart(width, '0');
+
+const countries = [
+  ['GB', 'United Kingdom', '020 7946 0', '+44'],
+  ['DE', 'Germany', '030 901820', '+49'],
+  ['FR', 'France', '01 42 68 53', '+33'],
+  ['US', 'United States', '(212) 555-01', '+1'],
+  ['ES', 'Spain', '912 345 6', '+34'],
+] as const;
+const countrySpellings = (c: (typeof countries)[number]) => [
+  c[0],
+  c[0].toLowerCase(),
+  c[1],
+  c[1].toUpperCase(),
+];
+const tiers = ['gold', 'silver', 'bronze'] as const;
+const words = [
+  'blender',
+  'sturdy',
+  'loud',
+  'quiet',
+  'broke',
+  'great',
+  'value',
+  'returned',
+  'gift',
+  'works',
+  'leaks',
+  'fast',
+];
+const base = Date.UTC(2026, 10, 20, 8, 0, 0);
+
+export const CUSTOMERS = 200;
+export const PRODUCTS = 50;
+export const REVIEWS = 2000;
+
+const customers = Array.from({ length: CUSTOMERS }, (_, i) => {
+  const country = countries[i % countries.length] ?? countries[0];
+  return {
+    customerId: `c-${pad(i)}`,
+    name: `Customer ${i}`,
+    tier: tiers[i % 3],
+    country: country[0],
+    email: `customer${i}@example.com`,
+    since: new Date(base - (i + 1) * 86_400_000).toISOString().slice(0, 10),
+  };
+});
+
+/** customers.cdc: an upsert per customer, then changes: tier upgrades, and deletes as tombstones. */
+const customerChanges: SampleRecord[] = [
+  ...customers.map((c, i) => ({ key: c.customerId, value: c, timestamp: base + i })),
+  ...customers
+    .slice(0, 20)
+    .map((c, i) => ({ key: c.customerId, value: { ...c, tier: 'gold' }, timestamp: base + 10_000 + i })),
+  ...customers.slice(190).map((c, i) => ({ key: c.customerId, value: null, timestamp: base + 20_000 + i })),
+];
+
+const products = Array.from({ length: PRODUCTS }, (_, i) => ({
+  productId: `p-${pad(i, 3)}`,
+  name: `${pick(['Kitchen', 'Garden', 'Travel', 'Office'])} ${pick(['Blender', 'Kettle', 'Lamp', 'Chair', 'Bag'])} ${i}`,
+  category: pick(['kitchen', 'garden', 'travel', 'office']),
+  priceCents: 999 + i * 250,
+}));
+
+const timestampStyles = [
+  (ms: number) => Math.floor(ms / 1000),
+  (ms: number) => ms,
+  (ms: number) => new Date(ms).toISOString(),
+  (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00'),
+  (ms: number) => new Date(ms).toUTCString(),
+];
+
+const review = (i: number) => {
+  const customer = customers[Math.floor(random() * CUSTOMERS)] as (typeof customers)[number];
+  const country = countries.find((c) => c[0] === customer.country) ?? countries[0];
+  const at = base + 3_600_000 + i * 1_000;
+  return {
+    reviewId: `r-${pad(i, 5)}`,
+    customerId: customer.customerId,
+    productId: products[Math.floor(random() * PRODUCTS)]?.productId,
+    rating: 1 + Math.floor(random() * 5),
+    title: `${pick(words)} ${pick(words)}`,
+    text: Array.from({ length: 12 + Math.floor(random() * 30) }, () => pick(words)).join(' '),
+    source: pick(['site', 'app']),
+    country: pick(countrySpellings(country)),
+    email: `  ${customer.email.toUpperCase()} `,
+    phone: `${country[2]}${pad(Math.floor(random() * 100), 2)}`,
+    createdAt: pick(timestampStyles)(at),
+  };
+};
+
+/** Bad records of every kind the runtime handles, each with the reason it must end in the dead-letter topic. */
+const badReviews = (): SampleRecord[] => [
+  { key: 'bad-json', text: '{"reviewId": "r-bad", "rating": ', expect: 'decode: value is not JSON' },
+  {
+    key: 'bad-shape',
+    value: { reviewId: 'r-bad-shape', rating: 'five stars' },
+    expect: 'validate: wrong shape',
+  },
+  { key: 'bad-rating', value: { ...review(90_001), rating: 9 }, expect: 'validate: rating out of range' },
+  {
+    key: 'bad-empty-customer',
+    value: { ...review(90_002), customerId: '' },
+    expect: 'validate: empty lookup key',
+  },
+  {
+    key: 'bad-numeric-customer',
+    value: { ...review(90_003), customerId: 42 },
+    expect: 'validate: lookup key not a string',
+  },
+  {
+    key: 'bad-country',
+    value: { ...review(90_004), country: 'Atlantis' },
+    expect: 'step: country not recognised',
+  },
+  {
+    key: 'bad-timestamp',
+    value: { ...review(90_005), createdAt: 'yesterday-ish' },
+    expect: 'step: timestamp not recognised',
+  },
+  { key: 'bad-tombstone', value: null, expect: 'validate: tombstone in an event stream' },
+  {
+    key: 'bad-product',
+    value: { ...review(90_006), productId: 'p-999' },
+    expect: 'enrich: product missing (inner join)',
+  },
+];
+
+/** Records that look odd but are valid and must come through. */
+const oddButValid = (): SampleRecord[] => [
+  { key: null, value: review(90_100) },
+  {
+    key: 'binary-header',
+    value: review(90_101),
+    headers: { trace: { base64: Buffer.from([0xff, 0xfe, 0x00, 0x80]).toString('base64') } },
+  },
+  { key: 'unknown-customer', value: { ...review(90_102), customerId: 'c-9999' } },
+  { key: 'deleted-customer', value: { ...review(90_103), customerId: 'c-0195' } },
+  { key: 'long-review', value: { ...review(90_104), text: 'works '.repeat(40_000) } },
+];
+
+const reviews: SampleRecord[] = [];
+const bad = badReviews();
+const odd = oddButValid();
+for (let i = 0; i < REVIEWS; i++) {
+  const r = review(i);
+  reviews.push({ key: r.reviewId, value: r, headers: { 'source-system': r.source } });
+  const nextBad = i % 200 === 100 ? bad.shift() : undefined;
+  if (nextBad) reviews.push(nextBad);
+  const nextOdd = i % 200 === 150 ? odd.shift() : undefined;
+  if (nextOdd) reviews.push(nextOdd);
+}
+reviews.push(...bad, ...odd);
+
+if (import.meta.url === `file://${process.argv[1]}`) writeSamples();
+
+function writeSamples(): void {
+  const jsonl = (records: readonly SampleRecord[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
+  const dir = join(projectRoot, 'events');
+  mkdirSync(join(dir, 'records'), { recursive: true });
+  mkdirSync(join(dir, 'seeds'), { recursive: true });
+  writeFileSync(join(dir, 'records', 'reviews.raw.jsonl'), jsonl(reviews));
+  writeFileSync(join(dir, 'records', 'customers.cdc.jsonl'), jsonl(customerChanges));
+  writeFileSync(join(dir, 'seeds', 'products.json'), `${JSON.stringify(products, null, 2)}\n`);
+  console.log(
+    `events/: ${reviews.length} reviews, ${customerChanges.length} customer changes, ${products.length} products`,
+  );
+}

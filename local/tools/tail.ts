@@ -1,0 +1,74 @@
+import { isUtf8 } from 'node:buffer';
+import { localKafka } from '../kafka-client.ts';
+
+/**
+ * npm run tail -- <topic> [--follow] [--limit N]: prints every record from the beginning with its key,
+ * decoded value and headers; exits at the end of the topic unless --follow.
+ */
+const args = process.argv.slice(2);
+const topic = args.find((a) => !a.startsWith('--'));
+const follow = args.includes('--follow');
+const limit = Number(args[args.indexOf('--limit') + 1]) || Number.POSITIVE_INFINITY;
+if (!topic) {
+  console.error('usage: npm run tail -- <topic> [--follow] [--limit N]');
+  process.exit(2);
+}
+
+const text = (bytes: Buffer | null | undefined) =>
+  bytes === null || bytes === undefined
+    ? null
+    : isUtf8(bytes)
+      ? bytes.toString('utf8')
+      : `base64:${bytes.toString('base64')}`;
+const decodedValue = (bytes: Buffer | null) => {
+  const t = text(bytes);
+  if (t === null) return '(tombstone)';
+  try {
+    return JSON.parse(t);
+  } catch {
+    return t;
+  }
+};
+
+const kafka = localKafka('sluice-tail');
+const admin = kafka.admin();
+await admin.connect();
+const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+await admin.disconnect();
+const remaining = () => [...ends.values()].some((end) => end > 0);
+
+// A throwaway group per run: reading never moves anyone else's committed offsets.
+const consumer = kafka.consumer({ groupId: `sluice-tail-${process.pid}-${Date.now()}` });
+let printed = 0;
+const finish = async () => {
+  await consumer.disconnect();
+  process.exit(0);
+};
+if (!follow && !remaining()) {
+  console.error(`${topic} is empty`);
+  process.exit(0);
+}
+await consumer.connect();
+await consumer.subscribe({ topic, fromBeginning: true });
+await consumer.run({
+  eachMessage: async ({ partition, message }) => {
+    const headers = Object.fromEntries(
+      Object.entries(message.headers ?? {}).map(([k, v]) => [
+        k,
+        text(Buffer.from((Array.isArray(v) ? v[0] : v) ?? '')),
+      ]),
+    );
+    console.log(
+      JSON.stringify({
+        partition,
+        offset: Number(message.offset),
+        key: text(message.key),
+        value: decodedValue(message.value),
+        headers,
+      }),
+    );
+    printed++;
+    if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) ends.set(partition, 0);
+    if (printed >= limit || (!follow && !remaining())) await finish();
+  },
+});
