@@ -1,0 +1,141 @@
+import { type IHeaders, Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaProducer } from '../../../shared/clients/kafka.ts';
+import { RetriableError } from '../../../shared/errors.ts';
+import { toTopic } from '../../../shared/outputs/topic.ts';
+import { endpoints, uniqueName } from '../../support/endpoints.ts';
+import { startService, statusOf, stopService } from '../../support/servers.ts';
+import { flowRecord, offsets } from '../../unit/outputs/records.ts';
+import { deliver, useLocalServers } from './support.ts';
+
+useLocalServers();
+const kafka = new Kafka({
+  clientId: 'outputs-test',
+  brokers: endpoints().kafka.brokers,
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+
+interface Consumed {
+  partition: number;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+const header = (headers: IHeaders | undefined, name: string): string => String(headers?.[name] ?? '');
+
+/** Reads a topic from the beginning until `count` records arrived (or the wait is over). */
+const consume = async (topic: string, count: number, waitMs = 20_000): Promise<Consumed[]> => {
+  const consumer = kafka.consumer({ groupId: uniqueName('outputs-test') });
+  const seen: Consumed[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, waitMs);
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {}))
+          headers[k] = header(message.headers, k) || String(v);
+        seen.push({
+          partition,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? null,
+          headers,
+        });
+        if (seen.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seen;
+};
+
+describe('the topic output on a real broker', () => {
+  beforeAll(() => admin.connect());
+  afterAll(async () => {
+    await admin.disconnect();
+    await kafkaProducer().disconnect();
+  });
+
+  it('produces every record with its key, encoded value, tombstones and lineage headers', async () => {
+    // Prepare
+    const topic = uniqueName('out-topic');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 12 }], waitForLeaders: true });
+    const output = toTopic(topic).create();
+    const records = [
+      flowRecord({ topic: 'reviews', partition: 2, offset: 40, key: 'customer-42', value: { rating: 5 } }),
+      flowRecord({ topic: 'reviews', partition: 2, offset: 41, key: 'foobar', value: 'plain text' }),
+      flowRecord({ topic: 'reviews', partition: 2, offset: 42, key: 'customer-42', value: null }),
+    ];
+    // Act
+    const result = await output.write(records, { flowName: 'cleanse-reviews' });
+    const consumed = await consume(topic, 3);
+    // Assess
+    expect(result).toEqual({ written: 3, deadLetters: [] });
+    expect(consumed.map(({ partition, key, value }) => ({ partition, key, value }))).toEqual(
+      [
+        // partitions as org.apache.kafka.common.utils.Utils.murmur2 gives them for 12 partitions
+        { partition: 6, key: 'foobar', value: 'plain text' },
+        { partition: 9, key: 'customer-42', value: '{"rating":5}' },
+        { partition: 9, key: 'customer-42', value: null },
+      ].sort((a, b) => a.partition - b.partition),
+    );
+    expect(consumed.find((c) => c.key === 'foobar')?.headers).toMatchObject({
+      'sluice.source.topic': 'reviews',
+      'sluice.source.partition': '2',
+      'sluice.source.offset': '41',
+      'sluice.flow': 'cleanse-reviews',
+    });
+  });
+
+  it('survives a broker restart mid-run: a retriable failure, then every record delivered, duplicates only as whole batches', async () => {
+    // Prepare
+    const topic = uniqueName('out-restart');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const output = toTopic(topic).create();
+    const batches = Array.from({ length: 6 }, (_, b) => offsets(b * 50, 50, { topic: 'src', partition: 0 }));
+    // Act: the broker goes away after the second batch and comes back while a later one is being retried
+    let restarted: Promise<unknown> = Promise.resolve();
+    const delivery = await deliver(batches, (records) => output.write(records, { flowName: 'restart' }), {
+      retryEveryMs: 1_000,
+      between: async (index) => {
+        if (index !== 1) return;
+        // Not awaited: the broker shuts down while the next batches are being sent.
+        restarted = (async () => {
+          await stopService('kafka');
+          await new Promise((resolve) => setTimeout(resolve, 4_000));
+          await startService('kafka');
+        })();
+      },
+    });
+    await restarted;
+    await admin.disconnect();
+    await admin.connect();
+    const consumed = await consume(topic, 300, 30_000);
+    // Assess
+    expect(delivery.failures.length).toBeGreaterThan(0);
+    expect(delivery.failures.every((f) => f instanceof RetriableError)).toBe(true);
+    const delivered = consumed.map((c) => Number(c.headers['sluice.source.offset']));
+    expect(new Set(delivered)).toEqual(new Set([...Array(300).keys()]));
+    // Every source offset appears the same number of times as the rest of its batch: duplicates are whole batches.
+    const copies = new Map<number, number>();
+    for (const offset of delivered) copies.set(offset, (copies.get(offset) ?? 0) + 1);
+    for (const batch of batches) {
+      const counts = new Set(batch.map((r) => copies.get(r.source.offset)));
+      expect(counts.size).toBe(1);
+    }
+    if (process.env.SLUICE_TEST_VERBOSE)
+      console.log({
+        failures: delivery.failures.length,
+        attempts: delivery.attempts,
+        consumed: consumed.length,
+        first: String(delivery.failures[0]),
+      });
+    expect((await statusOf('kafka')).healthy).toBe(true);
+  }, 180_000);
+});
