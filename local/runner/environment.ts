@@ -1,0 +1,32 @@
+import type { LocalState } from '../services/state.ts';
+
+/**
+ * A local function's environment: the endpoint settings the shared clients read, and what the Lambda runtime
+ * sets. The credentials are the local servers' placeholders, not secrets.
+ */
+export const functionEnvironment = (
+  functionName: string,
+  memoryMb: number,
+  state: LocalState,
+): Record<string, string> => {
+  const need = (name: keyof LocalState) => {
+    const endpoint = state[name]?.endpoint;
+    if (!endpoint) throw new Error(`${name} is not running: start it with npm run servers -- up ${name}`);
+    return endpoint;
+  };
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_SERVICE_NAME: functionName,
+    POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+    SLUICE_KAFKA_BROKERS: need('kafka'),
+    SLUICE_DYNAMODB_ENDPOINT: need('dynamodb'),
+    SLUICE_S3_ENDPOINT: need('s3'),
+    SLUICE_OPENSEARCH_ENDPOINT: need('opensearch'),
+  };
+};

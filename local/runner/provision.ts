@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Kafka } from 'kafkajs';
+import type { Topology } from '../../shared/topology/topology.ts';
+import { localAwsConfig } from '../services/aws-local.ts';
+import { projectRoot } from '../services/paths.ts';
+import type { LocalState } from '../services/state.ts';
+
+export interface Provisioned {
+  readonly topics: number;
+  readonly tables: number;
+  readonly seeded: Record<string, number>;
+}
+
+/** Creates what the topology declares (idempotently), as the CDK app creates it in AWS. */
+export const provision = async (
+  topology: Topology,
+  state: LocalState,
+  kafka: Kafka,
+): Promise<Provisioned> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topology.topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+
+  const dynamodb = new DynamoDBClient(localAwsConfig(state.dynamodb?.endpoint ?? ''));
+  const seeded: Record<string, number> = {};
+  try {
+    for (const table of topology.tables) {
+      const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+      try {
+        await dynamodb.send(
+          new CreateTableCommand({
+            TableName: table.name,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: keys.map((k) => ({
+              AttributeName: k.name,
+              AttributeType: k.type === 'number' ? 'N' : 'S',
+            })),
+            KeySchema: keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      const seedFile = join(projectRoot, 'events', 'seeds', `${table.name}.json`);
+      if (existsSync(seedFile)) seeded[table.name] = await seedTable(dynamodb, table.name, seedFile);
+    }
+  } finally {
+    dynamodb.destroy();
+  }
+
+  if (topology.bucket) {
+    const s3 = new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: topology.bucket.name }));
+    } catch (error) {
+      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    } finally {
+      s3.destroy();
+    }
+  }
+  return { topics: topology.topics.length, tables: topology.tables.length, seeded };
+};
+
+/** Reference data from events/seeds/<table>.json: a JSON array of items, written 25 at a time. */
+const seedTable = async (client: DynamoDBClient, table: string, file: string): Promise<number> => {
+  const items = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+  if (!Array.isArray(items)) throw new Error(`${file}: must be a JSON array of items`);
+  for (let i = 0; i < items.length; i += 25) {
+    let request: BatchWriteItemCommand['input']['RequestItems'] = {
+      [table]: items
+        .slice(i, i + 25)
+        .map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })),
+    };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`seeding ${table}: items still unprocessed after ${attempt} attempts`);
+      const result: { UnprocessedItems?: typeof request } = await client.send(
+        new BatchWriteItemCommand({ RequestItems: request }),
+      );
+      request = result.UnprocessedItems;
+    }
+  }
+  return items.length;
+};
