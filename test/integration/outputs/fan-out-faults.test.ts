@@ -106,7 +106,7 @@ describe('fan-out to the lake, the index and a table when OpenSearch stops mid-r
     const ids = hits.body.hits.hits.map((h) => h._id).sort();
     expect(ids).toEqual([...Array(200).keys()].map((o) => `events-0-${o}`).sort());
     expect(
-      hits.body.hits.hits.every((h) => (h._source as { n: number }).n === Number(h._id.split('-')[2])),
+      hits.body.hits.hits.every((h) => (h._source as { n: number }).n === Number(h._id?.split('-')[2])),
     ).toBe(true);
 
     expect(await objects('run')).toEqual(await objects('reference'));

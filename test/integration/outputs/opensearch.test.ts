@@ -27,7 +27,7 @@ const reviews = (from: number, count: number) =>
 const documents = async (index: string): Promise<Map<string, unknown>> => {
   await search.indices.refresh({ index });
   const found = await search.search({ index, body: { size: 1000, query: { match_all: {} } } });
-  return new Map(found.body.hits.hits.map((hit) => [hit._id, hit._source]));
+  return new Map(found.body.hits.hits.map((hit) => [hit._id ?? '', hit._source]));
 };
 
 const output = (index: string) =>
