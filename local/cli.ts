@@ -1,3 +1,4 @@
+import { runLocalPipeline } from './runner/start.ts';
 import { down, resolveNames, ServiceStartError, statusOf, up } from './services/manager.ts';
 import { groupRssMiB } from './services/memory.ts';
 import { stateFile } from './services/paths.ts';
@@ -7,7 +8,7 @@ import { MissingPrerequisiteError } from './services/prerequisites.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage = `usage: npm run servers -- <up|down|status> [kafka|dynamodb|opensearch|s3 ...]
-       npm start            bring every server up and print the endpoints`;
+       npm start [-- --follow]   run the reference topology on the sample events (servers started as needed)`;
 
 const printStatus = async (names: readonly string[]) => {
   let allHealthy = true;
@@ -25,9 +26,13 @@ const printStatus = async (names: readonly string[]) => {
 
 const main = async (command: string | undefined, names: string[]): Promise<number> => {
   switch (command) {
-    case 'up':
-    case 'start': {
-      const started = await up(resolveNames(command === 'start' ? [] : names));
+    case 'start':
+      return runLocalPipeline({
+        follow: names.includes('--follow'),
+        timeoutMs: Number(process.env.SLUICE_DRAIN_TIMEOUT_SECONDS ?? 300) * 1000,
+      });
+    case 'up': {
+      const started = await up(resolveNames(names));
       for (const s of started) {
         const how = s.reused ? 'already running' : `ready in ${(s.state.readyMs / 1000).toFixed(1)}s`;
         console.log(`${s.name.padEnd(11)} ${s.state.endpoint.padEnd(24)} ${how}  (log ${s.state.log})`);

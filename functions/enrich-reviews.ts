@@ -1,0 +1,37 @@
+import { enrich } from '../shared/enrich/index.ts';
+import { where } from '../shared/filter/index.ts';
+import { handlerFor } from '../shared/handler/index.ts';
+import { toTopic } from '../shared/outputs/topic.ts';
+import { defineFlow } from '../shared/topology/index.ts';
+import { tables, topics } from './resources.ts';
+
+/** Tier 2 → tier 3: each review joined with its customer and product; unhappy gold customers alerted. */
+export const flow = defineFlow({
+  name: 'enrich-reviews',
+  description: 'Joins reviews with customers (left) and products (inner); routes alerts for customer ops',
+  source: { topic: topics.reviewsClean, batchSize: 500, batchingWindowMs: 0 },
+  steps: [
+    enrich({
+      table: tables.customers,
+      key: (value) => value.customerId,
+      as: 'customer',
+      join: 'left',
+      attributes: ['customerId', 'name', 'tier', 'country', 'since'],
+    }),
+    enrich({
+      table: tables.products,
+      key: (value) => value.productId,
+      as: 'product',
+      join: 'inner',
+      onMissing: 'deadLetter',
+      attributes: ['productId', 'name', 'category', 'priceCents'],
+    }),
+  ],
+  outputs: [
+    toTopic(topics.reviewsEnriched),
+    toTopic(topics.reviewsAlerts, { when: where({ rating: { lte: 2 }, 'customer.tier': 'gold' }) }),
+  ],
+  deadLetter: toTopic(topics.reviewsDeadLetters),
+});
+
+export const handler = handlerFor(flow);

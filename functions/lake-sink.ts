@@ -1,0 +1,16 @@
+import { handlerFor } from '../shared/handler/index.ts';
+import { toS3 } from '../shared/outputs/s3.ts';
+import { toTopic } from '../shared/outputs/topic.ts';
+import { defineFlow } from '../shared/topology/index.ts';
+import { lake, topics } from './resources.ts';
+
+/** A sink: no steps, one store. Large batches make few, large lake objects. */
+export const flow = defineFlow({
+  name: 'lake-sink',
+  description: 'Writes enriched reviews to the S3 lake as gzip NDJSON, partitioned by review time',
+  source: { topic: topics.reviewsEnriched, batchSize: 5000, batchingWindowMs: 1000 },
+  outputs: [toS3({ bucket: lake, prefix: 'reviews/enriched', timeField: 'createdAt' })],
+  deadLetter: toTopic(topics.sinkDeadLetters),
+});
+
+export const handler = handlerFor(flow);

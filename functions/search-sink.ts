@@ -1,0 +1,32 @@
+import { handlerFor } from '../shared/handler/index.ts';
+import { toOpenSearch } from '../shared/outputs/opensearch.ts';
+import { toTopic } from '../shared/outputs/topic.ts';
+import { defineFlow } from '../shared/topology/index.ts';
+import { reviewsIndex, topics } from './resources.ts';
+
+/** A sink with its own consumer: a slow or broken index never holds back the lake. */
+export const flow = defineFlow({
+  name: 'search-sink',
+  description: 'Indexes enriched reviews into OpenSearch, one document per review',
+  source: { topic: topics.reviewsEnriched, batchSize: 1000, batchingWindowMs: 1000 },
+  outputs: [
+    toOpenSearch({
+      index: reviewsIndex,
+      id: (record) => (record.value as { reviewId: string }).reviewId,
+      mappings: {
+        properties: {
+          reviewId: { type: 'keyword' },
+          rating: { type: 'integer' },
+          title: { type: 'text' },
+          text: { type: 'text' },
+          createdAt: { type: 'date' },
+          country: { type: 'keyword' },
+          'customer.tier': { type: 'keyword' },
+        },
+      },
+    }),
+  ],
+  deadLetter: toTopic(topics.sinkDeadLetters),
+});
+
+export const handler = handlerFor(flow);

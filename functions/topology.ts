@@ -1,0 +1,16 @@
+import { defineTopology } from '../shared/topology/index.ts';
+import { flow as cleanseReviews } from './cleanse-reviews.ts';
+import { flow as customersTable } from './customers-table.ts';
+import { flow as enrichReviews } from './enrich-reviews.ts';
+import { flow as lakeSink } from './lake-sink.ts';
+import { lake, reviewsIndex, tables, topics } from './resources.ts';
+import { flow as searchSink } from './search-sink.ts';
+
+/** The whole reference deployment: read by the CDK app and the local runner alike. */
+export const topology = defineTopology({
+  topics,
+  tables,
+  bucket: lake,
+  index: reviewsIndex,
+  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink],
+});

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import type { SampleRecord } from '../samples/generate.ts';
+import { readSampleRecords } from '../samples/records.ts';
+import { projectRoot } from '../services/paths.ts';
+
+/** What the reference topology must produce from the sample events, worked out from the samples themselves. */
+export interface Expectations {
+  readonly reviewsPublished: number;
+  readonly clean: number;
+  readonly enriched: number;
+  readonly alerts: number;
+  readonly reviewDeadLetters: number;
+  /** Reasons of the records meant to be dead-lettered, by stage. */
+  readonly deadLettersByStage: Readonly<Record<string, number>>;
+  readonly customersPublished: number;
+  readonly customersInTable: number;
+  /** Review ids expected in the enriched topic, the lake and the index. */
+  readonly enrichedReviewIds: ReadonlySet<string>;
+  readonly alertReviewIds: ReadonlySet<string>;
+}
+
+export const sampleFiles = {
+  customers: join(projectRoot, 'events', 'records', 'customers.cdc.jsonl'),
+  reviews: join(projectRoot, 'events', 'records', 'reviews.raw.jsonl'),
+} as const;
+
+const stageOf = (record: SampleRecord) => record.expect?.split(':')[0] ?? 'none';
+
+export const expectationsFor = (
+  reviews: readonly SampleRecord[] = readSampleRecords(sampleFiles.reviews),
+  customerChanges: readonly SampleRecord[] = readSampleRecords(sampleFiles.customers),
+): Expectations => {
+  // The customers table after the change stream: last write per key wins, a tombstone deletes.
+  const customers = new Map<string, { tier?: string }>();
+  for (const change of customerChanges) {
+    if (change.key === null) continue;
+    if (change.value === null) customers.delete(change.key);
+    else customers.set(change.key, change.value as { tier?: string });
+  }
+  const byStage: Record<string, number> = {};
+  const enriched = new Set<string>();
+  const alerts = new Set<string>();
+  let clean = 0;
+  for (const record of reviews) {
+    const stage = stageOf(record);
+    if (stage !== 'none') byStage[stage] = (byStage[stage] ?? 0) + 1;
+    if (stage === 'decode' || stage === 'validate' || stage === 'step') continue;
+    clean++;
+    if (stage === 'enrich') continue;
+    const review = record.value as { reviewId: string; customerId: string; rating: number };
+    enriched.add(review.reviewId);
+    if (review.rating <= 2 && customers.get(review.customerId)?.tier === 'gold') alerts.add(review.reviewId);
+  }
+  return {
+    reviewsPublished: reviews.length,
+    clean,
+    enriched: enriched.size,
+    alerts: alerts.size,
+    reviewDeadLetters: Object.values(byStage).reduce((a, b) => a + b, 0),
+    deadLettersByStage: byStage,
+    customersPublished: customerChanges.length,
+    customersInTable: customers.size,
+    enrichedReviewIds: enriched,
+    alertReviewIds: alerts,
+  };
+};

@@ -1,0 +1,181 @@
+import { writeFileSync } from 'node:fs';
+import type { Topology } from '../../shared/topology/topology.ts';
+import { localKafka } from '../kafka-client.ts';
+import { readSampleRecords } from '../samples/records.ts';
+import { up } from '../services/manager.ts';
+import { readState } from '../services/state.ts';
+import { waitUntilDrained } from './drain.ts';
+import { expectationsFor, sampleFiles } from './expectations.ts';
+import { type FlowSummary, logOffsets, readSummaries } from './function-logs.ts';
+import { invokeEndpointFile, LocalPipeline } from './pipeline.ts';
+import { provision } from './provision.ts';
+import { publish } from './publish.ts';
+import { type Check, checkTable, flowTable } from './report.ts';
+import { indexCount, lakeKeys, readLake, tableCount, topicEnds } from './verify.ts';
+
+const say = (line: string) => console.log(line);
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+
+/** One progress line: how far behind each flow is. Rewritten in place on a terminal. */
+const progress = (names: readonly string[]) => {
+  let last = 0;
+  return (lags: number[]) => {
+    const line = names.map((n, i) => `${n} ${lags[i] ? `${lags[i]} behind` : 'drained'}`).join(' · ');
+    if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K  ${line}`);
+    else if (Date.now() - last > 2000) {
+      say(`  ${line}`);
+      last = Date.now();
+    }
+  };
+};
+
+export interface StartOptions {
+  readonly follow: boolean;
+  readonly timeoutMs: number;
+}
+
+/**
+ * `npm start`: the reference topology on the local servers, end to end, on the sample events; then a report
+ * and a check of every output against what the samples must produce. Resolves to the process exit code.
+ */
+export const runLocalPipeline = async (options: StartOptions): Promise<number> => {
+  const started = Date.now();
+  say('servers:');
+  for (const s of await up())
+    say(
+      `  ${s.name.padEnd(11)} ${s.state.endpoint}${s.reused ? ' (already running)' : ` (ready in ${(s.state.readyMs / 1000).toFixed(1)}s)`}`,
+    );
+  const { topology } = (await import('../../functions/topology.ts')) as { topology: Topology };
+  const state = readState();
+  const kafka = localKafka('sluice-runner');
+  const provisioned = await provision(topology, state, kafka);
+  say(
+    `provisioned ${provisioned.topics} topics, ${provisioned.tables} tables, bucket ${topology.bucket?.name}; seeded ${Object.entries(
+      provisioned.seeded,
+    )
+      .map(([t, n]) => `${t} (${n})`)
+      .join(', ')}`,
+  );
+
+  const pipeline = new LocalPipeline(topology, state, kafka);
+  await pipeline.buildFunctions();
+  say(
+    `bundled ${pipeline.functions.size} functions: ${[...pipeline.functions.values()].map((f) => `${f.name} ${(f.bundleBytes / 1024).toFixed(0)} KiB`).join(', ')}`,
+  );
+  const invokeEndpoint = await pipeline.serveInvokeApi();
+  writeFileSync(invokeEndpointFile, invokeEndpoint);
+  say(
+    `Lambda Invoke API for every flow at ${invokeEndpoint} (aws lambda invoke --endpoint-url ${invokeEndpoint} --function-name <flow> ...)`,
+  );
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const topicNames = topology.topics.map((t) => t.name);
+  const before = await topicEnds(admin, topicNames);
+  const lakeBefore = topology.bucket ? await lakeKeys(state, topology.bucket.name, '') : new Set<string>();
+  const logMarks = new Map([...pipeline.functions.values()].map((f) => [f.name, f.pool.spec.logFile]));
+  const logsFrom = logOffsets(logMarks);
+
+  const flowNames = topology.flows.map((f) => f.name);
+  await pipeline.startMappings(flowNames);
+  const customers = readSampleRecords(sampleFiles.customers);
+  const reviews = readSampleRecords(sampleFiles.reviews);
+  // Reference data first, as a deployment would have it before the first review arrives.
+  await publish(kafka, 'customers.cdc', customers);
+  say(`published ${customers.length} customer changes to customers.cdc`);
+  await waitUntilDrained(admin, pipeline.mappings, {
+    timeoutMs: options.timeoutMs,
+    onTick: progress(flowNames),
+  });
+  await publish(kafka, 'reviews.raw', reviews);
+  const publishedAt = Date.now();
+  say(
+    `${process.stdout.isTTY ? '\n' : ''}published ${reviews.length} reviews to reviews.raw (including bad records of every kind)`,
+  );
+  await waitUntilDrained(admin, pipeline.mappings, {
+    timeoutMs: options.timeoutMs,
+    onTick: progress(flowNames),
+  });
+  say(`${process.stdout.isTTY ? '\n' : ''}all flows drained ${seconds(publishedAt)} after publishing`);
+
+  const after = await topicEnds(admin, topicNames);
+  const delta = (topic: string) => (after.get(topic) ?? 0) - (before.get(topic) ?? 0);
+  const summaries: Map<string, FlowSummary> = readSummaries(logMarks, logsFrom);
+  const expected = expectationsFor(reviews, customers);
+  const lake = topology.bucket
+    ? await readLake(state, topology.bucket.name, 'reviews/', lakeBefore)
+    : undefined;
+  const checks: Check[] = [
+    {
+      what: 'reviews.clean: records (valid reviews)',
+      expected: expected.clean,
+      actual: delta('reviews.clean'),
+    },
+    {
+      what: 'reviews.enriched: records (joined with a product)',
+      expected: expected.enriched,
+      actual: delta('reviews.enriched'),
+    },
+    {
+      what: 'reviews.alerts: low ratings from gold customers',
+      expected: expected.alerts,
+      actual: delta('reviews.alerts'),
+    },
+    {
+      what: 'reviews.dlq: bad reviews with their reasons',
+      expected: expected.reviewDeadLetters,
+      actual: delta('reviews.dlq'),
+    },
+    {
+      what: 'customers table: items after the change stream',
+      expected: expected.customersInTable,
+      actual: await tableCount(state, 'customers'),
+    },
+    {
+      what: 'S3 lake: distinct reviews in new objects',
+      expected: expected.enriched,
+      actual: lake?.ids.size ?? 0,
+    },
+    {
+      what: 'OpenSearch reviews index: documents',
+      expected: expected.enriched,
+      actual: await indexCount(state, 'reviews'),
+    },
+    { what: 'sinks.dlq: records the stores rejected', expected: 0, actual: delta('sinks.dlq') },
+  ];
+  await admin.disconnect();
+
+  say('\nflows (the event-source mappings):');
+  say(flowTable(pipeline.mappings));
+  say('\nflows (what the handlers reported, from their summary log lines):');
+  for (const [name, s] of summaries) say(`  ${name.padEnd(16)} ${s.describe()}`);
+  say('\noutputs checked against what the sample events must produce:');
+  say(checkTable(checks));
+  say('\nwhere to look:');
+  say(
+    '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq',
+  );
+  if (lake)
+    say(
+      `  S3 ${state.s3?.endpoint}/${topology.bucket?.name}/ : ${lake.keys.length} new objects, e.g. ${lake.keys[0] ?? '-'}`,
+    );
+  say(`  OpenSearch ${state.opensearch?.endpoint}/reviews/_search`);
+  say(`  function logs: .local/logs/function-<flow>.log · server logs: .local/logs/<server>.log`);
+
+  const failed = checks.filter((c) => c.actual !== c.expected);
+  if (options.follow) {
+    say(
+      `\n--follow: flows keep running on new events (npm run produce -- reviews.raw <file>); Ctrl-C to stop.`,
+    );
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await pipeline.stop();
+  if (failed.length > 0) {
+    say(`\nFAILED: ${failed.map((c) => c.what).join('; ')}`);
+    return 1;
+  }
+  say(
+    `\nok: the local pipeline produced exactly what the sample events call for, in ${seconds(started)} (servers left running: npm run servers -- down)`,
+  );
+  return 0;
+};

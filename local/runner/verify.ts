@@ -1,0 +1,97 @@
+import { gunzipSync } from 'node:zlib';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { Admin } from 'kafkajs';
+import { localAwsConfig } from '../services/aws-local.ts';
+import type { LocalState } from '../services/state.ts';
+
+export type TopicEnds = Map<string, number>;
+
+/** Records in each topic so far (sum of partition high watermarks): a run's output is the difference. */
+export const topicEnds = async (admin: Admin, topics: readonly string[]): Promise<TopicEnds> => {
+  const ends = new Map<string, number>();
+  for (const topic of topics) {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    ends.set(
+      topic,
+      offsets.reduce((sum, p) => sum + Number(p.high), 0),
+    );
+  }
+  return ends;
+};
+
+export interface LakeContents {
+  readonly keys: string[];
+  readonly records: number;
+  readonly ids: Set<string>;
+}
+
+/** Every lake object under a prefix, read back and counted, so the report states what really landed. */
+export const readLake = async (
+  state: LocalState,
+  bucket: string,
+  prefix: string,
+  since?: Set<string>,
+): Promise<LakeContents> => {
+  const s3 = new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
+  const keys: string[] = [];
+  let records = 0;
+  const ids = new Set<string>();
+  try {
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (!object.Key || since?.has(object.Key)) continue;
+        keys.push(object.Key);
+        const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+        const bytes = Buffer.from(await body.Body!.transformToByteArray());
+        const text = (
+          body.ContentEncoding === 'gzip' || object.Key.endsWith('.gz') ? gunzipSync(bytes) : bytes
+        ).toString('utf8');
+        for (const line of text.split('\n')) {
+          if (!line) continue;
+          records++;
+          const parsed = JSON.parse(line) as { reviewId?: string; value?: { reviewId?: string } };
+          const id = parsed.value?.reviewId ?? parsed.reviewId;
+          if (id) ids.add(id);
+        }
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+  } finally {
+    s3.destroy();
+  }
+  return { keys, records, ids };
+};
+
+export const lakeKeys = async (state: LocalState, bucket: string, prefix: string): Promise<Set<string>> =>
+  new Set((await readLake(state, bucket, prefix)).keys);
+
+export const indexCount = async (state: LocalState, index: string): Promise<number> => {
+  const endpoint = state.opensearch?.endpoint ?? '';
+  await fetch(`${endpoint}/${index}/_refresh`, { method: 'POST' });
+  const response = await fetch(`${endpoint}/${index}/_count`);
+  if (response.status === 404) return 0;
+  return ((await response.json()) as { count: number }).count;
+};
+
+export const tableCount = async (state: LocalState, table: string): Promise<number> => {
+  const client = new DynamoDBClient(localAwsConfig(state.dynamodb?.endpoint ?? ''));
+  try {
+    let count = 0;
+    let start: Record<string, never> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey as Record<string, never> | undefined;
+    } while (start);
+    return count;
+  } finally {
+    client.destroy();
+  }
+};
