@@ -31,6 +31,8 @@ export interface FlowRecord<V = unknown> {
   readonly value: V | null;
   /** Headers decoded as UTF-8 where valid; binary headers keep their bytes in `source.headers`. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Set by a `route` step: the name of the one topic output this record goes to (other kinds still get it). */
+  readonly route?: string;
 }
 
 /** "topic-partition", the key Lambda groups records under and the partial-batch-response identifier. */

@@ -1,0 +1,97 @@
+import { isUtf8 } from 'node:buffer';
+import type { DeadLetter } from './outputs/output.ts';
+import type { FlowRecord, RecordHeader } from './record.ts';
+
+/** Context headers on every dead-letter message. */
+export const DeadLetterHeader = {
+  Flow: 'sluice.dlq.flow',
+  Stage: 'sluice.dlq.stage',
+  Component: 'sluice.dlq.component',
+  ErrorClass: 'sluice.dlq.error-class',
+  ErrorMessage: 'sluice.dlq.error-message',
+  SourceTopic: 'sluice.dlq.source-topic',
+  SourcePartition: 'sluice.dlq.source-partition',
+  SourceOffset: 'sluice.dlq.source-offset',
+  SourceTimestamp: 'sluice.dlq.source-timestamp',
+  /** Present when the dead-letter topic refused the full message: the original value's size in bytes. */
+  ValueOmittedBytes: 'sluice.dlq.value-omitted-bytes',
+  /** Prefix for original headers that are not valid UTF-8, carried base64 under this name + the header's name. */
+  HeaderBase64Prefix: 'sluice.dlq.header-base64.',
+} as const;
+
+/** Error messages can embed whole payloads; a header stays small. */
+export const MAX_ERROR_MESSAGE_BYTES = 1024;
+
+export interface KafkaMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+/** Cuts to at most `maxBytes` of UTF-8 without splitting a character, marking the cut. */
+export const truncateUtf8 = (text: string, maxBytes: number): string => {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const marker = '…[truncated]';
+  let cut = text.slice(0, maxBytes);
+  while (Buffer.byteLength(cut, 'utf8') > maxBytes - Buffer.byteLength(marker, 'utf8'))
+    cut = cut.slice(0, -1);
+  // Do not leave half a surrogate pair behind.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut + marker;
+};
+
+const contextHeaders = (deadLetter: DeadLetter, flowName: string): [string, string][] => {
+  const source = deadLetter.record.source;
+  return [
+    [DeadLetterHeader.Flow, flowName],
+    [DeadLetterHeader.Stage, deadLetter.stage],
+    [DeadLetterHeader.Component, deadLetter.component],
+    [DeadLetterHeader.ErrorClass, deadLetter.error.name],
+    [DeadLetterHeader.ErrorMessage, truncateUtf8(deadLetter.error.message, MAX_ERROR_MESSAGE_BYTES)],
+    [DeadLetterHeader.SourceTopic, source.topic],
+    [DeadLetterHeader.SourcePartition, String(source.partition)],
+    [DeadLetterHeader.SourceOffset, String(source.offset)],
+    [DeadLetterHeader.SourceTimestamp, String(source.timestamp)],
+  ];
+};
+
+/**
+ * The dead-letter Kafka message, byte for byte: the original key, value and headers (binary ones included,
+ * duplicates kept) followed by the context headers.
+ */
+export const deadLetterMessage = (deadLetter: DeadLetter, flowName: string): KafkaMessage => {
+  const source = deadLetter.record.source;
+  const context = contextHeaders(deadLetter, flowName).map(([key, value]) => ({
+    key,
+    value: Buffer.from(value, 'utf8'),
+  }));
+  return { key: source.key, value: source.value, headers: [...source.headers, ...context] };
+};
+
+/**
+ * The dead letter as a record for the flow's dead-letter output (a topic output, which writes a Buffer value as
+ * its bytes and reuses the source key bytes when the key is unchanged). Headers are text in the record model, so
+ * the rare non-UTF-8 header travels base64 in a `sluice.dlq.header-base64.<name>` header instead of being
+ * mangled. `source` stays the original record, so the output's lineage headers name the original topic,
+ * partition and offset. `omitValue` is the fallback when the dead-letter topic refuses the full message (too
+ * large): the value is dropped and its size recorded, everything else kept.
+ */
+export const deadLetterRecord = (
+  deadLetter: DeadLetter,
+  flowName: string,
+  options: { readonly omitValue?: boolean } = {},
+): FlowRecord<Buffer> => {
+  const source = deadLetter.record.source;
+  const headers: Record<string, string> = {};
+  for (const header of source.headers) {
+    if (isUtf8(header.value)) headers[header.key] = header.value.toString('utf8');
+    else headers[DeadLetterHeader.HeaderBase64Prefix + header.key] = header.value.toString('base64');
+  }
+  for (const [name, value] of contextHeaders(deadLetter, flowName)) headers[name] = value;
+  const key = source.key === null ? null : source.key.toString('utf8');
+  if (options.omitValue && source.value !== null) {
+    headers[DeadLetterHeader.ValueOmittedBytes] = String(source.value.length);
+    return { source, key, value: null, headers };
+  }
+  return { source, key, value: source.value, headers };
+};

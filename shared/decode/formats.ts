@@ -1,0 +1,37 @@
+import { isUtf8 } from 'node:buffer';
+import { DecodeError } from '../errors.ts';
+
+/** How a topic's record values are encoded. Avro is declared so topologies can name it; it needs a decoder. */
+export const ValueFormat = { Json: 'json', String: 'string', Bytes: 'bytes', Avro: 'avro' } as const;
+export type ValueFormat = (typeof ValueFormat)[keyof typeof ValueFormat];
+
+/** Turns a value's bytes into the value steps see. Throws DecodeError for bytes that are not in the format. */
+export type ValueDecoder = (bytes: Buffer) => unknown;
+
+const decodeJson: ValueDecoder = (bytes) => {
+  // JSON is UTF-8 by definition; without this check invalid bytes would turn into U+FFFD and parse "fine".
+  if (!isUtf8(bytes)) throw new DecodeError('value is not valid UTF-8');
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new DecodeError(`value is not valid JSON: ${(error as Error).message}`);
+  }
+};
+
+const decodeString: ValueDecoder = (bytes) => {
+  if (!isUtf8(bytes)) throw new DecodeError('value is not valid UTF-8');
+  return bytes.toString('utf8');
+};
+
+const decodeBytes: ValueDecoder = (bytes) => bytes;
+
+const decodeAvroUnconfigured: ValueDecoder = () => {
+  throw new DecodeError('avro values need a decoder: pass decoders.avro to the flow handler');
+};
+
+export const defaultDecoders: Readonly<Record<ValueFormat, ValueDecoder>> = {
+  json: decodeJson,
+  string: decodeString,
+  bytes: decodeBytes,
+  avro: decodeAvroUnconfigured,
+};

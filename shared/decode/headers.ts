@@ -1,0 +1,73 @@
+import { isUtf8 } from 'node:buffer';
+import type { RecordHeader } from '../record.ts';
+import type { KafkaEventHeader } from './event.ts';
+
+const EMPTY_TEXT: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_LIST: readonly RecordHeader[] = Object.freeze([]);
+
+/** True when every entry is a byte (Lambda may send Java's signed bytes, -128..127, or 0..255). */
+const isByteArray = (value: unknown): value is readonly number[] => {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i];
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < -128 || b > 255) return false;
+  }
+  return true;
+};
+
+/** Header bytes; negative (signed) bytes wrap to 0..255 exactly as Buffer.from does. */
+const toBytes = (numbers: readonly number[]): Buffer => Buffer.from(numbers as number[]);
+
+/**
+ * Headers as text for steps. ASCII headers (the common case: trace ids, content types) become strings without an
+ * intermediate Buffer; headers that are not valid UTF-8 are left out here and keep their bytes in the source
+ * record. Throws nothing; returns undefined when the header list is malformed.
+ */
+export const headersAsText = (
+  headers: readonly KafkaEventHeader[] | null | undefined,
+): Readonly<Record<string, string>> | undefined => {
+  if (headers == null || headers.length === 0) return EMPTY_TEXT;
+  if (!Array.isArray(headers)) return undefined;
+  const text: Record<string, string> = {};
+  for (const header of headers) {
+    if (header === null || typeof header !== 'object') return undefined;
+    for (const name in header) {
+      const numbers = header[name];
+      if (!isByteArray(numbers)) return undefined;
+      const ascii = asciiString(numbers);
+      if (ascii !== undefined) {
+        text[name] = ascii;
+        continue;
+      }
+      const bytes = toBytes(numbers);
+      if (isUtf8(bytes)) text[name] = bytes.toString('utf8');
+    }
+  }
+  return text;
+};
+
+const asciiString = (numbers: readonly number[]): string | undefined => {
+  let text = '';
+  for (let i = 0; i < numbers.length; i++) {
+    const b = numbers[i] as number;
+    if (b < 0 || b > 0x7f) return undefined;
+    text += String.fromCharCode(b);
+  }
+  return text;
+};
+
+/** Headers as bytes, in order, duplicates kept: what dead letters and byte-exact outputs need. */
+export const headersAsBytes = (
+  headers: readonly KafkaEventHeader[] | null | undefined,
+): readonly RecordHeader[] => {
+  if (headers == null || !Array.isArray(headers) || headers.length === 0) return EMPTY_LIST;
+  const list: RecordHeader[] = [];
+  for (const header of headers) {
+    if (header === null || typeof header !== 'object') continue;
+    for (const name in header) {
+      const numbers = header[name];
+      if (isByteArray(numbers)) list.push({ key: name, value: toBytes(numbers) });
+    }
+  }
+  return list;
+};

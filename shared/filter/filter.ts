@@ -1,0 +1,54 @@
+import type { FlowRecord } from '../record.ts';
+
+/** A JSON leaf value a condition can compare against. */
+export type Scalar = string | number | boolean | null;
+
+/** Numeric range: at most one lower and one upper bound, as Lambda's `numeric` operator allows. */
+export interface NumericCondition {
+  readonly gt?: number;
+  readonly gte?: number;
+  readonly lt?: number;
+  readonly lte?: number;
+}
+
+/**
+ * What one field must satisfy. A bare scalar means "equals". Every condition is tested against the field's
+ * leaf values: when the field (or a parent on its path) is an array, the condition holds if any element does.
+ */
+export type Condition =
+  | Scalar
+  | { readonly in: readonly Scalar[] }
+  | { readonly prefix: string }
+  | { readonly suffix: string }
+  | { readonly equalsIgnoreCase: string }
+  | { readonly exists: boolean }
+  | { readonly anythingBut: string | number | readonly string[] | readonly number[] }
+  | NumericCondition;
+
+/** All fields must match (AND). Field names are dotted paths into the record value, e.g. 'customer.tier'. */
+export interface WhereFilter {
+  readonly kind: 'where';
+  readonly fields: Readonly<Record<string, Condition>>;
+}
+
+/** Any alternative may match (OR). */
+export interface AnyOfFilter {
+  readonly kind: 'anyOf';
+  readonly filters: readonly Filter[];
+}
+
+/** Arbitrary code: evaluated in-process only, never pushed down to the event-source mapping. */
+export interface PredicateFilter {
+  readonly kind: 'predicate';
+  readonly name: string;
+  readonly test: (record: FlowRecord) => boolean;
+}
+
+export type Filter = WhereFilter | AnyOfFilter | PredicateFilter;
+
+export const FilterKind = { Where: 'where', AnyOf: 'anyOf', Predicate: 'predicate' } as const;
+
+export const isFilter = (value: unknown): value is Filter =>
+  typeof value === 'object' &&
+  value !== null &&
+  Object.values(FilterKind).includes((value as { kind?: unknown }).kind as never);

@@ -1,0 +1,43 @@
+import type { Filter } from '../filter/filter.ts';
+import type { Output } from './output.ts';
+
+export const OutputKind = { Topic: 'topic', S3: 's3', OpenSearch: 'opensearch', Table: 'table' } as const;
+export type OutputKind = (typeof OutputKind)[keyof typeof OutputKind];
+
+/**
+ * What an output touches, as data: the CDK app derives grants from it and the topology checks every name is
+ * declared. Names are the declared resource names (topic names, table names, the topology's index name).
+ */
+export interface OutputResources {
+  /** Kafka topics written. */
+  readonly topics?: readonly string[];
+  /** DynamoDB tables written. */
+  readonly tables?: readonly string[];
+  /** Key prefix written in the topology's bucket. */
+  readonly bucketPrefix?: string;
+  /** OpenSearch index written (the topology's index). */
+  readonly index?: string;
+}
+
+/**
+ * An output as a flow declares it: data the CDK app and the local runner read, plus `create()`, which the handler
+ * calls once per execution environment (lazily, on the first batch), never per invocation. Made by the
+ * `toTopic / toS3 / toOpenSearch / toTable` factories in `shared/outputs/<kind>.ts`, which may add their own
+ * data fields (the topic, the key field, ...).
+ *
+ * Records reach `Output.write` in source order per partition, only those matching `when` (evaluated in-process
+ * after the flow's steps, so it may use enriched fields) and, for topic outputs, only those a `route` step sent
+ * there (records without a route go to every output).
+ *
+ * Value encoding a topic output must honour: a value that is a Buffer is written as exactly those bytes (dead
+ * letters rely on it to carry the original value), a string as UTF-8, null as a tombstone, anything else as
+ * JSON.
+ */
+export interface OutputSpec<K extends OutputKind = OutputKind> {
+  readonly kind: K;
+  /** Unique within the flow; used in metrics (records out per output) and dead-letter `component`. */
+  readonly name: string;
+  readonly when?: Filter;
+  readonly resources: OutputResources;
+  create(): Output;
+}

@@ -1,0 +1,22 @@
+import type { FlowRecord } from '../record.ts';
+import { DROP, perRecordStep, withValue } from './per-record.ts';
+import type { Loose, Step } from './step.ts';
+
+export interface MapOptions {
+  readonly name?: string;
+  /** Pass tombstones (null values) through untouched instead of calling the function (default true). */
+  readonly skipTombstones?: boolean;
+}
+
+/**
+ * Replaces each record's value with `fn(value, record)`. Return `undefined` to drop the record. A throw
+ * dead-letters that record only.
+ */
+export const map = (fn: (value: Loose, record: FlowRecord) => unknown, options: MapOptions = {}): Step => {
+  const skipTombstones = options.skipTombstones ?? true;
+  return perRecordStep('map', options.name ?? 'map', (record) => {
+    if (skipTombstones && record.value === null) return record;
+    const value = fn(record.value, record);
+    return value === undefined ? DROP : withValue(record, value);
+  });
+};

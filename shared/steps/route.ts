@@ -1,0 +1,35 @@
+import { StepError } from '../errors.ts';
+import type { FlowRecord } from '../record.ts';
+import type { TopicRef } from '../topology/resources.ts';
+import { DROP, perRecordStep } from './per-record.ts';
+import type { Loose, Step } from './step.ts';
+
+export interface RouteOptions {
+  readonly name?: string;
+  /** Every topic `select` may return; each must be one of the flow's topic outputs (checked at load time). */
+  readonly to: readonly TopicRef[];
+  /** The topic this record goes to, or null/undefined to drop it. */
+  readonly select: (value: Loose, record: FlowRecord) => TopicRef | null | undefined;
+}
+
+/**
+ * Picks the topic output for each record by content. A routed record goes to that one topic output (and to every
+ * non-topic output whose `when` matches); returning a topic not listed in `to` dead-letters the record.
+ */
+export const route = (options: RouteOptions): Step => {
+  const allowed = new Set(options.to.map((t) => t.name));
+  const name = options.name ?? 'route';
+  return perRecordStep(
+    'route',
+    name,
+    (record) => {
+      const target = options.select(record.value, record);
+      if (target == null) return DROP;
+      if (!allowed.has(target.name)) {
+        throw new StepError(`route selected topic "${target.name}", which is not in its \`to\` list`);
+      }
+      return { ...record, route: target.name };
+    },
+    { routesTo: Object.freeze([...options.to]) },
+  );
+};

@@ -1,0 +1,58 @@
+import type { DeadLetter } from '../outputs/output.ts';
+import type { FlowRecord } from '../record.ts';
+import type { TableRef, TopicRef } from '../topology/resources.ts';
+
+/** Counters a step adds to the batch's metrics (cache hits, lookup calls, ...). */
+export interface MetricsSink {
+  count(name: string, value: number): void;
+}
+
+/**
+ * Effects a step may need, injected by the handler (or a test). A step that needs a port it was not given
+ * creates its default once per execution environment.
+ */
+export interface StepPorts {
+  /** A DynamoDB client (an `@aws-sdk/client-dynamodb` DynamoDBClient satisfies it). */
+  readonly dynamodb?: { send(command: unknown): Promise<unknown> };
+}
+
+export interface StepContext {
+  readonly flowName: string;
+  readonly metrics: MetricsSink;
+  readonly ports: StepPorts;
+}
+
+export interface StepResult {
+  /** Records that go on, in input order. */
+  readonly records: FlowRecord[];
+  /** Records that failed for good (non-retriable), with why. */
+  readonly deadLetters: DeadLetter[];
+  /** Records deliberately dropped (filtered out, inner-join misses configured to drop). */
+  readonly dropped: number;
+}
+
+/**
+ * One stage of a flow. `run` receives the whole batch so batched steps (enrich) can work across records.
+ * A per-record failure becomes a dead letter; a retriable error thrown from `run` fails the batch (or its
+ * records are reported as batch item failures); any other error thrown from `run` fails the batch loudly.
+ */
+export interface Step {
+  readonly kind: string;
+  readonly name: string;
+  /** Tables this step reads: the CDK app grants read access; the topology checks they are declared. */
+  readonly reads?: readonly TableRef[];
+  /** Topics this step may route records to: each must be one of the flow's topic outputs. */
+  readonly routesTo?: readonly TopicRef[];
+  run(records: readonly FlowRecord[], context: StepContext): StepResult | Promise<StepResult>;
+}
+
+export const isStep = (value: unknown): value is Step =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Step).kind === 'string' &&
+  typeof (value as Step).name === 'string' &&
+  typeof (value as Step).run === 'function';
+
+/** Values steps read and write are decoded JSON: user callbacks may treat them as loosely typed. */
+// biome-ignore lint/suspicious/noExplicitAny: user callbacks navigate untyped decoded JSON
+export type Loose = any;

@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import { joinPath } from '../topology/config-error.ts';
+import { perRecordStep, withValue } from './per-record.ts';
+import type { Step } from './step.ts';
+
+export interface ValidateOptions {
+  readonly name?: string;
+  /** Let tombstones (null values) through unvalidated (default true): a delete carries no fields to check. */
+  readonly allowTombstones?: boolean;
+}
+
+const MAX_ISSUES_IN_MESSAGE = 5;
+
+/**
+ * Checks each value against a zod schema. Valid records go on with the schema's output (defaults, coercions,
+ * and — for plain `z.object` — unknown fields stripped); invalid ones are dead-lettered with each issue's path,
+ * e.g. `rating: Invalid input: expected number, received string`.
+ */
+export const validate = (schema: z.ZodType, options: ValidateOptions = {}): Step => {
+  const allowTombstones = options.allowTombstones ?? true;
+  return perRecordStep('validate', options.name ?? 'validate', (record) => {
+    if (record.value === null && allowTombstones) return record;
+    const result = schema.safeParse(record.value);
+    if (result.success) return withValue(record, result.data);
+    const issues = result.error.issues;
+    const described = issues
+      .slice(0, MAX_ISSUES_IN_MESSAGE)
+      .map((issue) => `${joinPath('', issue.path) || '(value)'}: ${issue.message}`);
+    if (issues.length > MAX_ISSUES_IN_MESSAGE)
+      described.push(`and ${issues.length - MAX_ISSUES_IN_MESSAGE} more`);
+    throw new ValidationError(described.join('; '));
+  });
+};

@@ -1,0 +1,327 @@
+import { z } from 'zod';
+import type { ValueDecoder, ValueFormat } from '../decode/formats.ts';
+import { ConfigError } from '../errors.ts';
+import { type Filter, isFilter } from '../filter/filter.ts';
+import { type Pushdown, pushdown } from '../filter/pattern.ts';
+import type { Output } from '../outputs/output.ts';
+import {
+  type OutputKind,
+  OutputKind as OutputKinds,
+  type OutputResources,
+  type OutputSpec,
+} from '../outputs/spec.ts';
+import { isStep, type Step } from '../steps/step.ts';
+import { toConfigError } from './config-error.ts';
+import { isTopicRef, type TableRef, type TopicRef } from './resources.ts';
+
+export const StartingPosition = {
+  Latest: 'LATEST',
+  TrimHorizon: 'TRIM_HORIZON',
+  AtTimestamp: 'AT_TIMESTAMP',
+} as const;
+export type StartingPosition = (typeof StartingPosition)[keyof typeof StartingPosition];
+
+/** Lambda's Kafka batching window when none is set. */
+export const DEFAULT_BATCHING_WINDOW_MS = 500;
+
+/** Where a flow's failed batches go once the mapping gives up: a topic on the same cluster, or SQS/SNS/S3. */
+export type OnFailureDestination = TopicRef | { readonly arn: string };
+
+export interface ErrorHandling {
+  /** -1: retry until the record expires. Provisioned mode only. */
+  readonly retryAttempts?: number;
+  /** -1: never expire; else 60..604800. Provisioned mode only. */
+  readonly maximumRecordAgeSeconds?: number;
+  readonly splitBatchOnError?: boolean;
+  /** Report retriable failures per record (`batchItemFailures`) instead of failing the whole batch. */
+  readonly reportBatchItemFailures?: boolean;
+  readonly onFailure?: OnFailureDestination;
+}
+
+export interface ProvisionedPollers {
+  readonly minimum: number;
+  readonly maximum: number;
+}
+
+export interface FlowSource {
+  readonly topic: TopicRef;
+  readonly consumerGroup: string;
+  readonly batchSize: number;
+  /** Resolved: Lambda's default (500 ms) when not set. */
+  readonly batchingWindowMs: number;
+  /** Whether the window was set (CDK passes MaximumBatchingWindowInSeconds only then). */
+  readonly batchingWindowSet: boolean;
+  readonly startingPosition: StartingPosition;
+  /** Epoch milliseconds, with AT_TIMESTAMP only. */
+  readonly startingPositionTimestamp?: number;
+  readonly filter?: Filter;
+  /** The filter as FilterCriteria when the mapping can evaluate it, else why not. Undefined without a filter. */
+  readonly pushdown?: Pushdown;
+  readonly errorHandling: ErrorHandling;
+  readonly provisionedPollers?: ProvisionedPollers;
+}
+
+export interface Flow {
+  readonly name: string;
+  readonly description?: string;
+  readonly source: FlowSource;
+  readonly steps: readonly Step[];
+  readonly outputs: readonly OutputSpec[];
+  readonly deadLetter: OutputSpec<'topic'>;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Tables read by the flow's steps (enrich), for grants. */
+  readonly readsTables: readonly TableRef[];
+  /** Decoders for formats that need one (Avro). */
+  readonly decoders?: Partial<Record<ValueFormat, ValueDecoder>>;
+}
+
+export interface FlowOptions {
+  readonly name: string;
+  readonly description?: string;
+  readonly source: {
+    readonly topic: TopicRef;
+    readonly consumerGroup?: string;
+    readonly batchSize?: number;
+    readonly batchingWindowMs?: number;
+    readonly startingPosition?: StartingPosition;
+    readonly startingPositionTimestamp?: number | Date;
+    readonly filter?: Filter;
+    readonly errorHandling?: ErrorHandling;
+    readonly provisionedPollers?: { readonly minimum?: number; readonly maximum?: number };
+  };
+  readonly steps?: readonly Step[];
+  readonly outputs: readonly OutputSpec[];
+  readonly deadLetter: OutputSpec<'topic'>;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  readonly decoders?: Partial<Record<ValueFormat, ValueDecoder>>;
+}
+
+const topicRef = z.custom<TopicRef>(isTopicRef, 'must be a topic declared with defineTopics');
+const filterSchema = z.custom<Filter>(isFilter, 'must be a filter made with where, anyOf or predicate');
+
+// Loose: output factories may add their own resource data (auth mode, secret ARN) for the CDK app.
+const resourcesSchema = z.looseObject({
+  topics: z.array(z.string()).optional(),
+  tables: z.array(z.string()).optional(),
+  bucketPrefix: z.string().optional(),
+  index: z.string().optional(),
+});
+
+const outputSpecSchema = z.looseObject({
+  kind: z.enum(Object.values(OutputKinds), {
+    error: `must be one of ${Object.values(OutputKinds).join(', ')}`,
+  }),
+  name: z.string().min(1, 'must not be empty'),
+  when: filterSchema.optional(),
+  resources: resourcesSchema,
+  create: z.custom<() => Output>((v) => typeof v === 'function', 'must be a function returning an Output'),
+});
+
+const errorHandlingSchema = z.strictObject({
+  retryAttempts: z.int('must be an integer').min(-1, 'must be ≥ -1').max(10000, 'must be ≤ 10000').optional(),
+  maximumRecordAgeSeconds: z
+    .int('must be an integer')
+    .refine((s) => s === -1 || (s >= 60 && s <= 604800), 'must be -1 or 60..604800')
+    .optional(),
+  splitBatchOnError: z.boolean().optional(),
+  reportBatchItemFailures: z.boolean().optional(),
+  onFailure: z
+    .union([
+      topicRef,
+      z.strictObject({
+        arn: z.string().regex(/^arn:aws[a-z-]*:(sqs|sns|s3):/, 'must be an SQS, SNS or S3 ARN'),
+      }),
+    ])
+    .optional(),
+});
+
+const sourceSchema = z
+  .strictObject({
+    topic: topicRef,
+    consumerGroup: z
+      .string()
+      .regex(/^[a-zA-Z0-9._:-]{1,200}$/, 'must be 1-200 of a-z A-Z 0-9 . _ : -')
+      .optional(),
+    batchSize: z.int('must be an integer').min(1, 'must be ≥ 1').max(10000, 'must be ≤ 10000').default(100),
+    batchingWindowMs: z
+      .int('must be an integer')
+      .min(0, 'must be ≥ 0')
+      .max(300000, 'must be ≤ 300000 (300 s)')
+      .refine(
+        (ms) => ms % 1000 === 0 || ms === DEFAULT_BATCHING_WINDOW_MS,
+        'must be whole seconds (the mapping takes MaximumBatchingWindowInSeconds); leave unset for the 500 ms default',
+      )
+      .optional(),
+    startingPosition: z
+      .enum(Object.values(StartingPosition), { error: 'must be LATEST, TRIM_HORIZON or AT_TIMESTAMP' })
+      .default(StartingPosition.TrimHorizon),
+    startingPositionTimestamp: z
+      .union([z.number().int().nonnegative(), z.date()])
+      .transform((t) => (t instanceof Date ? t.getTime() : t))
+      .optional(),
+    filter: filterSchema.optional(),
+    errorHandling: errorHandlingSchema.default({}),
+    provisionedPollers: z
+      .strictObject({
+        minimum: z.int('must be an integer').min(1, 'must be ≥ 1').max(200, 'must be ≤ 200').default(1),
+        maximum: z.int('must be an integer').min(1, 'must be ≥ 1').max(2000, 'must be ≤ 2000').default(200),
+      })
+      .refine((p) => p.minimum <= p.maximum, 'minimum must be ≤ maximum')
+      .optional(),
+  })
+  .superRefine((source, ctx) => {
+    const atTimestamp = source.startingPosition === StartingPosition.AtTimestamp;
+    if (atTimestamp && source.startingPositionTimestamp === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['startingPositionTimestamp'],
+        message: 'is required with AT_TIMESTAMP',
+      });
+    }
+    if (!atTimestamp && source.startingPositionTimestamp !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['startingPositionTimestamp'],
+        message: 'is only allowed with AT_TIMESTAMP',
+      });
+    }
+    const eh = source.errorHandling;
+    const provisionedOnly = {
+      retryAttempts: eh.retryAttempts !== undefined,
+      maximumRecordAgeSeconds: eh.maximumRecordAgeSeconds !== undefined,
+      splitBatchOnError: eh.splitBatchOnError !== undefined,
+      reportBatchItemFailures: eh.reportBatchItemFailures !== undefined,
+      onFailure: eh.onFailure !== undefined && isTopicRef(eh.onFailure),
+    };
+    if (source.provisionedPollers === undefined) {
+      for (const [key, used] of Object.entries(provisionedOnly)) {
+        if (used) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['errorHandling', key],
+            message: 'needs provisioned mode (set source.provisionedPollers)',
+          });
+        }
+      }
+    }
+  });
+
+const flowSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be lower-case kebab-case, at most 48 characters'),
+  description: z.string().max(256, 'must be ≤ 256 characters').optional(),
+  source: sourceSchema,
+  steps: z
+    .array(z.custom<Step>(isStep, 'must be a step (filter, map, validate, route, cleanse, enrich)'))
+    .default([]),
+  outputs: z.array(outputSpecSchema).min(1, 'needs at least one output'),
+  deadLetter: outputSpecSchema.refine(
+    (o) => o.kind === OutputKinds.Topic,
+    'must be a topic output (toTopic)',
+  ),
+  memoryMb: z.int('must be an integer').min(128, 'must be ≥ 128').max(10240, 'must be ≤ 10240').default(512),
+  timeoutSeconds: z
+    .int('must be an integer')
+    .min(1, 'must be ≥ 1')
+    .max(840, 'must be ≤ 840 (Kafka mappings allow 14 minutes)')
+    .default(60),
+  decoders: z
+    .record(
+      z.string(),
+      z.custom<ValueDecoder>((v) => typeof v === 'function'),
+    )
+    .optional(),
+});
+
+/**
+ * Declares a flow and validates it at once (load time): unknown keys, limits of the event-source mapping,
+ * provisioned-mode-only settings, unique output names, route targets that are outputs. Every problem is a
+ * ConfigError whose path starts at `flows.<name>`. References to topics and tables are checked against the
+ * topology by `defineTopology`.
+ */
+export const defineFlow = (options: FlowOptions): Flow => {
+  const name = typeof options?.name === 'string' && options.name ? options.name : '<unnamed>';
+  const prefix = `flows.${name}`;
+  const parsed = flowSchema.safeParse(options);
+  if (!parsed.success) throw toConfigError(parsed.error, prefix);
+  const f = parsed.data;
+
+  const outputs = f.outputs as unknown as OutputSpec[];
+  const seen = new Set<string>();
+  outputs.forEach((o, i) => {
+    if (seen.has(o.name))
+      throw new ConfigError(`${prefix}.outputs[${i}].name`, `"${o.name}" is used by another output`);
+    seen.add(o.name);
+  });
+
+  const topicOutputs = new Set(
+    outputs.filter((o) => o.kind === OutputKinds.Topic).flatMap((o) => o.resources.topics ?? []),
+  );
+  f.steps.forEach((step, i) => {
+    for (const target of step.routesTo ?? []) {
+      if (!topicOutputs.has(target.name)) {
+        throw new ConfigError(
+          `${prefix}.steps[${i}]`,
+          `${step.kind} "${step.name}" routes to topic "${target.name}", which is not one of this flow's topic outputs`,
+        );
+      }
+    }
+  });
+
+  const { topic, filter } = f.source;
+  const source: FlowSource = {
+    ...f.source,
+    consumerGroup: f.source.consumerGroup ?? `sluice-${f.name}`,
+    batchingWindowMs: f.source.batchingWindowMs ?? DEFAULT_BATCHING_WINDOW_MS,
+    batchingWindowSet: f.source.batchingWindowMs !== undefined,
+    ...(filter === undefined ? {} : { pushdown: sourcePushdown(filter, topic) }),
+  };
+  const readsTables = [...new Map(f.steps.flatMap((s) => s.reads ?? []).map((t) => [t.name, t])).values()];
+  return Object.freeze({
+    ...f,
+    source: Object.freeze(source),
+    steps: Object.freeze([...f.steps]),
+    outputs: Object.freeze(outputs),
+    deadLetter: f.deadLetter as unknown as OutputSpec<'topic'>,
+    readsTables: Object.freeze(readsTables),
+  }) as Flow;
+};
+
+const sourcePushdown = (filter: Filter, topic: TopicRef): Pushdown =>
+  topic.format === 'json'
+    ? pushdown(filter)
+    : {
+        pushable: false,
+        reason: `value patterns match JSON values; topic "${topic.name}" is ${topic.format}`,
+      };
+
+/** Every resource a flow touches, for grants (CDK) and creation (local runner). */
+export interface FlowResources {
+  readonly readsTopics: readonly string[];
+  readonly writesTopics: readonly string[];
+  readonly readsTables: readonly string[];
+  readonly writesTables: readonly string[];
+  readonly bucketPrefixes: readonly string[];
+  readonly indexes: readonly string[];
+}
+
+export const flowResources = (flow: Flow): FlowResources => {
+  const specs = [...flow.outputs, flow.deadLetter];
+  const all = <T>(pick: (r: OutputResources) => T | readonly T[] | undefined): T[] => [
+    ...new Set(specs.flatMap((s) => pick(s.resources) ?? []) as T[]),
+  ];
+  const onFailure = flow.source.errorHandling.onFailure;
+  return {
+    readsTopics: [flow.source.topic.name],
+    writesTopics: [
+      ...new Set([...all((r) => r.topics), ...(onFailure && isTopicRef(onFailure) ? [onFailure.name] : [])]),
+    ],
+    readsTables: flow.readsTables.map((t) => t.name),
+    writesTables: all((r) => r.tables),
+    bucketPrefixes: all((r) => r.bucketPrefix),
+    indexes: all((r) => r.index),
+  };
+};
+
+export type { OutputKind };

@@ -1,0 +1,27 @@
+export { joinPath, toConfigError } from './config-error.ts';
+export {
+  DEFAULT_BATCHING_WINDOW_MS,
+  defineFlow,
+  type ErrorHandling,
+  type Flow,
+  type FlowOptions,
+  type FlowResources,
+  type FlowSource,
+  flowResources,
+  type OnFailureDestination,
+  type ProvisionedPollers,
+  StartingPosition,
+} from './flow.ts';
+export {
+  type BucketRef,
+  defineBucket,
+  defineIndex,
+  defineTables,
+  defineTopics,
+  type IndexRef,
+  type KeyAttribute,
+  KeyType,
+  type TableRef,
+  type TopicRef,
+} from './resources.ts';
+export { defineTopology, type Topology, type TopologyOptions } from './topology.ts';

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { ValueFormat } from '../decode/formats.ts';
+import { ConfigError } from '../errors.ts';
+import { toConfigError } from './config-error.ts';
+
+export interface TopicRef {
+  readonly kind: 'topic';
+  readonly name: string;
+  readonly format: ValueFormat;
+  readonly partitions: number;
+}
+
+export const KeyType = { String: 'string', Number: 'number' } as const;
+export type KeyType = (typeof KeyType)[keyof typeof KeyType];
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface TableRef {
+  readonly kind: 'table';
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface BucketRef {
+  readonly kind: 'bucket';
+  readonly name: string;
+}
+
+export interface IndexRef {
+  readonly kind: 'index';
+  readonly name: string;
+}
+
+const topicSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)'),
+  format: z.enum(Object.values(ValueFormat), {
+    error: `must be one of ${Object.values(ValueFormat).join(', ')}`,
+  }),
+  partitions: z.int('must be an integer').min(1, 'must be ≥ 1').max(10000, 'must be ≤ 10000'),
+});
+
+const keySchema = z
+  .union([
+    z.string(),
+    z.strictObject({
+      name: z.string(),
+      type: z.enum(Object.values(KeyType), { error: 'must be string or number' }),
+    }),
+  ])
+  .transform((k) => (typeof k === 'string' ? { name: k, type: KeyType.String } : k))
+  .refine((k) => k.name.length > 0 && k.name.length <= 255, 'must name an attribute (1-255 characters)');
+
+const tableSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)'),
+  partitionKey: keySchema,
+  sortKey: keySchema.optional(),
+});
+
+const namedSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'must be lower-case letters, digits, dots and dashes (3-63)',
+    ),
+});
+
+const define = <In, Ref>(
+  kind: string,
+  schema: z.ZodType<In>,
+  build: (value: In) => Ref,
+): (<K extends string>(declared: Readonly<Record<K, unknown>>) => { readonly [P in K]: Ref }) => {
+  return (declared) => {
+    const refs = {} as Record<string, Ref>;
+    for (const [id, value] of Object.entries(declared)) {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw toConfigError(parsed.error, `${kind}.${id}`);
+      refs[id] = Object.freeze(build(parsed.data));
+    }
+    return Object.freeze(refs) as never;
+  };
+};
+
+/** Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`. */
+export const defineTopics: <K extends string>(
+  declared: Readonly<Record<K, { name: string; format: ValueFormat; partitions: number }>>,
+) => { readonly [P in K]: TopicRef } = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
+
+/** Declares DynamoDB tables: `defineTables({ customers: { name: 'customers', partitionKey: 'customerId' } })`. */
+export const defineTables: <K extends string>(
+  declared: Readonly<
+    Record<K, { name: string; partitionKey: string | KeyAttribute; sortKey?: string | KeyAttribute }>
+  >,
+) => { readonly [P in K]: TableRef } = define('tables', tableSchema, (t) => ({
+  kind: 'table',
+  name: t.name,
+  partitionKey: Object.freeze(t.partitionKey),
+  ...(t.sortKey ? { sortKey: Object.freeze(t.sortKey) } : {}),
+}));
+
+export const defineBucket = (declared: { name: string }): BucketRef => {
+  const parsed = namedSchema.safeParse(declared);
+  if (!parsed.success) throw toConfigError(parsed.error, 'bucket');
+  return Object.freeze({ kind: 'bucket', name: parsed.data.name });
+};
+
+export const defineIndex = (declared: { name: string }): IndexRef => {
+  const parsed = namedSchema.safeParse(declared);
+  if (!parsed.success) throw toConfigError(parsed.error, 'index');
+  return Object.freeze({ kind: 'index', name: parsed.data.name });
+};
+
+export const isTopicRef = (value: unknown): value is TopicRef =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as TopicRef).kind === 'topic' &&
+  typeof (value as TopicRef).name === 'string';
+
+export const isTableRef = (value: unknown): value is TableRef =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as TableRef).kind === 'table' &&
+  typeof (value as TableRef).name === 'string';
+
+export const assertTableRef = (value: unknown, path: string): TableRef => {
+  if (!isTableRef(value)) throw new ConfigError(path, 'must be a table declared with defineTables');
+  return value;
+};

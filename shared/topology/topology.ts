@@ -1,0 +1,140 @@
+import { ConfigError } from '../errors.ts';
+import type { Flow } from './flow.ts';
+import { type BucketRef, type IndexRef, isTopicRef, type TableRef, type TopicRef } from './resources.ts';
+
+export interface TopologyOptions {
+  readonly topics: Readonly<Record<string, TopicRef>>;
+  readonly tables?: Readonly<Record<string, TableRef>>;
+  readonly bucket?: BucketRef;
+  readonly index?: IndexRef;
+  readonly flows: readonly Flow[];
+}
+
+export interface Topology {
+  readonly topics: readonly TopicRef[];
+  readonly tables: readonly TableRef[];
+  readonly bucket?: BucketRef;
+  readonly index?: IndexRef;
+  readonly flows: readonly Flow[];
+  topic(name: string): TopicRef | undefined;
+  table(name: string): TableRef | undefined;
+  flow(name: string): Flow | undefined;
+}
+
+/**
+ * The whole deployment as data. Checks what no single flow can: unique names, unique consumer groups per topic,
+ * and that every topic, table, bucket prefix and index a flow reads or writes is declared here (and declared the
+ * same way, when a flow holds its own reference). Throws a ConfigError naming the path of the first problem.
+ */
+export const defineTopology = (options: TopologyOptions): Topology => {
+  const topics = uniqueByName(Object.values(options.topics ?? {}), 'topics');
+  const tables = uniqueByName(Object.values(options.tables ?? {}), 'tables');
+  const flows = options.flows ?? [];
+
+  const flowNames = new Set<string>();
+  const groups = new Map<string, string>();
+  for (const flow of flows) {
+    const at = `flows.${flow.name}`;
+    if (flowNames.has(flow.name)) throw new ConfigError(`${at}.name`, 'is declared twice');
+    flowNames.add(flow.name);
+
+    checkTopic(topics, flow.source.topic, `${at}.source.topic`);
+    const group = `${flow.source.topic.name}/${flow.source.consumerGroup}`;
+    const other = groups.get(group);
+    if (other !== undefined) {
+      throw new ConfigError(
+        `${at}.source.consumerGroup`,
+        `"${flow.source.consumerGroup}" already reads "${flow.source.topic.name}" for flow ${other}; each flow needs its own group`,
+      );
+    }
+    groups.set(group, flow.name);
+    const onFailure = flow.source.errorHandling.onFailure;
+    if (onFailure && isTopicRef(onFailure))
+      checkTopic(topics, onFailure, `${at}.source.errorHandling.onFailure`);
+
+    flow.steps.forEach((step, i) => {
+      for (const table of step.reads ?? []) checkTable(tables, table, `${at}.steps[${i}] (${step.name})`);
+      for (const topic of step.routesTo ?? []) checkTopic(topics, topic, `${at}.steps[${i}] (${step.name})`);
+    });
+
+    const specs = [
+      ...flow.outputs.map((o, i) => ({ o, path: `${at}.outputs[${i}]` })),
+      { o: flow.deadLetter, path: `${at}.deadLetter` },
+    ];
+    for (const { o, path } of specs) {
+      const r = o.resources;
+      r.topics?.forEach((name, i) => {
+        if (!topics.has(name))
+          throw new ConfigError(
+            `${path}.resources.topics[${i}]`,
+            `topic "${name}" is not declared in the topology`,
+          );
+      });
+      r.tables?.forEach((name, i) => {
+        if (!tables.has(name))
+          throw new ConfigError(
+            `${path}.resources.tables[${i}]`,
+            `table "${name}" is not declared in the topology`,
+          );
+      });
+      if (r.bucketPrefix !== undefined && options.bucket === undefined) {
+        throw new ConfigError(
+          `${path}.resources.bucketPrefix`,
+          'writes to the bucket, but the topology declares no bucket',
+        );
+      }
+      if (r.index !== undefined && r.index !== options.index?.name) {
+        throw new ConfigError(
+          `${path}.resources.index`,
+          options.index
+            ? `index "${r.index}" is not the topology's index "${options.index.name}"`
+            : `index "${r.index}" is not declared in the topology`,
+        );
+      }
+    }
+  }
+
+  const flowList = Object.freeze([...flows]);
+  const topicList = Object.freeze([...topics.values()]);
+  const tableList = Object.freeze([...tables.values()]);
+  return Object.freeze({
+    topics: topicList,
+    tables: tableList,
+    ...(options.bucket ? { bucket: options.bucket } : {}),
+    ...(options.index ? { index: options.index } : {}),
+    flows: flowList,
+    topic: (name: string) => topics.get(name),
+    table: (name: string) => tables.get(name),
+    flow: (name: string) => flowList.find((f) => f.name === name),
+  });
+};
+
+const uniqueByName = <R extends { readonly name: string }>(
+  refs: readonly R[],
+  kind: string,
+): Map<string, R> => {
+  const byName = new Map<string, R>();
+  for (const ref of refs) {
+    if (byName.has(ref.name)) throw new ConfigError(`${kind}.${ref.name}`, 'is declared twice');
+    byName.set(ref.name, ref);
+  }
+  return byName;
+};
+
+const checkTopic = (topics: Map<string, TopicRef>, ref: TopicRef, path: string): void => {
+  const declared = topics.get(ref.name);
+  if (declared === undefined)
+    throw new ConfigError(path, `topic "${ref.name}" is not declared in the topology`);
+  if (declared.format !== ref.format || declared.partitions !== ref.partitions) {
+    throw new ConfigError(path, `topic "${ref.name}" differs from its declaration in the topology`);
+  }
+};
+
+const checkTable = (tables: Map<string, TableRef>, ref: TableRef, path: string): void => {
+  const declared = tables.get(ref.name);
+  if (declared === undefined)
+    throw new ConfigError(path, `reads table "${ref.name}", which is not declared in the topology`);
+  if (declared.partitionKey.name !== ref.partitionKey.name || declared.sortKey?.name !== ref.sortKey?.name) {
+    throw new ConfigError(path, `table "${ref.name}" differs from its declaration in the topology`);
+  }
+};
