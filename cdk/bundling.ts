@@ -1,0 +1,33 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: NodejsFunction's project root and the base of every flow entry. */
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The one set of esbuild settings a flow bundle is built with. The CDK app (through NodejsFunction), the
+ * bundle benchmark and anything else that wants "the bundle CDK deploys" read it from here.
+ */
+export const FlowBundle = {
+  /** Lambda's Node.js 24 runtime. */
+  target: 'node24',
+  format: 'esm',
+  platform: 'node',
+  minify: true,
+  sourcemap: true,
+  /** Stack traces map back to files; the sources themselves stay out of the bundle. */
+  sourcesContent: false,
+  /** Prefer ESM entry points so unused exports can be tree-shaken. */
+  mainFields: ['module', 'main'],
+  /**
+   * CommonJS dependencies (kafkajs, …) call `require` for Node built-ins, which an ESM bundle lacks; give
+   * them one. The alias keeps it clear of any `require` binding in bundled code.
+   */
+  banner:
+    "import { createRequire as __sluiceRequire } from 'node:module'; const require = __sluiceRequire(import.meta.url);",
+  /**
+   * Everything is bundled, the AWS SDK included: the runtime's built-in SDK is an unpinned version, and
+   * the bundle benchmark must measure what is deployed.
+   */
+  external: [] as string[],
+} as const;

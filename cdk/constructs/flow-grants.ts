@@ -1,0 +1,148 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
+import type { DeployFlow } from '../model.ts';
+import { TopologyDeployError } from '../validate.ts';
+
+/**
+ * What a flow's grants may point at, by physical name. ARNs are built from names rather than imported from
+ * the data stack, so policies read plainly and the flows stack carries no export for them.
+ */
+export interface GrantTargets {
+  readonly kafka: KafkaCluster;
+  /** Tables the data stack creates. */
+  readonly tables: readonly string[];
+  /** The lake bucket's name, if the data stack creates one. */
+  readonly bucket?: string;
+  /** The search domain's name and the index flows write, if the data stack creates them. */
+  readonly search?: { readonly domainName: string; readonly index: string };
+}
+
+/** Topics a flow produces to: its topic outputs and its dead-letter topic. */
+export const producedTopics = (flow: DeployFlow): string[] => {
+  const topics = new Set<string>();
+  for (const output of flow.outputs) {
+    if (output.kind !== 'topic') continue;
+    for (const topic of (output.resources as { topics: readonly string[] }).topics) topics.add(topic);
+  }
+  if (flow.deadLetterTopic) topics.add(flow.deadLetterTopic);
+  return [...topics].sort();
+};
+
+/** The objects an S3 output may write: its prefix, or the whole bucket for an empty prefix. */
+export const lakeObjectsArn = (stack: Stack, bucket: string, prefix: string): string =>
+  `arn:${stack.partition}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}*`;
+
+const statement = (sid: string, actions: string[], resources: string[]) =>
+  new iam.PolicyStatement({ sid, actions, resources });
+
+/**
+ * The least-privilege statements for one flow, derived from its source, lookups and outputs. Every data
+ * action names its resource: cluster/topic/group ARNs, table ARNs, the lake prefix, the index paths.
+ */
+export const flowStatements = (
+  scope: Construct,
+  flow: DeployFlow,
+  targets: GrantTargets,
+): iam.PolicyStatement[] => {
+  const stack = Stack.of(scope);
+  const statements: iam.PolicyStatement[] = [];
+  const { kafka } = targets;
+  const produced = producedTopics(flow);
+  // Sids must be alphanumeric; flow names carry dashes.
+  const sid = (what: string) => `${what}${flow.name.replace(/[^A-Za-z0-9]/g, '')}`;
+
+  if (kafka.kind === 'msk' && authOf(kafka) === 'iam') {
+    const arns = new MskArns(kafka.clusterArn);
+    // The mapping's poller authenticates as the function's role: connect, read its topic, own its group.
+    statements.push(
+      statement(
+        sid('KafkaCluster'),
+        ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+        [kafka.clusterArn],
+      ),
+      statement(
+        sid('KafkaRead'),
+        ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        [arns.topic(flow.source.topic)],
+      ),
+      statement(
+        sid('KafkaGroup'),
+        ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        [arns.group(flow.source.consumerGroup)],
+      ),
+    );
+    if (produced.length > 0) {
+      statements.push(
+        statement(
+          sid('KafkaWrite'),
+          ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+          produced.map((topic) => arns.topic(topic)),
+        ),
+      );
+    }
+  }
+  if (kafka.secretArn) {
+    statements.push(statement(sid('KafkaSecret'), ['secretsmanager:GetSecretValue'], [kafka.secretArn]));
+  }
+
+  const tableArn = (name: string, path: string): string => {
+    if (!targets.tables.includes(name))
+      throw new TopologyDeployError(path, `table "${name}" has no resource in this stack`);
+    return stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
+  };
+  if (flow.lookups.length > 0) {
+    const arns = [...new Set(flow.lookups)]
+      .sort()
+      .map((name) => tableArn(name, `flows.${flow.name}.steps.enrich`));
+    statements.push(statement(sid('Lookup'), ['dynamodb:BatchGetItem'], arns));
+  }
+
+  flow.outputs.forEach((output, i) => {
+    const at = `flows.${flow.name}.outputs[${i}](${output.name})`;
+    switch (output.kind) {
+      case 'topic':
+        return; // granted above, with the dead-letter topic
+      case 'table': {
+        const { table: name } = output.resources as { table: string };
+        // Batch writes; single puts/deletes isolate the item a rejected batch contained.
+        statements.push(
+          statement(
+            sid(`Load${i}`),
+            ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+            [tableArn(name, at)],
+          ),
+        );
+        return;
+      }
+      case 's3': {
+        if (!targets.bucket) throw new TopologyDeployError(at, 'no bucket in this stack');
+        const { prefix } = output.resources as { prefix: string };
+        statements.push(
+          statement(sid(`Lake${i}`), ['s3:PutObject'], [lakeObjectsArn(stack, targets.bucket, prefix)]),
+        );
+        return;
+      }
+      case 'opensearch': {
+        if (!targets.search) throw new TopologyDeployError(at, 'no search domain in this stack');
+        const { domainName, index } = targets.search;
+        const domainArn = stack.formatArn({
+          service: 'es',
+          resource: 'domain',
+          resourceName: domainName,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        });
+        // `_bulk` is posted at the domain root (the index is in the body); HEAD/PUT check and create the index.
+        statements.push(
+          statement(sid(`SearchBulk${i}`), ['es:ESHttpPost'], [`${domainArn}/_bulk`]),
+          statement(sid(`SearchIndex${i}`), ['es:ESHttpHead', 'es:ESHttpPut'], [`${domainArn}/${index}`]),
+        );
+        return;
+      }
+      default:
+        throw new TopologyDeployError(`${at}.kind`, `no grant path for output kind "${output.kind}"`);
+    }
+  });
+  return statements;
+};

@@ -1,0 +1,268 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { FlowBundle, projectRoot } from '../bundling.ts';
+import { authOf } from '../kafka.ts';
+import { FlowMetrics } from '../metrics.ts';
+import type { DeployFlow } from '../model.ts';
+import { acknowledgeLakePrefix, acknowledgeManagedPolicies } from '../nag.ts';
+import { flowStatements, type GrantTargets, lakeObjectsArn, producedTopics } from './flow-grants.ts';
+
+/** Function settings a flow does not declare. */
+export const FlowDefaults = {
+  memoryMb: 512,
+  timeoutSeconds: 60,
+  logRetention: logs.RetentionDays.ONE_MONTH,
+  /** Offset lag (records) above which the flow is falling behind. */
+  offsetLagThreshold: 10_000,
+} as const;
+
+export interface FlowNetwork {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
+}
+
+export interface FlowFunctionProps extends GrantTargets {
+  readonly flow: DeployFlow;
+  /** Where the function runs: the VPC that reaches the cluster, the tables' endpoints and the domain. */
+  readonly network: FlowNetwork;
+  /** Endpoint of the search domain, for flows with an OpenSearch output. */
+  readonly searchEndpoint?: string;
+  /**
+   * Where the mapping sends a batch it gave up on (non-provisioned flows, or flows without a dead-letter topic).
+   * Provisioned flows with a dead-letter topic send the records themselves there (`kafka://`).
+   * @default none — the batch is retried until the records expire
+   */
+  readonly failureDestination?: lambda.IEventSourceDlq;
+  /**
+   * Log retention of the function's log group.
+   * @default one month
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Offset lag (records) that raises the lag alarm.
+   * @default 10,000
+   */
+  readonly offsetLagThreshold?: number;
+  /** Topic notified when an alarm fires. @default none (alarms visible on the dashboard only) */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+const startingPosition = {
+  LATEST: lambda.StartingPosition.LATEST,
+  TRIM_HORIZON: lambda.StartingPosition.TRIM_HORIZON,
+  AT_TIMESTAMP: lambda.StartingPosition.AT_TIMESTAMP,
+} as const;
+
+const selfManagedAuth = {
+  'scram-sha-256': sources.AuthenticationMethod.SASL_SCRAM_256_AUTH,
+  'scram-sha-512': sources.AuthenticationMethod.SASL_SCRAM_512_AUTH,
+} as const;
+
+/**
+ * One flow: its function (bundled from the flow's own file), log group, Kafka event-source mapping with the
+ * flow's settings and pushed-down filters, least-privilege grants and alarms.
+ */
+export class FlowFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly alarms: readonly cloudwatch.Alarm[];
+  readonly deadLettered: cloudwatch.IMetric;
+  readonly offsetLag: cloudwatch.IMetric;
+
+  constructor(scope: Construct, id: string, props: FlowFunctionProps) {
+    super(scope, id);
+    const { flow } = props;
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? FlowDefaults.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: flow.entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: flow.memoryMb ?? FlowDefaults.memoryMb,
+      timeout: Duration.seconds(flow.timeoutSeconds ?? FlowDefaults.timeoutSeconds),
+      description: `Sluice flow ${flow.name}: ${flow.source.topic} -> ${flow.outputs.map((o) => o.name).join(', ')}`,
+      logGroup,
+      environment: this.environment(props),
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.subnets,
+      securityGroups: [...props.network.securityGroups],
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      bundling: {
+        forceDockerBundling: false,
+        minify: FlowBundle.minify,
+        sourceMap: FlowBundle.sourcemap,
+        sourcesContent: FlowBundle.sourcesContent,
+        target: FlowBundle.target,
+        format: nodejs.OutputFormat.ESM,
+        mainFields: [...FlowBundle.mainFields],
+        banner: FlowBundle.banner,
+        externalModules: [...FlowBundle.external],
+      },
+    });
+    for (const statement of flowStatements(this, flow, props)) this.function.addToRolePolicy(statement);
+
+    this.function.addEventSource(this.eventSource(props));
+    this.acknowledgeFindings(props);
+
+    const dimensionsMap = { [FlowMetrics.serviceDimension]: flow.name };
+    this.deadLettered = new cloudwatch.Metric({
+      namespace: FlowMetrics.namespace,
+      metricName: FlowMetrics.deadLettered,
+      dimensionsMap,
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    this.offsetLag = this.function.metric('OffsetLag', { statistic: 'Maximum', period: Duration.minutes(5) });
+    this.alarms = this.createAlarms(props);
+  }
+
+  private acknowledgeFindings(props: FlowFunctionProps): void {
+    acknowledgeManagedPolicies(this.function, [
+      'AWSLambdaBasicExecutionRole',
+      'AWSLambdaVPCAccessExecutionRole',
+      ...(props.kafka.kind === 'msk' ? (['AWSLambdaMSKExecutionRole'] as const) : []),
+    ]);
+    const stack = Stack.of(this);
+    for (const output of props.flow.outputs) {
+      if (output.kind !== 's3' || !props.bucket) continue;
+      const { prefix } = output.resources as { prefix: string };
+      // cdk-nag names the resource as it renders it: the partition pseudo-parameter in angle brackets.
+      const rendered = lakeObjectsArn(stack, props.bucket, prefix).replace(
+        stack.partition,
+        '<AWS::Partition>',
+      );
+      acknowledgeLakePrefix(this.function, rendered);
+    }
+  }
+
+  private environment(props: FlowFunctionProps): Record<string, string> {
+    const { flow, kafka } = props;
+    const env: Record<string, string> = {
+      SLUICE_FLOW: flow.name,
+      POWERTOOLS_SERVICE_NAME: flow.name,
+      POWERTOOLS_METRICS_NAMESPACE: FlowMetrics.namespace,
+      // Stack traces in the logs point at the TypeScript sources, through the bundle's source map.
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (producedTopics(flow).length > 0 && kafka.bootstrapServers) {
+      env.SLUICE_KAFKA_BROKERS = kafka.bootstrapServers;
+      env.SLUICE_KAFKA_AUTH = authOf(kafka);
+      if (kafka.secretArn) env.SLUICE_KAFKA_SECRET_ARN = kafka.secretArn;
+    }
+    if (props.searchEndpoint && flow.outputs.some((o) => o.kind === 'opensearch')) {
+      env.SLUICE_OPENSEARCH_ENDPOINT = props.searchEndpoint;
+    }
+    return env;
+  }
+
+  private eventSource(props: FlowFunctionProps): lambda.IEventSource {
+    const { flow, kafka } = props;
+    const { source } = flow;
+    const onFailure =
+      source.provisioned && flow.deadLetterTopic
+        ? new sources.KafkaDlq(flow.deadLetterTopic)
+        : props.failureDestination;
+    const secret = kafka.secretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaSecret', kafka.secretArn)
+      : undefined;
+    const common: sources.KafkaEventSourceProps = {
+      topic: source.topic,
+      consumerGroupId: source.consumerGroup,
+      batchSize: source.batchSize,
+      // CloudFormation takes whole seconds; a sub-second window keeps Kafka's own 500 ms default.
+      ...(source.batchingWindowMs >= 1000
+        ? { maxBatchingWindow: Duration.seconds(Math.round(source.batchingWindowMs / 1000)) }
+        : {}),
+      startingPosition: startingPosition[source.startingPosition],
+      ...(source.startingTimestamp !== undefined
+        ? { startingPositionTimestamp: source.startingTimestamp }
+        : {}),
+      ...(source.filterPatterns.length > 0
+        ? { filters: source.filterPatterns.map((pattern) => ({ pattern })) }
+        : {}),
+      ...(onFailure ? { onFailure } : {}),
+      ...(source.provisioned
+        ? {
+            provisionedPollerConfig: {
+              minimumPollers: source.provisioned.minimumPollers,
+              maximumPollers: source.provisioned.maximumPollers,
+            },
+          }
+        : {}),
+      ...(source.retryAttempts !== undefined ? { retryAttempts: source.retryAttempts } : {}),
+      ...(source.maxRecordAgeSeconds !== undefined && source.maxRecordAgeSeconds !== -1
+        ? { maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds) }
+        : {}),
+      ...(source.splitBatchOnError !== undefined ? { bisectBatchOnError: source.splitBatchOnError } : {}),
+      ...(source.reportBatchItemFailures !== undefined
+        ? { reportBatchItemFailures: source.reportBatchItemFailures }
+        : {}),
+      ...(secret ? { secret } : {}),
+    };
+    if (kafka.kind === 'msk')
+      return new sources.ManagedKafkaEventSource({ ...common, clusterArn: kafka.clusterArn });
+    const auth = authOf(kafka);
+    const [securityGroup] = props.network.securityGroups;
+    return new sources.SelfManagedKafkaEventSource({
+      ...common,
+      bootstrapServers: kafka.bootstrapServers.split(',').map((s) => s.trim()),
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.subnets,
+      ...(securityGroup ? { securityGroup } : {}),
+      ...(auth === 'scram-sha-256' || auth === 'scram-sha-512'
+        ? { authenticationMethod: selfManagedAuth[auth] }
+        : {}),
+    });
+  }
+
+  private createAlarms(props: FlowFunctionProps): cloudwatch.Alarm[] {
+    const { flow } = props;
+    const fn = this.function;
+    const period = Duration.minutes(5);
+    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, what: string) => {
+      const created = new cloudwatch.Alarm(this, id, {
+        alarmName: `${Stack.of(this).stackName}-${flow.name}-${id}`,
+        alarmDescription: `Sluice flow ${flow.name}: ${what}`,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No datapoints means no invocations or no dead letters: quiet, not alarming.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      if (props.alarmTopic) created.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      return created;
+    };
+    return [
+      alarm(
+        'Errors',
+        fn.metricErrors({ period, statistic: 'Sum' }),
+        1,
+        'invocations failed (the batch is retried)',
+      ),
+      alarm('Throttles', fn.metricThrottles({ period, statistic: 'Sum' }), 1, 'invocations were throttled'),
+      alarm(
+        'OffsetLag',
+        this.offsetLag,
+        props.offsetLagThreshold ?? FlowDefaults.offsetLagThreshold,
+        'the consumer group is falling behind its topic',
+      ),
+      alarm('DeadLettered', this.deadLettered, 1, 'records were dead-lettered'),
+    ];
+  }
+}

@@ -1,0 +1,172 @@
+import type { App } from 'aws-cdk-lib';
+import { KafkaAuth } from './kafka.ts';
+
+/**
+ * The deployment's settings, from `cdk.json` or `-c key=value`. Everything about flows comes from the
+ * topology; only where things run (cluster, network, sizes) comes from here.
+ */
+export const ContextKey = {
+  /** "true": create a VPC and an MSK Serverless cluster (IAM auth) instead of importing a cluster. */
+  sandbox: 'sluice:sandbox',
+  /** ARN of an MSK cluster (provisioned or serverless). */
+  clusterArn: 'sluice:kafka.clusterArn',
+  /** Comma-separated brokers: the self-managed cluster, or the producers' brokers on MSK. */
+  bootstrapServers: 'sluice:kafka.bootstrapServers',
+  /** plaintext | tls | iam | scram-sha-256 | scram-sha-512 (default iam on MSK, scram-sha-512 otherwise). */
+  auth: 'sluice:kafka.auth',
+  /** Secrets Manager ARN of the SCRAM credentials. */
+  secretArn: 'sluice:kafka.secretArn',
+  /** Security group that may reach the brokers, added to every flow (imported clusters). */
+  kafkaSecurityGroupId: 'sluice:kafka.securityGroupId',
+  /** The VPC that reaches the cluster (imported clusters). */
+  vpcId: 'sluice:vpcId',
+  /** Comma-separated private subnet ids in that VPC, one per zone. */
+  subnetIds: 'sluice:subnetIds',
+  /** Comma-separated zones of those subnets, in the same order. */
+  availabilityZones: 'sluice:availabilityZones',
+  /** "retain" (default) or "destroy": what `cdk destroy` does with tables, bucket and domain. */
+  removal: 'sluice:removal',
+  searchInstanceType: 'sluice:search.instanceType',
+  searchDataNodes: 'sluice:search.dataNodes',
+  /** Email address subscribed to the alarm topic. */
+  alarmEmail: 'sluice:alarmEmail',
+} as const;
+
+export type KafkaSettings =
+  | { readonly kind: 'sandbox' }
+  | {
+      readonly kind: 'msk';
+      readonly clusterArn: string;
+      readonly bootstrapServers?: string;
+      readonly auth?: KafkaAuth;
+      readonly secretArn?: string;
+    }
+  | {
+      readonly kind: 'self-managed';
+      readonly bootstrapServers: string;
+      readonly auth?: KafkaAuth;
+      readonly secretArn?: string;
+    };
+
+export interface NetworkSettings {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly availabilityZones: readonly string[];
+  readonly kafkaSecurityGroupId?: string;
+}
+
+export interface DeploySettings {
+  readonly kafka: KafkaSettings;
+  /** Absent in the sandbox, which creates its own network. */
+  readonly network?: NetworkSettings;
+  readonly removal: 'retain' | 'destroy';
+  readonly searchInstanceType?: string;
+  readonly searchDataNodes?: number;
+  readonly alarmEmail?: string;
+}
+
+export class ContextError extends Error {
+  constructor(key: string, message: string) {
+    super(`context ${key}: ${message} (set it with -c ${key}=… or in cdk.json; see README "Deploy")`);
+    this.name = 'ContextError';
+  }
+}
+
+type Lookup = (key: string) => unknown;
+
+const text = (get: Lookup, key: string): string | undefined => {
+  const value = get(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new ContextError(key, 'must be a string');
+  }
+  return String(value).trim();
+};
+
+const list = (get: Lookup, key: string): string[] | undefined => {
+  const value = get(key);
+  if (Array.isArray(value)) return value.map(String);
+  return text(get, key)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+};
+
+const authMode = (get: Lookup): KafkaAuth | undefined => {
+  const auth = text(get, ContextKey.auth);
+  if (auth === undefined) return undefined;
+  const modes: readonly string[] = Object.values(KafkaAuth);
+  if (!modes.includes(auth))
+    throw new ContextError(ContextKey.auth, `"${auth}" is not one of ${modes.join(', ')}`);
+  return auth as KafkaAuth;
+};
+
+/** Reads and checks the deployment settings; a missing or malformed value names its key. */
+export const readSettings = (get: Lookup): DeploySettings => {
+  const sandbox = text(get, ContextKey.sandbox) === 'true';
+  const removal = text(get, ContextKey.removal) ?? (sandbox ? 'destroy' : 'retain');
+  if (removal !== 'retain' && removal !== 'destroy') {
+    throw new ContextError(ContextKey.removal, `"${removal}" is not retain or destroy`);
+  }
+  const dataNodesText = text(get, ContextKey.searchDataNodes);
+  const searchDataNodes = dataNodesText === undefined ? undefined : Number(dataNodesText);
+  if (searchDataNodes !== undefined && (!Number.isInteger(searchDataNodes) || searchDataNodes < 1)) {
+    throw new ContextError(ContextKey.searchDataNodes, `"${dataNodesText}" is not a positive integer`);
+  }
+  const optional = {
+    removal,
+    ...(text(get, ContextKey.searchInstanceType)
+      ? { searchInstanceType: text(get, ContextKey.searchInstanceType) }
+      : {}),
+    ...(searchDataNodes !== undefined ? { searchDataNodes } : {}),
+    ...(text(get, ContextKey.alarmEmail) ? { alarmEmail: text(get, ContextKey.alarmEmail) } : {}),
+  } as const;
+  if (sandbox) return { kafka: { kind: 'sandbox' }, ...optional };
+
+  const clusterArn = text(get, ContextKey.clusterArn);
+  const bootstrapServers = text(get, ContextKey.bootstrapServers);
+  const auth = authMode(get);
+  const secretArn = text(get, ContextKey.secretArn);
+  const shared = {
+    ...(auth ? { auth } : {}),
+    ...(secretArn ? { secretArn } : {}),
+  };
+  if ((auth === 'scram-sha-256' || auth === 'scram-sha-512') && !secretArn) {
+    throw new ContextError(ContextKey.secretArn, `required with ${ContextKey.auth}=${auth}`);
+  }
+  let kafka: KafkaSettings;
+  if (clusterArn) {
+    kafka = { kind: 'msk', clusterArn, ...(bootstrapServers ? { bootstrapServers } : {}), ...shared };
+  } else if (bootstrapServers) {
+    kafka = { kind: 'self-managed', bootstrapServers, ...shared };
+  } else {
+    throw new ContextError(
+      ContextKey.clusterArn,
+      `no Kafka cluster: give ${ContextKey.clusterArn} (MSK), ${ContextKey.bootstrapServers} (self-managed) or ${ContextKey.sandbox}=true`,
+    );
+  }
+
+  const vpcId = text(get, ContextKey.vpcId);
+  if (!vpcId) throw new ContextError(ContextKey.vpcId, 'required: the VPC that reaches the cluster');
+  const subnetIds = list(get, ContextKey.subnetIds);
+  if (!subnetIds?.length)
+    throw new ContextError(ContextKey.subnetIds, 'required: private subnets in that VPC');
+  const availabilityZones = list(get, ContextKey.availabilityZones);
+  if (availabilityZones?.length !== subnetIds.length) {
+    throw new ContextError(ContextKey.availabilityZones, 'required: one zone per subnet, in the same order');
+  }
+  const kafkaSecurityGroupId = text(get, ContextKey.kafkaSecurityGroupId);
+  return {
+    kafka,
+    network: {
+      vpcId,
+      subnetIds,
+      availabilityZones,
+      ...(kafkaSecurityGroupId ? { kafkaSecurityGroupId } : {}),
+    },
+    ...optional,
+  };
+};
+
+export const settingsFromApp = (app: App): DeploySettings =>
+  readSettings((key) => app.node.tryGetContext(key));

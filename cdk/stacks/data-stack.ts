@@ -1,0 +1,86 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { LakeBucket } from '../constructs/lake-bucket.ts';
+import { ReferenceTables } from '../constructs/reference-tables.ts';
+import { SearchDomain } from '../constructs/search-domain.ts';
+import type { DeployModel } from '../model.ts';
+
+export interface DataStackProps extends StackProps {
+  readonly model: DeployModel;
+  /** The VPC, imported into (or referenced from) this stack. */
+  readonly vpc: (scope: Construct) => ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /**
+   * What `cdk destroy` does with tables, bucket and domain.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Name of the search domain, unique in the account and region.
+   * @default 'sluice-search'
+   */
+  readonly searchDomainName?: string;
+  /** @default 't3.medium.search' */
+  readonly searchInstanceType?: string;
+  /** @default 1 */
+  readonly searchDataNodes?: number;
+}
+
+/**
+ * The stateful side: reference tables, the lake bucket, the search domain, the flows' security group and
+ * the queue for batches a mapping gives up on. Kept apart so the flows stack can be replaced freely.
+ */
+export class DataStack extends Stack {
+  readonly tables: ReferenceTables;
+  readonly lake?: LakeBucket;
+  readonly search?: SearchDomain;
+  /** Attached to every flow function (and the self-managed mapping's pollers). */
+  readonly flowsSecurityGroup: ec2.ISecurityGroup;
+  readonly failedBatches: sqs.IQueue;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const { model } = props;
+    const vpc = props.vpc(this);
+
+    this.flowsSecurityGroup = new ec2.SecurityGroup(this, 'Flows', {
+      vpc,
+      description: 'Sluice flow functions and their event-source pollers',
+      allowAllOutbound: true,
+    });
+    this.tables = new ReferenceTables(this, 'Tables', { tables: model.tables, removalPolicy });
+    if (model.bucket) this.lake = new LakeBucket(this, 'Lake', { bucketName: model.bucket, removalPolicy });
+    if (model.index) {
+      this.search = new SearchDomain(this, 'Search', {
+        domainName: props.searchDomainName ?? 'sluice-search',
+        vpc,
+        // One subnet per data node zone: a single-node domain takes exactly one.
+        subnets: {
+          subnets: vpc
+            .selectSubnets(props.subnets)
+            .subnets.slice(0, (props.searchDataNodes ?? 1) > 1 ? 2 : 1),
+        },
+        clients: [this.flowsSecurityGroup],
+        ...(props.searchInstanceType ? { instanceType: props.searchInstanceType } : {}),
+        ...(props.searchDataNodes ? { dataNodes: props.searchDataNodes } : {}),
+        removalPolicy,
+      });
+    }
+
+    // Metadata (topic, partition, offsets) of batches a mapping gave up on: the records stay in Kafka for replay.
+    const failed = new sqs.Queue(this, 'FailedBatches', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(failed).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter destination of the event-source mappings; nothing consumes it automatically.',
+    });
+    this.failedBatches = failed;
+  }
+}

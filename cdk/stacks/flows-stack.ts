@@ -1,0 +1,142 @@
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { FlowFunction } from '../constructs/flow.ts';
+import { FlowsDashboard } from '../constructs/flows-dashboard.ts';
+import type { KafkaCluster } from '../kafka.ts';
+import type { DeployModel } from '../model.ts';
+import type { DataStack } from './data-stack.ts';
+
+export interface FlowsStackProps extends StackProps {
+  readonly model: DeployModel;
+  readonly kafka: KafkaCluster;
+  readonly data: DataStack;
+  /** The VPC, imported into (or referenced from) this stack. */
+  readonly vpc: (scope: Construct) => ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /**
+   * A group the cluster admits, added to every flow besides the data stack's flows group.
+   * @default none
+   */
+  readonly kafkaSecurityGroup?: (scope: Construct) => ec2.ISecurityGroup;
+  /** @default no alarm notifications */
+  readonly alarmEmail?: string;
+}
+
+/** `cleanse-reviews` -> `CleanseReviews`: output keys must be alphanumeric. */
+export const pascal = (name: string): string =>
+  name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+
+/** Names of the stack outputs that `npm run invoke -- --remote` and people read. */
+export const OutputKey = {
+  /** JSON: { functions: {flow: name}, bucket, searchEndpoint, index, tables: {table: name} }. */
+  manifest: 'SluiceManifest',
+  function: (flow: string) => `FlowFunction${pascal(flow)}`,
+  bucket: 'LakeBucketName',
+  searchEndpoint: 'SearchEndpoint',
+  table: (table: string) => `Table${pascal(table)}`,
+  dashboard: 'DashboardName',
+} as const;
+
+/** The flows: one function and one event-source mapping each, their grants and alarms, one dashboard. */
+export class FlowsStack extends Stack {
+  readonly flows: ReadonlyMap<string, FlowFunction>;
+
+  constructor(scope: Construct, id: string, props: FlowsStackProps) {
+    super(scope, id, props);
+    const { data, model } = props;
+    // Grants name the data stack's resources by name, not by reference: order the deployment explicitly.
+    this.addStackDependency(data);
+    const vpc = props.vpc(this);
+    const kafkaGroup = props.kafkaSecurityGroup?.(this);
+    const alarmTopic = props.alarmEmail ? new sns.Topic(this, 'Alarms', { enforceSSL: true }) : undefined;
+    if (alarmTopic && props.alarmEmail) {
+      alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      Validations.of(alarmTopic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Alarm notifications carry alarm names and states only; the AWS-managed SNS key adds no protection here.',
+      });
+    }
+    const flows = new Map<string, FlowFunction>();
+    for (const flow of model.flows) {
+      const construct = new FlowFunction(this, pascal(flow.name), {
+        flow,
+        kafka: props.kafka,
+        tables: model.tables.map((t) => t.name),
+        ...(model.bucket ? { bucket: model.bucket } : {}),
+        ...(data.search && model.index
+          ? {
+              search: { domainName: data.search.domainName, index: model.index },
+              searchEndpoint: data.search.endpoint,
+            }
+          : {}),
+        network: {
+          vpc,
+          subnets: props.subnets,
+          securityGroups: [data.flowsSecurityGroup, ...(kafkaGroup ? [kafkaGroup] : [])],
+        },
+        failureDestination: new sources.SqsDlq(data.failedBatches),
+        ...(alarmTopic ? { alarmTopic } : {}),
+      });
+      flows.set(flow.name, construct);
+    }
+    this.flows = flows;
+    const dashboard = new FlowsDashboard(this, 'Dashboard', { dashboardName: `${this.stackName}`, flows });
+
+    const functions: Record<string, string> = {};
+    for (const [name, flow] of flows) {
+      functions[name] = flow.function.functionName;
+      new CfnOutput(this, `Out${pascal(name)}`, {
+        key: OutputKey.function(name),
+        value: flow.function.functionName,
+        description: `Function of flow ${name}`,
+      });
+    }
+    // Tables and bucket carry the topology's names: literal outputs, no cross-stack imports.
+    const tables: Record<string, string> = {};
+    for (const { name } of model.tables) {
+      tables[name] = name;
+      new CfnOutput(this, `OutTable${pascal(name)}`, {
+        key: OutputKey.table(name),
+        value: name,
+        description: `Table ${name}`,
+      });
+    }
+    if (model.bucket) {
+      new CfnOutput(this, 'OutBucket', {
+        key: OutputKey.bucket,
+        value: model.bucket,
+        description: 'Lake bucket',
+      });
+    }
+    if (data.search) {
+      new CfnOutput(this, 'OutSearch', {
+        key: OutputKey.searchEndpoint,
+        value: data.search.endpoint,
+        description: 'OpenSearch endpoint',
+      });
+    }
+    new CfnOutput(this, 'OutDashboard', {
+      key: OutputKey.dashboard,
+      value: dashboard.dashboard.dashboardName,
+    });
+    new CfnOutput(this, 'OutManifest', {
+      key: OutputKey.manifest,
+      description: 'Every flow function, table, the bucket and the search endpoint, as JSON',
+      value: this.toJsonString({
+        functions,
+        tables,
+        ...(model.bucket ? { bucket: model.bucket } : {}),
+        ...(data.search ? { searchEndpoint: data.search.endpoint, index: model.index } : {}),
+      }),
+    });
+  }
+}

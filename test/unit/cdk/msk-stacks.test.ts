@@ -1,0 +1,308 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OutputKey } from '../../../cdk/stacks/flows-stack.ts';
+import { fixtureModel, mskContext } from './fixtures/topology.ts';
+import { cfnLint, resourcesOf, type Synthesized, snapshotOf, synthesize } from './support.ts';
+
+// One synthesis (with real esbuild bundling) for the whole file.
+let synth: Synthesized;
+let flows: Template;
+let data: Template;
+
+beforeAll(() => {
+  synth = synthesize(fixtureModel, { ...mskContext });
+  flows = synth.templates.get('SluiceFlows')!;
+  data = synth.templates.get('SluiceData')!;
+}, 120_000);
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+const statementsOf = (template: Template, logicalIdPrefix: string): Statement[] =>
+  resourcesOf(template, 'AWS::IAM::Policy')
+    .filter(([id]) => id.startsWith(logicalIdPrefix))
+    .flatMap(([, props]) => (props.PolicyDocument as { Statement: Statement[] }).Statement);
+const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resources = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const pascalOf = (name: string) =>
+  name
+    .split('-')
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join('');
+
+const cluster = mskContext['sluice:kafka.clusterArn'];
+const clusterPath = 'sluice/11111111-2222-3333-4444-555555555555-1';
+const topicArn = (topic: string) => `arn:aws:kafka:eu-west-1:123456789012:topic/${clusterPath}/${topic}`;
+const groupArn = (group: string) => `arn:aws:kafka:eu-west-1:123456789012:group/${clusterPath}/${group}`;
+
+describe('the CDK app on an imported MSK cluster', () => {
+  it('passes the AwsSolutions cdk-nag pack with no unacknowledged finding', () => {
+    // Prepare / Act: synthesised once above. Assess:
+    expect(synth.findings).toEqual([]);
+  });
+
+  it('gives every cdk-nag acknowledgement a reason of substance', () => {
+    const acknowledgements = synth.app.node
+      .findAll()
+      .flatMap((node) => node.node.metadata.filter((entry) => entry.type === 'aws:cdk:acknowledged-rules'))
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) expect(reason.length, id).toBeGreaterThan(40);
+  });
+
+  it('synthesises templates that cfn-lint reports no errors for', async () => {
+    const matches = await cfnLint([...synth.templateFiles.values()]);
+
+    const errors = matches.filter((m) => m.Level === 'Error').map((m) => `${m.Rule.Id} ${m.Message}`);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('creates exactly one function and one event-source mapping per flow, with the topology settings', () => {
+    const functions = resourcesOf(flows, 'AWS::Lambda::Function');
+    const mappings = resourcesOf(flows, 'AWS::Lambda::EventSourceMapping');
+    expect(functions).toHaveLength(fixtureModel.flows.length);
+    expect(mappings).toHaveLength(fixtureModel.flows.length);
+
+    for (const flow of fixtureModel.flows) {
+      const own = functions.filter(([id]) => id.startsWith(`${pascalOf(flow.name)}Function`));
+      expect(own, flow.name).toHaveLength(1);
+      const [fnId, fn] = own[0]!;
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: flow.memoryMb ?? 512,
+        Timeout: flow.timeoutSeconds ?? 60,
+      });
+      const mine = mappings.filter(([, m]) => (m.FunctionName as { Ref: string }).Ref === fnId);
+      expect(mine, flow.name).toHaveLength(1);
+      const [, mapping] = mine[0]!;
+      const { source } = flow;
+      expect(mapping).toMatchObject({
+        EventSourceArn: cluster,
+        Topics: [source.topic],
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: source.consumerGroup },
+        BatchSize: source.batchSize,
+        StartingPosition: source.startingPosition,
+      });
+      expect(mapping.StartingPositionTimestamp).toEqual(source.startingTimestamp);
+      expect(mapping.MaximumBatchingWindowInSeconds).toEqual(
+        source.batchingWindowMs >= 1000 ? source.batchingWindowMs / 1000 : undefined,
+      );
+      expect(mapping.FilterCriteria).toEqual(
+        source.filterPatterns.length
+          ? { Filters: source.filterPatterns.map((Pattern) => ({ Pattern })) }
+          : undefined,
+      );
+      expect(mapping.ProvisionedPollerConfig).toEqual(
+        source.provisioned
+          ? {
+              MinimumPollers: source.provisioned.minimumPollers,
+              MaximumPollers: source.provisioned.maximumPollers,
+            }
+          : undefined,
+      );
+      expect(mapping.MaximumRetryAttempts).toEqual(source.retryAttempts);
+      expect(mapping.MaximumRecordAgeInSeconds).toEqual(source.maxRecordAgeSeconds);
+      expect(mapping.BisectBatchOnFunctionError).toEqual(source.splitBatchOnError);
+      expect(mapping.FunctionResponseTypes).toEqual(
+        source.reportBatchItemFailures ? ['ReportBatchItemFailures'] : undefined,
+      );
+      expect(mapping.DestinationConfig, flow.name).toBeDefined();
+    }
+  });
+
+  it("sends a provisioned flow's failed records to its dead-letter topic and other flows' batch metadata to the queue", () => {
+    const mappings = resourcesOf(flows, 'AWS::Lambda::EventSourceMapping');
+    const destinations = mappings.map(
+      ([, m]) => (m.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination,
+    );
+
+    expect(destinations.filter((d) => d === 'kafka://dead-letters')).toHaveLength(1);
+    expect(destinations.filter((d) => JSON.stringify(d).includes('FailedBatches'))).toHaveLength(4);
+  });
+
+  it('gives each function an explicit log group with a retention', () => {
+    const groups = resourcesOf(flows, 'AWS::Logs::LogGroup');
+
+    expect(groups).toHaveLength(fixtureModel.flows.length);
+    for (const [, group] of groups) expect(group.RetentionInDays).toBe(30);
+    for (const [, fn] of resourcesOf(flows, 'AWS::Lambda::Function')) {
+      expect(fn.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.any(String) } });
+    }
+  });
+
+  it('places every function in the VPC with the flows and cluster security groups', () => {
+    for (const [, fn] of resourcesOf(flows, 'AWS::Lambda::Function')) {
+      const vpc = fn.VpcConfig as { SubnetIds: unknown[]; SecurityGroupIds: unknown[] };
+      expect(vpc.SubnetIds).toEqual(['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2']);
+      expect(vpc.SecurityGroupIds).toHaveLength(2);
+      expect(vpc.SecurityGroupIds).toContain(mskContext['sluice:kafka.securityGroupId']);
+    }
+  });
+
+  it('grants no data action on a "*" resource', () => {
+    const dataAction = /^(kafka-cluster|dynamodb|s3|es|secretsmanager|sqs):/;
+    const everything = [...synth.templates.values()].flatMap((t) => statementsOf(t, ''));
+
+    for (const s of everything) {
+      if (!actions(s).some((a) => dataAction.test(a))) continue;
+      expect(resources(s), JSON.stringify(s)).not.toContain('*');
+    }
+  });
+
+  it('grants kafka-cluster actions only on the cluster, the topics and the consumer group each flow uses', () => {
+    for (const flow of fixtureModel.flows) {
+      const statements = statementsOf(flows, `${pascalOf(flow.name)}Function`).filter((s) =>
+        actions(s).some((a) => a.startsWith('kafka-cluster:')),
+      );
+      const produced = [
+        ...flow.outputs.flatMap((o) =>
+          o.kind === 'topic' ? (o.resources as { topics: string[] }).topics : [],
+        ),
+        ...(flow.deadLetterTopic ? [flow.deadLetterTopic] : []),
+      ];
+      const allowed = new Set([
+        cluster,
+        topicArn(flow.source.topic),
+        groupArn(flow.source.consumerGroup),
+        ...produced.map(topicArn),
+      ]);
+      const granted = new Set(statements.flatMap(resources));
+
+      expect(granted, flow.name).toEqual(allowed);
+      const read = statements.filter((s) => actions(s).includes('kafka-cluster:ReadData')).flatMap(resources);
+      expect(read, flow.name).toEqual([topicArn(flow.source.topic)]);
+      const write = statements
+        .filter((s) => actions(s).includes('kafka-cluster:WriteData'))
+        .flatMap(resources);
+      expect(new Set(write), flow.name).toEqual(new Set(produced.map(topicArn)));
+      const group = statements
+        .filter((s) => actions(s).includes('kafka-cluster:AlterGroup'))
+        .flatMap(resources);
+      expect(group, flow.name).toEqual([groupArn(flow.source.consumerGroup)]);
+    }
+  });
+
+  it('grants DynamoDB, S3 and OpenSearch data actions only to the flows that use them, on their resources', () => {
+    const granted = (flow: string, action: string) =>
+      statementsOf(flows, `${pascalOf(flow)}Function`)
+        .filter((s) => actions(s).includes(action))
+        .flatMap(resources)
+        .map((r) => JSON.stringify(r));
+    const table = (name: string) => `table/${name}`;
+
+    for (const flow of fixtureModel.flows) {
+      const lookups = granted(flow.name, 'dynamodb:BatchGetItem');
+      expect(lookups, flow.name).toHaveLength(flow.lookups.length);
+      for (const t of flow.lookups)
+        expect(
+          lookups.some((r) => r.includes(table(t))),
+          flow.name,
+        ).toBe(true);
+    }
+    expect(granted('customers-table', 'dynamodb:BatchWriteItem')).toEqual([
+      expect.stringContaining(table('customers')),
+    ]);
+    expect(granted('lake-sink', 's3:PutObject')).toEqual([
+      expect.stringContaining(':s3:::sluice-test-lake/reviews/*'),
+    ]);
+    expect(granted('search-sink', 'es:ESHttpPost')).toEqual([
+      expect.stringContaining('domain/sluice-search/_bulk'),
+    ]);
+    expect(granted('search-sink', 'es:ESHttpPut')).toEqual([
+      expect.stringContaining('domain/sluice-search/reviews'),
+    ]);
+    for (const other of ['cleanse-reviews', 'enrich-reviews', 'lake-sink', 'search-sink']) {
+      expect(granted(other, 'dynamodb:BatchWriteItem'), other).toEqual([]);
+    }
+    for (const other of ['cleanse-reviews', 'customers-table', 'enrich-reviews', 'search-sink']) {
+      expect(granted(other, 's3:PutObject'), other).toEqual([]);
+    }
+  });
+
+  it('creates on-demand, point-in-time-recoverable, encrypted reference tables named as in the topology', () => {
+    const tables = resourcesOf(data, 'AWS::DynamoDB::Table');
+
+    expect(tables.map(([, t]) => t.TableName).sort()).toEqual(['customers', 'products']);
+    for (const [, table] of tables) {
+      expect(table).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    }
+  });
+
+  it('creates an encrypted, private, TLS-only lake bucket with lifecycle rules and access logging', () => {
+    const lake = resourcesOf(data, 'AWS::S3::Bucket').find(([, b]) => b.BucketName === 'sluice-test-lake');
+
+    expect(lake).toBeDefined();
+    const [lakeId, bucket] = lake!;
+    expect(bucket).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { LogFilePrefix: 'lake/' },
+    });
+    expect((bucket.LifecycleConfiguration as { Rules: unknown[] }).Rules.length).toBeGreaterThanOrEqual(2);
+    const policy = resourcesOf(data, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => (p.Bucket as { Ref: string }).Ref === lakeId,
+    );
+    expect(JSON.stringify(policy?.[1])).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('creates a VPC-only OpenSearch domain with encryption at rest, node-to-node encryption and HTTPS with TLS 1.2', () => {
+    const [[, domain]] = resourcesOf(data, 'AWS::OpenSearchService::Domain') as [
+      [string, Record<string, unknown>],
+    ];
+
+    expect(domain).toMatchObject({
+      DomainName: 'sluice-search',
+      EncryptionAtRestOptions: { Enabled: true },
+      NodeToNodeEncryptionOptions: { Enabled: true },
+      DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07' },
+      VPCOptions: { SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1'] },
+    });
+  });
+
+  it('alarms on errors, throttles, offset lag and dead-lettered records for every flow, on one dashboard', () => {
+    const alarms = resourcesOf(flows, 'AWS::CloudWatch::Alarm');
+
+    expect(alarms).toHaveLength(4 * fixtureModel.flows.length);
+    const metricNames = alarms.map(([, a]) => a.MetricName).sort();
+    for (const name of ['Errors', 'Throttles', 'OffsetLag', 'deadLettered']) {
+      expect(
+        metricNames.filter((m) => m === name),
+        name,
+      ).toHaveLength(fixtureModel.flows.length);
+    }
+    const deadLetters = alarms.filter(([, a]) => a.MetricName === 'deadLettered').map(([, a]) => a);
+    for (const flow of fixtureModel.flows) {
+      expect(
+        deadLetters.some((a) => JSON.stringify(a.Dimensions).includes(`"${flow.name}"`)),
+        flow.name,
+      ).toBe(true);
+    }
+    expect(resourcesOf(flows, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+
+  it('names each flow function, table, the bucket and the search endpoint in the stack outputs', () => {
+    const outputs = flows.toJSON().Outputs as Record<string, { Value: unknown }>;
+
+    for (const flow of fixtureModel.flows) expect(outputs).toHaveProperty(OutputKey.function(flow.name));
+    expect(outputs[OutputKey.table('customers')]?.Value).toBe('customers');
+    expect(outputs[OutputKey.bucket]?.Value).toBe('sluice-test-lake');
+    expect(outputs).toHaveProperty(OutputKey.searchEndpoint);
+    expect(outputs).toHaveProperty(OutputKey.manifest);
+  });
+
+  it('matches the recorded snapshot of each stack', () => {
+    for (const [name, template] of synth.templates) expect(snapshotOf(template), name).toMatchSnapshot(name);
+  });
+});
