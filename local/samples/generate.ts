@@ -3,7 +3,8 @@
  * and the expected outcome is known by construction. Run: node --import tsx local/samples/generate.ts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { buildEvent, type FetchedRecord } from '../esm/event.ts';
 import { projectRoot } from '../services/paths.ts';
 
 /** One record for a topic: what `npm run produce` and the runner publish. */
@@ -185,17 +186,126 @@ for (let i = 0; i < REVIEWS; i++) {
 }
 reviews.push(...bad, ...odd);
 
-if (import.meta.url === `file://${process.argv[1]}`) writeSamples();
+/** Records as the mapping would fetch them from one partition, for the `invoke` payload files. */
+const fetchedFrom = (topic: string, records: readonly SampleRecord[], firstOffset = 0): FetchedRecord[] =>
+  records.map((r, i) => ({
+    topic,
+    partition: 0,
+    offset: firstOffset + i,
+    timestamp: r.timestamp ?? base + 3_600_000 + i * 1000,
+    key: r.key === null ? null : Buffer.from(r.key),
+    value:
+      r.text !== undefined
+        ? Buffer.from(r.text)
+        : r.value === null || r.value === undefined
+          ? null
+          : Buffer.from(JSON.stringify(r.value)),
+    headers: Object.entries(r.headers ?? {}).map(([key, v]) => ({
+      key,
+      value: typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.base64, 'base64'),
+    })),
+    payloadBytes: 0,
+  }));
+
+const msk = {
+  clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/sluice/a1b2c3d4-5678-90ab-cdef-111111111111-1',
+  bootstrapServers:
+    'b-1.sluice.abcd12.c2.kafka.eu-west-1.amazonaws.com:9098,b-2.sluice.abcd12.c2.kafka.eu-west-1.amazonaws.com:9098',
+};
+
+/** A cleansed review as cleanse-reviews writes it to reviews.clean. */
+const cleanReview = (i: number, customerId: string, productId: string, rating: number) => ({
+  reviewId: `r-inv-${i}`,
+  customerId,
+  productId,
+  rating,
+  title: 'stopped working',
+  text: 'broke after a week, returned it',
+  source: 'app',
+  country: 'GB',
+  email: 'customer0@example.com',
+  phone: '********0153',
+  createdAt: '2026-11-20T09:00:00.000Z',
+});
+
+/** Lambda event-source payloads for `npm run invoke -- <flow> events/invoke/<flow>.json`. */
+const invokeEvents = (): Record<string, unknown> => {
+  const rawSample = [
+    { key: 'r-inv-1', value: review(90_201), headers: { 'source-system': 'app' } },
+    { key: 'r-inv-2', value: { ...review(90_202), rating: 1 } },
+    { key: 'bad-json', text: '{"reviewId": ', expect: 'decode: value is not JSON' },
+    {
+      key: 'bad-country',
+      value: { ...review(90_203), country: 'Atlantis' },
+      expect: 'step: country not recognised',
+    },
+    { key: 'bad-tombstone', value: null, expect: 'validate: tombstone in an event stream' },
+  ];
+  const clean = [
+    { key: 'r-inv-1', value: cleanReview(1, 'c-0000', 'p-001', 1) },
+    { key: 'r-inv-2', value: cleanReview(2, 'c-0001', 'p-002', 5) },
+    { key: 'r-inv-3', value: cleanReview(3, 'c-9999', 'p-003', 2) },
+    {
+      key: 'r-inv-4',
+      value: cleanReview(4, 'c-0003', 'p-999', 4),
+      expect: 'enrich: product missing (inner join)',
+    },
+  ];
+  const enriched = clean.slice(0, 3).map((r) => ({
+    key: r.key,
+    value: {
+      ...r.value,
+      customer: { customerId: r.value.customerId, tier: 'gold' },
+      product: { productId: r.value.productId },
+    },
+  }));
+  return {
+    'cleanse-reviews.json': buildEvent(msk, fetchedFrom('reviews.raw', rawSample, 1200)),
+    'cleanse-reviews.self-managed.json': buildEvent(
+      { bootstrapServers: '10.0.1.15:9092' },
+      fetchedFrom('reviews.raw', rawSample.slice(0, 2), 40),
+    ),
+    'customers-table.json': buildEvent(
+      msk,
+      fetchedFrom(
+        'customers.cdc',
+        [...customerChanges.slice(0, 2), customerChanges[customerChanges.length - 1] as SampleRecord],
+        300,
+      ),
+    ),
+    'enrich-reviews.json': buildEvent(msk, fetchedFrom('reviews.clean', clean, 7000)),
+    'lake-sink.json': buildEvent(msk, fetchedFrom('reviews.enriched', enriched, 5000)),
+    'search-sink.json': buildEvent(msk, fetchedFrom('reviews.enriched', enriched, 5000)),
+  };
+};
+
+/** Every file of events/ this generator owns, by path relative to events/, with its exact content. */
+let rendered: Map<string, string> | undefined;
+export const renderSamples = (): Map<string, string> => {
+  // Memoised: the invoke payloads draw from the same seeded sequence, so they are made once per process.
+  if (rendered) return rendered;
+  const jsonl = (records: readonly SampleRecord[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  const files = new Map<string, string>([
+    ['records/reviews.raw.jsonl', jsonl(reviews)],
+    ['records/customers.cdc.jsonl', jsonl(customerChanges)],
+    ['seeds/products.json', json(products)],
+  ]);
+  for (const [file, event] of Object.entries(invokeEvents())) files.set(`invoke/${file}`, json(event));
+  rendered = files;
+  return files;
+};
 
 function writeSamples(): void {
-  const jsonl = (records: readonly SampleRecord[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
-  const dir = join(projectRoot, 'events');
-  mkdirSync(join(dir, 'records'), { recursive: true });
-  mkdirSync(join(dir, 'seeds'), { recursive: true });
-  writeFileSync(join(dir, 'records', 'reviews.raw.jsonl'), jsonl(reviews));
-  writeFileSync(join(dir, 'records', 'customers.cdc.jsonl'), jsonl(customerChanges));
-  writeFileSync(join(dir, 'seeds', 'products.json'), `${JSON.stringify(products, null, 2)}\n`);
+  const files = renderSamples();
+  for (const [path, content] of files) {
+    const target = join(projectRoot, 'events', path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
   console.log(
-    `events/: ${reviews.length} reviews, ${customerChanges.length} customer changes, ${products.length} products`,
+    `events/: ${reviews.length} reviews, ${customerChanges.length} customer changes, ${products.length} products, ${files.size} files`,
   );
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) writeSamples();

@@ -1,0 +1,132 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { Topology } from '../../shared/topology/topology.ts';
+import { localKafka } from '../kafka-client.ts';
+import { invokeEndpointFile, LocalPipeline } from '../runner/pipeline.ts';
+import { provision } from '../runner/provision.ts';
+import { topicEnds } from '../runner/verify.ts';
+import { up } from '../services/manager.ts';
+import { readState } from '../services/state.ts';
+
+/**
+ * npm run invoke -- <flow> <event.json> [--remote] [--stack NAME]
+ * Invokes a flow with a Kafka event-source payload through the AWS SDK LambdaClient: the local Invoke API by
+ * default (starting what it needs), or the deployed function with --remote (name from the stack outputs,
+ * credentials from the usual AWS chain). Prints the result, the log tail and what the outputs received.
+ */
+const args = process.argv.slice(2);
+const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--stack');
+const [flowName, eventFile] = positional;
+const remote = args.includes('--remote');
+const stackName = args.includes('--stack') ? args[args.indexOf('--stack') + 1] : 'Sluice';
+
+if (!flowName || !eventFile) {
+  console.error('usage: npm run invoke -- <flow> <event.json> [--remote] [--stack NAME]');
+  process.exit(2);
+}
+if (!existsSync(eventFile)) {
+  console.error(`error: event file ${eventFile} does not exist`);
+  process.exit(2);
+}
+const payload = readFileSync(eventFile);
+try {
+  JSON.parse(payload.toString('utf8'));
+} catch (error) {
+  console.error(`error: ${eventFile} is not JSON: ${(error as Error).message}`);
+  process.exit(2);
+}
+
+const { topology } = (await import('../../functions/topology.ts')) as { topology: Topology };
+const flow = topology.flow(flowName);
+if (!flow) {
+  console.error(`error: no flow named "${flowName}"; flows: ${topology.flows.map((f) => f.name).join(', ')}`);
+  process.exit(2);
+}
+
+/** The deployed function's name, from the stack output the CDK app writes for each flow. */
+const remoteFunctionName = async (): Promise<string> => {
+  const cloudformation = new CloudFormationClient({});
+  const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = Stacks?.[0]?.Outputs ?? [];
+  const wanted = `${flowName.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}FunctionName`;
+  const output = outputs.find((o) => o.OutputKey === wanted || o.OutputKey?.startsWith(wanted));
+  if (!output?.OutputValue) {
+    throw new Error(
+      `stack ${stackName} has no output ${wanted}; outputs: ${outputs.map((o) => o.OutputKey).join(', ')}`,
+    );
+  }
+  return output.OutputValue;
+};
+
+const reachable = async (endpoint: string) => {
+  try {
+    await fetch(endpoint, { method: 'GET', signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let pipeline: LocalPipeline | undefined;
+let client: LambdaClient;
+let functionName = flowName;
+const outputTopics = flow.outputs.filter((o) => o.kind === 'topic').flatMap((o) => o.resources.topics ?? []);
+const deadLetterTopics = flow.deadLetter.resources.topics ?? [];
+let before: Map<string, number> | undefined;
+const kafka = remote ? undefined : localKafka('sluice-invoke');
+
+if (remote) {
+  functionName = await remoteFunctionName();
+  client = new LambdaClient({});
+} else {
+  await up();
+  const state = readState();
+  await provision(topology, state, kafka!);
+  let endpoint = existsSync(invokeEndpointFile) ? readFileSync(invokeEndpointFile, 'utf8').trim() : '';
+  if (!endpoint || !(await reachable(endpoint))) {
+    // No runner is serving: serve this one flow for the length of the call.
+    const only: Topology = { ...topology, flows: [flow] };
+    pipeline = new LocalPipeline(only, state, kafka!);
+    await pipeline.buildFunctions();
+    endpoint = await pipeline.serveInvokeApi();
+  }
+  client = new LambdaClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const admin = kafka!.admin();
+  await admin.connect();
+  before = await topicEnds(admin, [...outputTopics, ...deadLetterTopics]);
+  await admin.disconnect();
+}
+
+const response = await client.send(
+  new InvokeCommand({ FunctionName: functionName, Payload: payload, LogType: 'Tail' }),
+);
+const result = Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8');
+console.log(`${response.FunctionError ? `function error (${response.FunctionError})` : 'result'}: ${result}`);
+const logs = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : '';
+const summaryLines = logs.split('\n').filter((l) => l.includes('batch summary') || l.startsWith('REPORT'));
+console.log(
+  `log summary:\n${(summaryLines.length > 0 ? summaryLines : logs.split('\n').slice(-5)).map((l) => `  ${l}`).join('\n')}`,
+);
+
+if (!remote && before && kafka) {
+  // What the outputs received: the records this invocation added to each topic it writes.
+  const admin = kafka.admin();
+  await admin.connect();
+  for (const topic of [...outputTopics, ...deadLetterTopics]) {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const added = offsets.reduce((n, p) => n + Number(p.high), 0) - (before.get(topic) ?? 0);
+    console.log(`${topic}: +${added} record(s)${added > 0 ? ` (npm run tail -- ${topic})` : ''}`);
+  }
+  await admin.disconnect();
+  for (const o of flow.outputs.filter((o) => o.kind !== 'topic')) {
+    console.log(`${o.name}: ${JSON.stringify(o.resources)} (see npm start's report for where to look)`);
+  }
+}
+await pipeline?.stop();
+client.destroy();
+process.exit(response.FunctionError ? 1 : 0);
