@@ -1,17 +1,15 @@
+import type { Filter } from '../filter/filter.ts';
 import type { Output } from './output.ts';
+import type { OutputKind, OutputResources, OutputSpec } from './spec.ts';
 
-/**
- * What an output factory returns: data the CDK app reads for grants, plus `create()` for the runtime.
- * Mirrors the runtime engineer's `OutputSpec` (shared/outputs/spec.ts); kept here until that lands.
- */
-export interface DeclaredOutput<K extends string, R> {
-  readonly kind: K;
-  readonly name: string;
-  /** The flow's routing filter for this output, evaluated by the handler (a topology Filter). */
-  readonly when?: unknown;
+/** What an output factory returns: the shared OutputSpec plus the factory's own resource data for the CDK app. */
+export type DeclaredOutput<K extends OutputKind, R extends OutputResources> = OutputSpec<K> & {
   readonly resources: R;
-  create(): Output;
-}
+};
+
+/** The `when` option: validated as a Filter by the topology, passed through here. */
+export const whenOf = (when: unknown): { when?: Filter } =>
+  when === undefined ? {} : { when: when as Filter };
 
 /**
  * An Output whose real implementation (and SDK client) is loaded on the first write, so importing a flow

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FlowRecord } from '../record.ts';
-import { type DeclaredOutput, lazyOutput } from './declared.ts';
+import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, nameOf, parseOptions, resourceName } from './options.ts';
 
 const optionsSchema = z.strictObject({
@@ -50,7 +50,7 @@ export const toOpenSearch = (
   return {
     kind: 'opensearch',
     name,
-    ...(opts.when === undefined ? {} : { when: opts.when }),
+    ...whenOf(opts.when),
     resources: { index },
     create: () =>
       lazyOutput(name, async () => {

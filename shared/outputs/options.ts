@@ -5,9 +5,18 @@ import { ConfigError } from '../errors.ts';
 export const fn = <F extends (...args: never[]) => unknown>() =>
   z.custom<F>((value) => typeof value === 'function', { message: 'expected a function' });
 
+/** A declared resource (defineTopics, defineTables, defineBucket, defineIndex) or a plain name. */
+export type ResourceRef = string | { readonly kind?: string; readonly name: string };
+
 /** A topology resource given by name or as a declared object with a `name`. */
-export const resourceName = z.union([z.string().min(1), z.looseObject({ name: z.string().min(1) })]);
-export type ResourceRef = string | { readonly name: string };
+export const resourceName = z.custom<ResourceRef>(
+  (value) =>
+    typeof value === 'string'
+      ? value.length > 0
+      : typeof (value as { name?: unknown } | null)?.name === 'string' &&
+        (value as { name: string }).name.length > 0,
+  { message: 'expected a resource name or a declared resource' },
+);
 export const nameOf = (ref: ResourceRef): string => (typeof ref === 'string' ? ref : ref.name);
 
 /**

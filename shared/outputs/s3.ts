@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FlowRecord } from '../record.ts';
-import { type DeclaredOutput, lazyOutput } from './declared.ts';
+import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { envelopeLine } from './lake-objects.ts';
 import { fn, nameOf, parseOptions, resourceName } from './options.ts';
 
@@ -33,9 +33,9 @@ const optionsSchema = z.strictObject({
 
 export type S3OutputOptions = z.input<typeof optionsSchema>;
 export interface S3Resources {
+  /** Objects are written under `<bucketPrefix>/…` only ('' = the whole bucket). */
+  readonly bucketPrefix: string;
   readonly bucket: string;
-  /** Objects are written under `<prefix>/…` only ('' = whole bucket). */
-  readonly prefix: string;
 }
 
 /** Write the flow's records to the S3 lake as gzip NDJSON, partitioned by record time, replay-safe. */
@@ -46,8 +46,8 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
   return {
     kind: 's3',
     name,
-    ...(opts.when === undefined ? {} : { when: opts.when }),
-    resources: { bucket, prefix: opts.prefix },
+    ...whenOf(opts.when),
+    resources: { bucketPrefix: opts.prefix, bucket },
     create: () =>
       lazyOutput(name, async () => {
         const [{ s3Client }, { createLakeWriter }] = await Promise.all([

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
-import { type DeclaredOutput, lazyOutput } from './declared.ts';
-import { fn, nameOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
+import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
+import { fn, nameOf, parseOptions, resourceName } from './options.ts';
 
 const optionsSchema = z.strictObject({
   when: z.unknown().optional(),
@@ -20,21 +20,40 @@ const optionsSchema = z.strictObject({
 
 export type TableOutputOptions = z.input<typeof optionsSchema>;
 export interface TableResources {
-  readonly table: string;
+  readonly tables: readonly string[];
 }
 
-const declaredKey = (table: ResourceRef): { partition: string; sort?: string } | undefined => {
+/** A table declared with defineTables (its keys are read from it), or a table name. */
+export type TableTarget =
+  | string
+  | {
+      readonly kind?: string;
+      readonly name: string;
+      readonly partitionKey?: unknown;
+      readonly sortKey?: unknown;
+    };
+
+const declaredKey = (table: TableTarget): { partition: string; sort?: string } | undefined => {
   if (typeof table === 'string') return undefined;
+  // A declared table (defineTables) names its keys as { name, type }; a plain string is accepted too.
   const { partitionKey, sortKey } = table as { partitionKey?: unknown; sortKey?: unknown };
-  if (typeof partitionKey !== 'string') return undefined;
-  return { partition: partitionKey, ...(typeof sortKey === 'string' ? { sort: sortKey } : {}) };
+  const attribute = (key: unknown): string | undefined =>
+    typeof key === 'string'
+      ? key
+      : typeof (key as { name?: unknown })?.name === 'string'
+        ? (key as { name: string }).name
+        : undefined;
+  const partition = attribute(partitionKey);
+  if (!partition) return undefined;
+  const sort = attribute(sortKey);
+  return { partition, ...(sort ? { sort } : {}) };
 };
 
 const valueAsItem = (record: FlowRecord): Record<string, unknown> => record.value as Record<string, unknown>;
 
 /** Load the flow's records into a DynamoDB table in upsert mode: last write per key, tombstone = delete. */
 export const toTable = (
-  table: ResourceRef,
+  table: TableTarget,
   options: TableOutputOptions = {},
 ): DeclaredOutput<'table', TableResources> => {
   const tableName = nameOf(parseOptions(resourceName, table, 'toTable(table)'));
@@ -49,8 +68,8 @@ export const toTable = (
   return {
     kind: 'table',
     name,
-    ...(opts.when === undefined ? {} : { when: opts.when }),
-    resources: { table: tableName },
+    ...whenOf(opts.when),
+    resources: { tables: [tableName] },
     create: () =>
       lazyOutput(name, async () => {
         const [{ dynamoDbClient }, { createTableWriter }] = await Promise.all([

@@ -13,16 +13,31 @@ export interface TopicWriterDeps {
   readonly maxMessageBytes: number;
 }
 
-/** The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage. */
-export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record.headers)) if (!isLineageHeader(key)) headers[key] = value;
-  return {
-    key: encodeKey(record),
-    value: encodeValue(record.value),
-    headers: { ...headers, ...lineageHeaders(record, flowName) },
-  };
+const isUtf8 = (bytes: Buffer): boolean => Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+
+/**
+ * Headers to forward: the record's decoded headers, as the source bytes where a step left them unchanged, plus
+ * the source's binary (non-UTF-8) headers, which are not decoded; lineage headers are this hop's, not inherited.
+ */
+export const forwardedHeaders = (record: FlowRecord): Record<string, string | Buffer> => {
+  const headers: Record<string, string | Buffer> = {};
+  for (const { key, value } of record.source.headers) {
+    if (isLineageHeader(key)) continue;
+    const decoded = record.headers[key];
+    if (decoded === undefined ? !isUtf8(value) : decoded === value.toString('utf8')) headers[key] = value;
+  }
+  for (const [key, value] of Object.entries(record.headers)) {
+    if (!isLineageHeader(key) && !(key in headers)) headers[key] = value;
+  }
+  return headers;
 };
+
+/** The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage. */
+export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => ({
+  key: encodeKey(record),
+  value: encodeValue(record.value),
+  headers: { ...forwardedHeaders(record), ...lineageHeaders(record, flowName) },
+});
 
 const messageBytes = (message: ProducedMessage): number => {
   let size = (message.key?.length ?? 0) + (message.value?.length ?? 0);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { KafkaAuth } from '../clients/kafka-auth.ts';
-import { type DeclaredOutput, lazyOutput } from './declared.ts';
+import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { nameOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
 
 const authSchema = z.discriminatedUnion('mode', [
@@ -44,7 +44,7 @@ export const toTopic = (
   return {
     kind: 'topic',
     name,
-    ...(opts.when === undefined ? {} : { when: opts.when }),
+    ...whenOf(opts.when),
     resources: {
       topics: [topicName],
       ...(auth ? { auth: auth.mode } : {}),

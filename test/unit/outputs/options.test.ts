@@ -57,7 +57,11 @@ describe('output factories', () => {
     const topic = toTopic({ name: 'reviews-alerts' }, { when: { rating: { lte: 2 } } });
     const lake = toS3({ bucket: { name: 'lake' }, prefix: 'raw/reviews' });
     const search = toOpenSearch({ index: 'reviews' });
-    const table = toTable({ name: 'customers', partitionKey: 'customerId' } as never);
+    const table = toTable({
+      kind: 'table',
+      name: 'customers',
+      partitionKey: { name: 'customerId', type: 'string' },
+    });
     // Assess
     expect(topic).toMatchObject({
       kind: 'topic',
@@ -65,9 +69,9 @@ describe('output factories', () => {
       resources: { topics: ['reviews-alerts'] },
     });
     expect(topic.when).toEqual({ rating: { lte: 2 } });
-    expect(lake).toMatchObject({ kind: 's3', resources: { bucket: 'lake', prefix: 'raw/reviews' } });
+    expect(lake).toMatchObject({ kind: 's3', resources: { bucket: 'lake', bucketPrefix: 'raw/reviews' } });
     expect(search).toMatchObject({ kind: 'opensearch', resources: { index: 'reviews' } });
-    expect(table).toMatchObject({ kind: 'table', resources: { table: 'customers' } });
+    expect(table).toMatchObject({ kind: 'table', resources: { tables: ['customers'] } });
   });
 
   it('create outputs without loading any client until the first write', () => {

@@ -23,12 +23,30 @@ describe('the topic output', () => {
     const message = toProducedMessage(record, 'cleanse-reviews');
     // Assess
     expect(message.headers).toEqual({
-      trace: 'abc',
+      trace: Buffer.from('abc'),
       'sluice.source.topic': 'reviews',
       'sluice.source.partition': '3',
       'sluice.source.offset': '17',
       'sluice.flow': 'cleanse-reviews',
     });
+  });
+
+  it('forwards binary source headers as their bytes and drops headers a step removed', () => {
+    // Prepare
+    const base = flowRecord({ headers: { kept: 'k', removed: 'r' } });
+    const binary = Buffer.from([0xff, 0xfe]);
+    const record = {
+      ...base,
+      headers: { kept: 'k', added: 'a' },
+      source: { ...base.source, headers: [...base.source.headers, { key: 'bin', value: binary }] },
+    };
+    // Act
+    const { headers } = toProducedMessage(record, 'f');
+    // Assess
+    expect(headers.kept).toEqual(Buffer.from('k'));
+    expect(headers.added).toBe('a');
+    expect(headers.bin).toEqual(binary);
+    expect(headers).not.toHaveProperty('removed');
   });
 
   it('replaces lineage headers inherited from an upstream flow with this hop', () => {
