@@ -8,7 +8,7 @@ import { MissingPrerequisiteError } from './services/prerequisites.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage = `usage: npm run servers -- <up|down|status> [kafka|dynamodb|opensearch|s3 ...]
-       npm start [-- --follow]   run the reference topology on the sample events (servers started as needed)`;
+       npm start [-- --follow | --resume]   run the reference topology on the sample events (servers started as needed)`;
 
 const printStatus = async (names: readonly string[]) => {
   let allHealthy = true;
@@ -29,6 +29,7 @@ const main = async (command: string | undefined, names: string[]): Promise<numbe
     case 'start':
       return runLocalPipeline({
         follow: names.includes('--follow'),
+        resume: names.includes('--resume'),
         timeoutMs: Number(process.env.SLUICE_DRAIN_TIMEOUT_SECONDS ?? 300) * 1000,
       });
     case 'up': {

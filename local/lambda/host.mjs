@@ -32,6 +32,9 @@ const errorOf = (error) => ({
   trace: String(error?.stack ?? '').split('\n'),
 });
 
+// The runner is gone (exited or killed): an execution environment never outlives its service.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', async ({ id, event, timeoutMs }) => {
   logTail.length = 0;
   const requestId = randomUUID();

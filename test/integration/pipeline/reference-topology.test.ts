@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectationsFor } from '../../../local/runner/expectations.ts';
+import { header, jsonOf, type ReadMessage, readTopic, topicEndOffsets } from '../../support/topics.ts';
+
+const runStart = (args: string[] = []) =>
+  new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'start', ...args], {
+      env: { ...process.env, SLUICE_DRAIN_TIMEOUT_SECONDS: '240' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+
+const topics = ['reviews.clean', 'reviews.enriched', 'reviews.alerts', 'reviews.dlq'] as const;
+const expected = expectationsFor();
+let run: { code: number | null; output: string };
+const produced: Record<(typeof topics)[number], ReadMessage[]> = {
+  'reviews.clean': [],
+  'reviews.enriched': [],
+  'reviews.alerts': [],
+  'reviews.dlq': [],
+};
+
+describe('npm start on the reference topology', () => {
+  beforeAll(async () => {
+    // Topics outlive runs: remember where they end, and judge only what this run adds.
+    const before = new Map<string, Map<number, number>>();
+    for (const topic of topics) before.set(topic, await topicEndOffsets(topic).catch(() => new Map()));
+    run = await runStart();
+    for (const topic of topics) produced[topic] = await readTopic(topic, before.get(topic));
+  }, 300_000);
+
+  it('exits 0 after checking every output against the samples, and says so', () => {
+    expect(run.output).toContain('ok: the local pipeline produced exactly what the sample events call for');
+    expect(run.output).not.toContain('FAIL');
+    expect(run.code).toBe(0);
+  });
+
+  it('writes one cleansed record per valid review, standardised for tier 2', () => {
+    const clean = produced['reviews.clean'].map(jsonOf);
+    expect(clean).toHaveLength(expected.clean);
+    const first = clean.find((r) => r.reviewId === 'r-00000');
+    expect(first).toMatchObject({
+      country: 'US',
+      email: 'customer8@example.com',
+      createdAt: '2026-11-20T09:00:00.000Z',
+    });
+    expect(first?.phone).toMatch(/^\*+\d{4}$/);
+  });
+
+  it('joins each review with its customer and product, keeping unknown customers (left join)', () => {
+    const enriched = new Map(produced['reviews.enriched'].map((m) => [jsonOf(m).reviewId as string, m]));
+    expect(enriched.size).toBe(expected.enriched);
+    const first = jsonOf(enriched.get('r-00000')!);
+    expect(first.customer).toMatchObject({ customerId: 'c-0008' });
+    expect(first.product).toMatchObject({ productId: 'p-016' });
+    const unknown = [...enriched.values()].map(jsonOf).find((r) => r.customerId === 'c-9999');
+    expect(unknown?.product).toBeDefined();
+    expect(unknown?.customer ?? null).toBeNull();
+  });
+
+  it('carries lineage headers on every produced record', () => {
+    const message = produced['reviews.enriched'][0]!;
+    expect(header(message, 'sluice.source.topic')).toBe('reviews.clean');
+    expect(header(message, 'sluice.flow')).toBe('enrich-reviews');
+    expect(Number(header(message, 'sluice.source.offset'))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('alerts exactly the low ratings of gold customers', () => {
+    const alerted = new Set(produced['reviews.alerts'].map((m) => jsonOf(m).reviewId as string));
+    expect(alerted).toEqual(expected.alertReviewIds);
+  });
+
+  it('dead-letters every bad review with its original bytes and the stage and reason', () => {
+    const dlq = produced['reviews.dlq'];
+    expect(dlq).toHaveLength(expected.reviewDeadLetters);
+    const byKey = new Map(dlq.map((m) => [String(m.key), m]));
+    expect(String(byKey.get('bad-json')?.value)).toBe('{"reviewId": "r-bad", "rating": ');
+    expect(header(byKey.get('bad-json')!, 'sluice.dlq.stage')).toBe('decode');
+    expect(header(byKey.get('bad-shape')!, 'sluice.dlq.stage')).toBe('validate');
+    expect(header(byKey.get('bad-shape')!, 'sluice.dlq.error-message')).toContain('rating');
+    expect(header(byKey.get('bad-country')!, 'sluice.dlq.stage')).toBe('step');
+    expect(header(byKey.get('bad-product')!, 'sluice.dlq.stage')).toBe('enrich');
+    expect(byKey.get('bad-tombstone')?.value).toBeNull();
+    for (const message of dlq)
+      expect(header(message, 'sluice.dlq.source-topic')).toMatch(/^reviews\.(raw|clean)$/);
+  });
+});
