@@ -17,6 +17,7 @@ describe('the local runner killed in the middle of a run', () => {
     const expected = expectationsFor();
     const state = readState();
     const enrichedBefore = await topicEndOffsets('reviews.enriched').catch(() => new Map<number, number>());
+    const cleanBefore = await topicEndOffsets('reviews.clean').catch(() => new Map<number, number>());
     const rawBefore = total(await topicEndOffsets('reviews.raw').catch(() => new Map<number, number>()));
     const lakeBefore = await lakeKeys(state, 'sluice-lake', 'reviews/').catch(() => new Set<string>());
 
