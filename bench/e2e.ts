@@ -1,0 +1,181 @@
+/**
+ * npm run bench -- e2e: the reference topology end to end on this machine (every server shares its 2 cores).
+ *  1. throughput: N reviews published at once; records/s from reviews.raw into reviews.enriched (the processing
+ *     path) and until every flow, lake and index included, has drained;
+ *  2. latency: reviews published at a fixed rate; produce → arrival in reviews.enriched, p50 and p99.
+ * Writes bench/results/e2e.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kafka, Message } from 'kafkajs';
+import { topology } from '../functions/topology.ts';
+import { localKafka } from '../local/kafka-client.ts';
+import { waitUntilDrained } from '../local/runner/drain.ts';
+import { sampleFiles } from '../local/runner/expectations.ts';
+import { LocalPipeline } from '../local/runner/pipeline.ts';
+import { provision } from '../local/runner/provision.ts';
+import { publish } from '../local/runner/publish.ts';
+import { readSampleRecords } from '../local/samples/records.ts';
+import { up } from '../local/services/manager.ts';
+import { projectRoot } from '../local/services/paths.ts';
+import { readState } from '../local/services/state.ts';
+
+const countries = ['GB', 'Germany', 'fr', 'United States', 'ES'];
+const phones: Record<string, string> = {
+  GB: '020 7946 0153',
+  Germany: '030 90182077',
+  fr: '01 42 68 5301',
+  'United States': '(212) 555-0153',
+  ES: '912 345 699',
+};
+
+/** A valid ~800-byte review, its createdAt the moment it is produced (the latency probe). */
+const review = (i: number, now: number) => {
+  const country = countries[i % countries.length] as string;
+  return {
+    reviewId: `bench-${now}-${i}`,
+    customerId: `c-${String(i % 190).padStart(4, '0')}`,
+    productId: `p-${String(i % 50).padStart(3, '0')}`,
+    rating: 1 + (i % 5),
+    title: 'Solid kettle, a little loud',
+    text: 'Boils quickly and the handle stays cool. The lid hinge feels cheap and it is louder than my old one, but for the price it does the job. Delivery was quick and the packaging was fine. '.repeat(
+      3,
+    ),
+    source: i % 2 === 0 ? 'app' : 'site',
+    country,
+    email: ` Customer${i % 190}@Example.com `,
+    phone: phones[country],
+    createdAt: now,
+  };
+};
+
+const message = (i: number, now: number): Message => ({
+  key: `bench-${i}`,
+  value: JSON.stringify(review(i, now)),
+});
+
+const topicTotal = async (kafka: Kafka, topic: string) => {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+};
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+export const main = async (args: string[]) => {
+  const records = Number(args[0] ?? 100_000);
+  const inputRate = Number(args[1] ?? 5_000);
+  const latencySeconds = Number(args[2] ?? 20);
+  await up();
+  const state = readState();
+  const kafka = localKafka('sluice-bench');
+  await provision(topology, state, kafka);
+  const pipeline = new LocalPipeline(topology, state, kafka);
+  await pipeline.buildFunctions();
+  await pipeline.startMappings(topology.flows.map((f) => f.name));
+  const admin = kafka.admin();
+  await admin.connect();
+  await publish(kafka, 'customers.cdc', readSampleRecords(sampleFiles.customers));
+  await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 120_000 });
+  // Warm-up: every flow's environments loaded, caches filled, producers connected.
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  await producer.send({
+    topic: 'reviews.raw',
+    acks: -1,
+    messages: Array.from({ length: 2000 }, (_, i) => message(i, Date.now())),
+  });
+  await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 120_000 });
+
+  // 1. Throughput.
+  const enrichedBefore = await topicTotal(kafka, 'reviews.enriched');
+  const now = Date.now();
+  const started = performance.now();
+  for (let i = 0; i < records; i += 1000) {
+    await producer.send({
+      topic: 'reviews.raw',
+      acks: -1,
+      messages: Array.from({ length: Math.min(1000, records - i) }, (_, j) => message(i + j, now)),
+    });
+  }
+  const published = performance.now();
+  let enrichedAt = 0;
+  while (!enrichedAt) {
+    if ((await topicTotal(kafka, 'reviews.enriched')) - enrichedBefore >= records)
+      enrichedAt = performance.now();
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 600_000 });
+  const drainedAt = performance.now();
+  const recordsPerSec = records / ((enrichedAt - started) / 1000);
+  const drainRecordsPerSec = records / ((drainedAt - started) / 1000);
+  console.log(
+    `throughput: ${records} reviews published in ${((published - started) / 1000).toFixed(1)}s; in reviews.enriched after ${((enrichedAt - started) / 1000).toFixed(1)}s (${recordsPerSec.toFixed(0)} records/s); every flow drained after ${((drainedAt - started) / 1000).toFixed(1)}s (${drainRecordsPerSec.toFixed(0)} records/s)`,
+  );
+
+  // 2. Latency at a fixed input rate: produce every 20 ms a slice of the rate; read arrival times downstream.
+  const latencies: number[] = [];
+  const consumer = kafka.consumer({ groupId: `bench-latency-${Date.now()}`, maxWaitTimeInMs: 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'reviews.enriched', fromBeginning: false });
+  const prefix = `bench-lat-${Date.now()}`;
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const arrived = Date.now();
+      for (const m of batch.messages) {
+        const value = JSON.parse(String(m.value)) as { reviewId: string; createdAt: string };
+        if (value.reviewId.startsWith(prefix)) latencies.push(arrived - Date.parse(value.createdAt));
+      }
+    },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const tickMs = 20;
+  const perTick = Math.round((inputRate * tickMs) / 1000);
+  const ticks = Math.round((latencySeconds * 1000) / tickMs);
+  const t0 = performance.now();
+  let sent = 0;
+  for (let tick = 0; tick < ticks; tick++) {
+    const due = t0 + tick * tickMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const at = Date.now();
+    const batch = Array.from({ length: perTick }, (_, j) => {
+      const value = { ...review(sent + j, at), reviewId: `${prefix}-${sent + j}` };
+      return { key: value.reviewId, value: JSON.stringify(value) };
+    });
+    sent += perTick;
+    void producer.send({ topic: 'reviews.raw', acks: 1, messages: batch });
+  }
+  const achievedRate = sent / ((performance.now() - t0) / 1000);
+  const deadline = Date.now() + 60_000;
+  while (latencies.length < sent && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  latencies.sort((a, b) => a - b);
+  const p50Ms = percentile(latencies, 50);
+  const p99Ms = percentile(latencies, 99);
+  console.log(
+    `latency at ${achievedRate.toFixed(0)} records/s offered for ${latencySeconds}s: ${latencies.length}/${sent} arrived; p50 ${p50Ms} ms, p99 ${p99Ms} ms`,
+  );
+
+  await consumer.disconnect();
+  await producer.disconnect();
+  await admin.disconnect();
+  await pipeline.stop();
+  const result = {
+    recordsPerSec: Math.round(recordsPerSec),
+    drainRecordsPerSec: Math.round(drainRecordsPerSec),
+    p50Ms,
+    p99Ms,
+    inputRate: Math.round(achievedRate),
+    records,
+    latencySamples: latencies.length,
+    measuredAt: new Date().toISOString(),
+    machine: '2 cores shared by Kafka, OpenSearch, dynalite, moto, the runner and every flow',
+  };
+  mkdirSync(join(projectRoot, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(projectRoot, 'bench', 'results', 'e2e.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+};
