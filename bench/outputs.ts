@@ -1,0 +1,355 @@
+/**
+ * Outputs benchmark: each output against its local server, side by side with a naive writer that sends one
+ * request per record, in the same run. Writes bench/results/outputs.json.
+ *
+ *   npm run bench -- outputs [--records 10000] [--batch 1000] [--naive 1000]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
+import { Kafka, logLevel } from 'kafkajs';
+import { down, up } from '../local/services/manager.ts';
+import { readState } from '../local/services/state.ts';
+import { createKafkaProducer } from '../shared/clients/kafka.ts';
+import { envelopeLine } from '../shared/outputs/lake-objects.ts';
+import { createLakeWriter } from '../shared/outputs/lake-writer.ts';
+import type { Output } from '../shared/outputs/output.ts';
+import { createSearchWriter } from '../shared/outputs/search-writer.ts';
+import { createTableWriter } from '../shared/outputs/table-writer.ts';
+import { createTopicWriter, toProducedMessage } from '../shared/outputs/topic-writer.ts';
+import type { FlowRecord } from '../shared/record.ts';
+
+interface Figures {
+  recordsPerSec: number;
+  naiveRecordsPerSec: number;
+  requestsPer1000: number;
+  naiveRequestsPer1000: number;
+  records: number;
+  naiveRecords: number;
+  batchSize: number;
+  speedup: number;
+  requestReduction: number;
+}
+
+const arg = (args: string[], name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  return value;
+};
+
+const run = `b${Date.now().toString(36)}`;
+const local = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+} as const;
+
+/** Review-shaped records from one source partition, offsets from 0. */
+const records = (count: number, topic = 'reviews.enriched'): FlowRecord[] =>
+  Array.from({ length: count }, (_, offset) => {
+    const value = {
+      reviewId: `r-${offset}`,
+      customerId: `c-${offset % 997}`,
+      productId: `p-${offset % 101}`,
+      rating: (offset % 5) + 1,
+      title: `Review number ${offset}`,
+      text: 'Arrived on time, works as described, would buy again. '.repeat(3),
+      createdAt: new Date(Date.UTC(2025, 5, 1) + offset * 1000).toISOString(),
+      country: ['DE', 'FR', 'GB', 'US'][offset % 4],
+      customer: { tier: offset % 3 ? 'silver' : 'gold' },
+    };
+    const bytes = Buffer.from(JSON.stringify(value));
+    return {
+      source: {
+        topic,
+        partition: 0,
+        offset,
+        timestamp: Date.UTC(2025, 5, 1) + offset * 1000,
+        timestampType: 'CREATE_TIME',
+        key: Buffer.from(value.reviewId),
+        value: bytes,
+        headers: [],
+      },
+      key: value.reviewId,
+      value,
+      headers: {},
+    };
+  });
+
+const batches = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+/** Time `count` records through `work`, with `requests` read before and after. */
+const measure = async (count: number, requests: () => number, work: () => Promise<void>) => {
+  const before = requests();
+  const started = process.hrtime.bigint();
+  await work();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { recordsPerSec: count / seconds, requestsPer1000: ((requests() - before) * 1000) / count };
+};
+
+const figures = (
+  batched: { recordsPerSec: number; requestsPer1000: number },
+  naive: { recordsPerSec: number; requestsPer1000: number },
+  sizes: { records: number; naiveRecords: number; batchSize: number },
+): Figures => ({
+  recordsPerSec: Math.round(batched.recordsPerSec),
+  naiveRecordsPerSec: Math.round(naive.recordsPerSec),
+  requestsPer1000: Number(batched.requestsPer1000.toFixed(2)),
+  naiveRequestsPer1000: Number(naive.requestsPer1000.toFixed(2)),
+  ...sizes,
+  speedup: Number((batched.recordsPerSec / naive.recordsPerSec).toFixed(1)),
+  requestReduction: Number((naive.requestsPer1000 / batched.requestsPer1000).toFixed(1)),
+});
+
+const writeBatches = async (output: Output, all: readonly FlowRecord[], size: number) => {
+  for (const batch of batches(all, size)) {
+    const result = await output.write(batch, { flowName: 'bench' });
+    if (result.deadLetters.length > 0)
+      throw new Error(`${output.name}: ${result.deadLetters[0]?.error.message}`);
+  }
+};
+
+/** Counts commands sent by an AWS SDK client (one per request; retries would be extra, none happen here). */
+type Middleware = (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>;
+const countSdkRequests = (client: S3Client | DynamoDBClient): (() => number) => {
+  let sent = 0;
+  const stack = client.middlewareStack as unknown as {
+    add: (m: Middleware, o: { step: string; name: string }) => void;
+  };
+  stack.add(
+    (next) => async (args) => {
+      sent += 1;
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'benchRequestCounter' },
+  );
+  return () => sent;
+};
+
+const benchKafka = async (brokers: string[], n: number, size: number, naiveN: number): Promise<Figures> => {
+  const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `${run}-kafka`;
+  const naiveTopic = `${run}-kafka-naive`;
+  await admin.createTopics({
+    topics: [
+      { topic, numPartitions: 3 },
+      { topic: naiveTopic, numPartitions: 3 },
+    ],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+
+  let produced = 0;
+  const producer = createKafkaProducer({
+    brokers,
+    auth: { mode: 'plaintext' },
+    clientId: 'bench',
+    onRequest: (api) => {
+      if (api === 'Produce') produced += 1;
+    },
+  });
+  const output = createTopicWriter({
+    name: 'topic',
+    topic,
+    producer: () => producer,
+    maxMessageBytes: 1 << 20,
+  });
+  await writeBatches(output, records(10), 10); // connect and fetch metadata outside the timing
+  const batched = await measure(
+    n,
+    () => produced,
+    () => writeBatches(output, records(n), size),
+  );
+  await producer.disconnect();
+
+  let naiveProduced = 0;
+  const naive = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+  naive.on(naive.events.REQUEST, (e) => {
+    if (e.payload.apiName === 'Produce') naiveProduced += 1;
+  });
+  await naive.connect();
+  const sendEach = async (all: readonly FlowRecord[]) => {
+    for (const record of all) {
+      const m = toProducedMessage(record, 'bench');
+      await naive.send({
+        topic: naiveTopic,
+        acks: -1,
+        messages: [{ key: m.key, value: m.value, headers: { ...m.headers } }],
+      });
+    }
+  };
+  await sendEach(records(10));
+  const baseline = await measure(
+    naiveN,
+    () => naiveProduced,
+    () => sendEach(records(naiveN)),
+  );
+  await naive.disconnect();
+  return figures(batched, baseline, { records: n, naiveRecords: naiveN, batchSize: size });
+};
+
+const benchS3 = async (endpoint: string, n: number, size: number, naiveN: number): Promise<Figures> => {
+  const s3 = new S3Client({ ...local, endpoint, forcePathStyle: true });
+  const requests = countSdkRequests(s3);
+  const bucket = `${run}-lake`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const output = createLakeWriter({
+    name: 's3',
+    bucket,
+    prefix: 'bench',
+    maxObjectBytes: 64 << 20,
+    line: envelopeLine,
+    tombstones: 'keep',
+    concurrency: 8,
+    client: () => s3,
+  });
+  await writeBatches(output, records(10, 'warmup'), 10);
+  const batched = await measure(n, requests, () => writeBatches(output, records(n), size));
+  const putEach = async (all: readonly FlowRecord[]) => {
+    for (const record of all) {
+      const key = `naive/${record.source.topic}-${record.source.partition}-${record.source.offset}.json`;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: JSON.stringify(envelopeLine(record)),
+          ContentType: 'application/json',
+        }),
+      );
+    }
+  };
+  const baseline = await measure(naiveN, requests, () => putEach(records(naiveN)));
+  s3.destroy();
+  return figures(batched, baseline, { records: n, naiveRecords: naiveN, batchSize: size });
+};
+
+const benchOpenSearch = async (node: string, n: number, size: number, naiveN: number): Promise<Figures> => {
+  const client = new OpenSearchClient({ node, maxRetries: 0 });
+  let sent = 0;
+  client.on('response', () => {
+    sent += 1;
+  });
+  const requests = () => sent;
+  const mappings = {
+    properties: { reviewId: { type: 'keyword' }, rating: { type: 'integer' }, createdAt: { type: 'date' } },
+  };
+  const index = `${run}-search`;
+  const naiveIndex = `${run}-search-naive`;
+  await client.indices.create({ index: naiveIndex, body: { mappings } as never });
+  const output = createSearchWriter({
+    name: 'opensearch',
+    index,
+    id: (r) => (r.value as { reviewId: string }).reviewId,
+    tombstones: 'delete',
+    create: { mappings },
+    maxBulkBytes: 5 << 20,
+    maxBulkActions: 5000,
+    retry: { baseMs: 100, maxDelayMs: 5000, budgetMs: 30_000 },
+    client: () => client,
+  });
+  await writeBatches(output, records(10, 'warmup'), 10); // creates the index
+  const batched = await measure(n, requests, () => writeBatches(output, records(n), size));
+  const indexEach = async (all: readonly FlowRecord[]) => {
+    for (const record of all) {
+      await client.index({
+        index: naiveIndex,
+        id: (record.value as { reviewId: string }).reviewId,
+        body: record.value as never,
+      });
+    }
+  };
+  await indexEach(records(10, 'warmup'));
+  const baseline = await measure(naiveN, requests, () => indexEach(records(naiveN)));
+  await client.indices.delete({ index: [index, naiveIndex] });
+  await client.close();
+  return figures(batched, baseline, { records: n, naiveRecords: naiveN, batchSize: size });
+};
+
+const benchDynamoDb = async (endpoint: string, n: number, size: number, naiveN: number): Promise<Figures> => {
+  const dynamodb = new DynamoDBClient({ ...local, endpoint });
+  const requests = countSdkRequests(dynamodb);
+  const table = `${run}-table`;
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'reviewId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'reviewId', KeyType: 'HASH' }],
+    }),
+  );
+  const output = createTableWriter({
+    name: 'table',
+    table,
+    key: { partition: 'reviewId' },
+    item: (r) => r.value as Record<string, unknown>,
+    tombstones: 'delete',
+    concurrency: 4,
+    retry: { baseMs: 50, maxDelayMs: 2000, budgetMs: 30_000 },
+    client: () => dynamodb,
+  });
+  await writeBatches(output, records(10, 'warmup'), 10);
+  const batched = await measure(n, requests, () => writeBatches(output, records(n), size));
+  const putEach = async (all: readonly FlowRecord[]) => {
+    for (const record of all) {
+      await dynamodb.send(
+        new PutItemCommand({ TableName: table, Item: marshall(record.value as Record<string, unknown>) }),
+      );
+    }
+  };
+  const baseline = await measure(naiveN, requests, () => putEach(records(naiveN)));
+  dynamodb.destroy();
+  return figures(batched, baseline, { records: n, naiveRecords: naiveN, batchSize: size });
+};
+
+export const main = async (args: string[]): Promise<void> => {
+  const n = arg(args, 'records', 10_000);
+  const size = arg(args, 'batch', 1_000);
+  const naiveN = arg(args, 'naive', 1_000);
+  const started = await up();
+  const ours = started.filter((s) => !s.reused).map((s) => s.name);
+  const state = readState();
+  const endpoint = (name: 'kafka' | 's3' | 'opensearch' | 'dynamodb') => state[name]?.endpoint ?? '';
+  const results: Record<string, Figures> = {};
+  try {
+    results.kafka = await benchKafka([endpoint('kafka')], n, size, naiveN);
+    results.s3 = await benchS3(endpoint('s3'), n, size, naiveN);
+    results.opensearch = await benchOpenSearch(endpoint('opensearch'), n, size, naiveN);
+    results.dynamodb = await benchDynamoDb(endpoint('dynamodb'), n, size, naiveN);
+  } finally {
+    await down(ours);
+  }
+  const report = {
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    kafkaClient: 'kafkajs',
+    method:
+      `Each output writes ${n} review-shaped records in batches of ${size} (as the event-source mapping hands them over) ` +
+      `to its local server; the naive writer sends ${naiveN} records one request per record, sequentially. ` +
+      'Requests are Produce requests (Kafka), SDK commands (S3, DynamoDB) and HTTP responses (OpenSearch).',
+    targets: { requestReduction: 20, speedup: 5 },
+    ...results,
+  };
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'outputs.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log('output      records/s  naive r/s  speedup  req/1000  naive req/1000  fewer requests');
+  for (const [name, f] of Object.entries(results)) {
+    const ok = f.speedup >= 5 && f.requestReduction >= 20 ? '' : '  BELOW TARGET';
+    console.log(
+      `${name.padEnd(11)} ${String(f.recordsPerSec).padStart(9)}  ${String(f.naiveRecordsPerSec).padStart(9)}  ` +
+        `${`${f.speedup}x`.padStart(7)}  ${String(f.requestsPer1000).padStart(8)}  ${String(f.naiveRequestsPer1000).padStart(14)}  ` +
+        `${`${f.requestReduction}x`.padStart(14)}${ok}`,
+    );
+  }
+  console.log(`written to ${out}`);
+};
