@@ -23,7 +23,8 @@ export interface FlowSource {
   readonly topic: string;
   readonly consumerGroup: string;
   readonly batchSize: number;
-  readonly batchingWindowMs: number;
+  /** Whole seconds in milliseconds; undefined keeps Lambda's Kafka default (500 ms). */
+  readonly batchingWindowMs?: number;
   readonly startingPosition: StartingPosition;
   /** Unix seconds; required with AT_TIMESTAMP. */
   readonly startingTimestamp?: number;
@@ -35,13 +36,34 @@ export interface FlowSource {
   readonly maxRecordAgeSeconds?: number;
   readonly splitBatchOnError?: boolean;
   readonly reportBatchItemFailures?: boolean;
+  /**
+   * Where the mapping sends a batch it gives up on: a topic on the same cluster (provisioned mode), or an
+   * SQS/SNS/S3 ARN. Undefined: the stack's failed-batches queue.
+   */
+  readonly onFailure?: OnFailure;
+}
+
+export type OnFailure =
+  | { readonly kind: 'topic'; readonly topic: string }
+  | { readonly kind: 'arn'; readonly arn: string };
+
+/** What an output touches, as the runtime's output specs declare it (names, not ARNs). */
+export interface OutputResources {
+  readonly topics?: readonly string[];
+  readonly tables?: readonly string[];
+  /** Key prefix in the topology's bucket ('' = the whole bucket). */
+  readonly bucketPrefix?: string;
+  readonly index?: string;
+  /** Kafka auth of a topic output, when it sets its own. */
+  readonly auth?: string;
+  readonly secretArn?: string;
 }
 
 /** An output as the runtime declares it: `kind`, `name` and the resources it touches (grant data). */
 export interface FlowOutput {
   readonly kind: string;
   readonly name: string;
-  readonly resources: unknown;
+  readonly resources: OutputResources;
 }
 
 export interface DeployFlow {
@@ -52,7 +74,7 @@ export interface DeployFlow {
   /** Tables read by `enrich` steps. */
   readonly lookups: readonly string[];
   readonly outputs: readonly FlowOutput[];
-  /** The flow's dead-letter topic, if any. */
+  /** The flow's dead-letter topic (per-record failures, written by the function). */
   readonly deadLetterTopic?: string;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;

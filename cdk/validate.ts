@@ -44,9 +44,7 @@ const inRange = (path: string, value: number | undefined, range: { min: number; 
 const checkSource = (flow: DeployFlow, model: DeployModel): void => {
   const at = `flows.${flow.name}.source`;
   const { source } = flow;
-  if (!model.topics.includes(source.topic)) {
-    throw new TopologyDeployError(`${at}.topic`, `topic "${source.topic}" is not declared in the topology`);
-  }
+  if (!model.topics.includes(source.topic)) throw undeclared(`${at}.topic`, 'topic', source.topic);
   if (!source.consumerGroup) {
     throw new TopologyDeployError(`${at}.consumerGroup`, 'a consumer group id is required');
   }
@@ -58,6 +56,12 @@ const checkSource = (flow: DeployFlow, model: DeployModel): void => {
   }
   inRange(`${at}.batchSize`, source.batchSize, EsmLimits.batchSize);
   inRange(`${at}.batchingWindowMs`, source.batchingWindowMs, EsmLimits.batchingWindowMs);
+  if (source.batchingWindowMs !== undefined && source.batchingWindowMs % 1000 !== 0) {
+    throw new TopologyDeployError(
+      `${at}.batchingWindowMs`,
+      `${source.batchingWindowMs} ms is not whole seconds (the mapping takes MaximumBatchingWindowInSeconds)`,
+    );
+  }
   if (source.startingPosition === 'AT_TIMESTAMP' && source.startingTimestamp === undefined) {
     throw new TopologyDeployError(
       `${at}.startingTimestamp`,
@@ -95,61 +99,69 @@ const checkSource = (flow: DeployFlow, model: DeployModel): void => {
       throw new TopologyDeployError(`${at}.${control}`, 'Kafka mappings allow it only in provisioned mode');
     }
   }
+  if (source.onFailure?.kind === 'topic') {
+    if (!provisioned) {
+      throw new TopologyDeployError(`${at}.onFailure`, 'a Kafka topic destination needs provisioned mode');
+    }
+    if (!model.topics.includes(source.onFailure.topic)) {
+      throw undeclared(`${at}.onFailure`, 'topic', source.onFailure.topic);
+    }
+  }
+  if (source.onFailure?.kind === 'arn' && !/^arn:aws[a-z-]*:(sqs|sns|s3):/.test(source.onFailure.arn)) {
+    throw new TopologyDeployError(
+      `${at}.onFailure`,
+      `"${source.onFailure.arn}" is not an SQS, SNS or S3 ARN`,
+    );
+  }
   inRange(`${at}.retryAttempts`, source.retryAttempts, EsmLimits.retryAttempts);
   if (source.maxRecordAgeSeconds !== undefined && source.maxRecordAgeSeconds !== -1) {
     inRange(`${at}.maxRecordAgeSeconds`, source.maxRecordAgeSeconds, EsmLimits.maxRecordAgeSeconds);
   }
 };
 
-const has = (value: unknown, key: string): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && key in value;
+const undeclared = (path: string, kind: string, name: string) =>
+  new TopologyDeployError(path, `${kind} "${name}" is not declared in the topology`);
 
-/** Each output kind must resolve to resources this stack creates or imports: that is its grant path. */
+/**
+ * Every output must resolve to resources this app creates or imports — its grant path — and name only
+ * declared ones. An output kind the app has no grant for, or one naming nothing, fails here.
+ */
 const checkOutputs = (flow: DeployFlow, model: DeployModel, options: ValidateOptions): void => {
   flow.outputs.forEach((output, i) => {
     const at = `flows.${flow.name}.outputs[${i}](${output.name})`;
     const { resources } = output;
+    const noPath = (what: string) => new TopologyDeployError(`${at}.resources`, `no grant path: ${what}`);
     switch (output.kind) {
-      case 'topic': {
-        const topics =
-          has(resources, 'topics') && Array.isArray(resources.topics) ? resources.topics : undefined;
-        if (!topics?.length) throw new TopologyDeployError(at, 'names no topic to grant');
-        for (const topic of topics) {
-          if (!model.topics.includes(String(topic))) {
-            throw new TopologyDeployError(`${at}.topic`, `topic "${topic}" is not declared in the topology`);
-          }
-        }
-        if (has(resources, 'auth') && resources.auth === 'iam' && !options.kafkaIam) {
+      case 'topic':
+        if (!resources.topics?.length) throw noPath('a topic output that names no topic');
+        resources.topics.forEach((topic, j) => {
+          if (!model.topics.includes(topic)) throw undeclared(`${at}.resources.topics[${j}]`, 'topic', topic);
+        });
+        if (resources.auth === 'iam' && !options.kafkaIam) {
           throw new TopologyDeployError(
             `${at}.auth`,
             'IAM auth needs an MSK cluster; this app targets self-managed Kafka',
           );
         }
         return;
-      }
-      case 's3': {
-        const bucket = has(resources, 'bucket') ? String(resources.bucket) : undefined;
-        if (!model.bucket) throw new TopologyDeployError(at, 'the topology declares no bucket to grant');
-        if (bucket !== model.bucket) {
-          throw new TopologyDeployError(`${at}.bucket`, `bucket "${bucket}" is not the topology's bucket`);
-        }
+      case 'table':
+        if (!resources.tables?.length) throw noPath('a table output that names no table');
+        resources.tables.forEach((table, j) => {
+          if (!model.tables.some((t) => t.name === table)) {
+            throw undeclared(`${at}.resources.tables[${j}]`, 'table', table);
+          }
+        });
         return;
-      }
-      case 'opensearch': {
-        if (!model.index) throw new TopologyDeployError(at, 'the topology declares no index to grant');
-        const index = has(resources, 'index') ? String(resources.index) : undefined;
-        if (index !== model.index) {
-          throw new TopologyDeployError(`${at}.index`, `index "${index}" is not the topology's index`);
-        }
+      case 's3':
+        if (resources.bucketPrefix === undefined) throw noPath('an s3 output without a bucket prefix');
+        if (!model.bucket) throw noPath('the topology declares no bucket');
         return;
-      }
-      case 'table': {
-        const table = has(resources, 'table') ? String(resources.table) : undefined;
-        if (!model.tables.some((t) => t.name === table)) {
-          throw new TopologyDeployError(`${at}.table`, `table "${table}" is not declared in the topology`);
-        }
+      case 'opensearch':
+        if (!resources.index) throw noPath('an opensearch output that names no index');
+        if (!model.index) throw noPath('the topology declares no index');
+        if (resources.index !== model.index)
+          throw undeclared(`${at}.resources.index`, 'index', resources.index);
         return;
-      }
       default:
         throw new TopologyDeployError(`${at}.kind`, `no grant path for output kind "${output.kind}"`);
     }
@@ -186,10 +198,7 @@ export const validateModel = (model: DeployModel, options: ValidateOptions): voi
       }
     }
     if (flow.deadLetterTopic !== undefined && !model.topics.includes(flow.deadLetterTopic)) {
-      throw new TopologyDeployError(
-        `${at}.deadLetter`,
-        `topic "${flow.deadLetterTopic}" is not declared in the topology`,
-      );
+      throw undeclared(`${at}.deadLetter`, 'topic', flow.deadLetterTopic);
     }
     if (flow.outputs.length === 0) throw new TopologyDeployError(`${at}.outputs`, 'a flow needs an output');
     checkOutputs(flow, model, options);

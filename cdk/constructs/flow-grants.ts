@@ -24,9 +24,11 @@ export const producedTopics = (flow: DeployFlow): string[] => {
   const topics = new Set<string>();
   for (const output of flow.outputs) {
     if (output.kind !== 'topic') continue;
-    for (const topic of (output.resources as { topics: readonly string[] }).topics) topics.add(topic);
+    for (const topic of output.resources.topics ?? []) topics.add(topic);
   }
   if (flow.deadLetterTopic) topics.add(flow.deadLetterTopic);
+  // The mapping itself writes failed records to a topic destination, as the function's role.
+  if (flow.source.onFailure?.kind === 'topic') topics.add(flow.source.onFailure.topic);
   return [...topics].sort();
 };
 
@@ -105,20 +107,19 @@ export const flowStatements = (
       case 'topic':
         return; // granted above, with the dead-letter topic
       case 'table': {
-        const { table: name } = output.resources as { table: string };
         // Batch writes; single puts/deletes isolate the item a rejected batch contained.
         statements.push(
           statement(
             sid(`Load${i}`),
             ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-            [tableArn(name, at)],
+            (output.resources.tables ?? []).map((name) => tableArn(name, at)),
           ),
         );
         return;
       }
       case 's3': {
         if (!targets.bucket) throw new TopologyDeployError(at, 'no bucket in this stack');
-        const { prefix } = output.resources as { prefix: string };
+        const prefix = output.resources.bucketPrefix ?? '';
         statements.push(
           statement(sid(`Lake${i}`), ['s3:PutObject'], [lakeObjectsArn(stack, targets.bucket, prefix)]),
         );
@@ -126,7 +127,8 @@ export const flowStatements = (
       }
       case 'opensearch': {
         if (!targets.search) throw new TopologyDeployError(at, 'no search domain in this stack');
-        const { domainName, index } = targets.search;
+        const { domainName } = targets.search;
+        const index = output.resources.index ?? targets.search.index;
         const domainArn = stack.formatArn({
           service: 'es',
           resource: 'domain',

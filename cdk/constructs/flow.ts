@@ -7,13 +7,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FlowBundle, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
-import type { DeployFlow } from '../model.ts';
+import type { DeployFlow, OnFailure } from '../model.ts';
 import { acknowledgeLakePrefix, acknowledgeManagedPolicies } from '../nag.ts';
 import { flowStatements, type GrantTargets, lakeObjectsArn, producedTopics } from './flow-grants.ts';
 
@@ -140,7 +142,7 @@ export class FlowFunction extends Construct {
     const stack = Stack.of(this);
     for (const output of props.flow.outputs) {
       if (output.kind !== 's3' || !props.bucket) continue;
-      const { prefix } = output.resources as { prefix: string };
+      const prefix = output.resources.bucketPrefix ?? '';
       // cdk-nag names the resource as it renders it: the partition pseudo-parameter in angle brackets.
       const rendered = lakeObjectsArn(stack, props.bucket, prefix).replace(
         stack.partition,
@@ -173,10 +175,7 @@ export class FlowFunction extends Construct {
   private eventSource(props: FlowFunctionProps): lambda.IEventSource {
     const { flow, kafka } = props;
     const { source } = flow;
-    const onFailure =
-      source.provisioned && flow.deadLetterTopic
-        ? new sources.KafkaDlq(flow.deadLetterTopic)
-        : props.failureDestination;
+    const onFailure = source.onFailure ? this.failureDestination(source.onFailure) : props.failureDestination;
     const secret = kafka.secretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaSecret', kafka.secretArn)
       : undefined;
@@ -184,9 +183,9 @@ export class FlowFunction extends Construct {
       topic: source.topic,
       consumerGroupId: source.consumerGroup,
       batchSize: source.batchSize,
-      // CloudFormation takes whole seconds; a sub-second window keeps Kafka's own 500 ms default.
-      ...(source.batchingWindowMs >= 1000
-        ? { maxBatchingWindow: Duration.seconds(Math.round(source.batchingWindowMs / 1000)) }
+      // Whole seconds (checked at synth); unset keeps Kafka's own 500 ms default.
+      ...(source.batchingWindowMs !== undefined
+        ? { maxBatchingWindow: Duration.seconds(source.batchingWindowMs / 1000) }
         : {}),
       startingPosition: startingPosition[source.startingPosition],
       ...(source.startingTimestamp !== undefined
@@ -228,6 +227,17 @@ export class FlowFunction extends Construct {
         ? { authenticationMethod: selfManagedAuth[auth] }
         : {}),
     });
+  }
+
+  /** A flow's own on-failure destination: a topic on the cluster (`kafka://`), or an SQS/SNS/S3 ARN. */
+  private failureDestination(onFailure: OnFailure): lambda.IEventSourceDlq {
+    if (onFailure.kind === 'topic') return new sources.KafkaDlq(onFailure.topic);
+    const service = onFailure.arn.split(':')[2];
+    if (service === 'sqs')
+      return new sources.SqsDlq(sqs.Queue.fromQueueArn(this, 'OnFailure', onFailure.arn));
+    if (service === 'sns')
+      return new sources.SnsDlq(sns.Topic.fromTopicArn(this, 'OnFailure', onFailure.arn));
+    return new sources.S3OnFailureDestination(s3.Bucket.fromBucketArn(this, 'OnFailure', onFailure.arn));
   }
 
   private createAlarms(props: FlowFunctionProps): cloudwatch.Alarm[] {

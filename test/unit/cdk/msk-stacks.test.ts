@@ -86,7 +86,7 @@ describe('the CDK app on an imported MSK cluster', () => {
       });
       expect(mapping.StartingPositionTimestamp).toEqual(source.startingTimestamp);
       expect(mapping.MaximumBatchingWindowInSeconds).toEqual(
-        source.batchingWindowMs >= 1000 ? source.batchingWindowMs / 1000 : undefined,
+        source.batchingWindowMs === undefined ? undefined : source.batchingWindowMs / 1000,
       );
       expect(mapping.FilterCriteria).toEqual(
         source.filterPatterns.length
