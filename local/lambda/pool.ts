@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { InvocationOutcome } from '../esm/deliver.ts';
+import { lambdaNode } from './runtime.ts';
 
 export interface FunctionSpec {
   readonly name: string;
@@ -45,6 +46,7 @@ export class FunctionPool {
     const child = fork(hostScript, [this.spec.bundlePath, this.spec.name, String(this.spec.memoryMb)], {
       env: { ...this.spec.environment, PATH: process.env.PATH ?? '' },
       stdio: ['ignore', log, log, 'ipc'],
+      execPath: lambdaNode().path,
       execArgv: ['--enable-source-maps'],
     });
     const host: Host = { child, busy: false };

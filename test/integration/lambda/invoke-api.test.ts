@@ -10,6 +10,7 @@ import { bundleFunction } from '../../../local/bundle.ts';
 import { buildEvent } from '../../../local/esm/event.ts';
 import { createInvokeServer } from '../../../local/lambda/invoke-server.ts';
 import { FunctionPool } from '../../../local/lambda/pool.ts';
+import { lambdaNode } from '../../../local/lambda/runtime.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-invoke-'));
 const recorderFile = join(dir, 'invocations.jsonl');
@@ -72,7 +73,7 @@ describe('the local Lambda Invoke API, through the AWS SDK LambdaClient', () => 
     // Assess
     expect(response.StatusCode).toBe(200);
     expect(response.FunctionError).toBeUndefined();
-    expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8'))).toEqual({ received: 2 });
+    expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8'))).toMatchObject({ received: 2 });
     expect(Buffer.from(response.LogResult!, 'base64').toString('utf8')).toMatch(
       /REPORT RequestId: .*Duration/,
     );
@@ -107,7 +108,18 @@ describe('the local Lambda Invoke API, through the AWS SDK LambdaClient', () => 
     );
 
     // Assess
-    expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8'))).toEqual({ received: 0 });
+    expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8'))).toMatchObject({ received: 0 });
+  });
+
+  it('runs the function on Node.js 24, the runtime the CDK app deploys', async () => {
+    // Act
+    const response = await lambda.send(
+      new InvokeCommand({ FunctionName: 'recorder', Payload: Buffer.from(JSON.stringify(event([]))) }),
+    );
+
+    // Assess
+    expect(lambdaNode().faithful).toBe(true);
+    expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8')).node).toMatch(/^24\./);
   });
 
   it('answers ResourceNotFoundException for a function that does not exist', async () => {
