@@ -1,0 +1,55 @@
+import { LRUCache } from 'lru-cache';
+
+/** A looked-up item, frozen: the same object is shared by every record (and batch) that joins with it. */
+export type Item = Readonly<Record<string, unknown>>;
+
+/** Cached knowledge that a key is absent from the table (negative caching). */
+export const MISSING: unique symbol = Symbol('missing');
+export type Cached = Item | typeof MISSING;
+
+export interface CacheOptions {
+  readonly maxEntries: number;
+  readonly ttlMs: number;
+  readonly negativeTtlMs: number;
+}
+
+/**
+ * The lookup cache of one enrich step. The step lives at module scope (flows are declared at import time), so the
+ * cache survives warm invocations of the execution environment. Entries expire by TTL so reference-data changes
+ * arrive within `ttlMs` (and new keys within `negativeTtlMs`); the LRU bound caps memory.
+ */
+export class LookupCache {
+  readonly #lru: LRUCache<string | number, Cached>;
+  readonly #negativeTtlMs: number;
+
+  constructor(options: CacheOptions) {
+    this.#lru = new LRUCache<string | number, Cached>({
+      max: options.maxEntries,
+      ttl: options.ttlMs,
+      // Expired entries are dropped when read or evicted, not by timers: no work between invocations.
+      ttlAutopurge: false,
+      updateAgeOnGet: false,
+    });
+    this.#negativeTtlMs = options.negativeTtlMs;
+  }
+
+  get(key: string | number): Cached | undefined {
+    return this.#lru.get(key);
+  }
+
+  setFound(key: string | number, item: Item): void {
+    this.#lru.set(key, item);
+  }
+
+  setMissing(key: string | number): void {
+    this.#lru.set(key, MISSING, { ttl: this.#negativeTtlMs });
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
+}

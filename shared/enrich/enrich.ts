@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { dynamoDbClient } from '../clients/dynamodb.ts';
+import { ConfigError, LookupError, StepError } from '../errors.ts';
+import { isJsonObject } from '../filter/leaves.ts';
+import { MetricName } from '../metrics.ts';
+import type { DeadLetter } from '../outputs/output.ts';
+import type { FlowRecord } from '../record.ts';
+import { deadLetterOf, withValue } from '../steps/per-record.ts';
+import type { Loose, Step, StepContext, StepResult } from '../steps/step.ts';
+import { toConfigError } from '../topology/config-error.ts';
+import { assertTableRef, type KeyAttribute, type TableRef } from '../topology/resources.ts';
+import type { DynamoDbPort, LookupKey } from './batch-get.ts';
+import { type Cached, type Item, LookupCache, MISSING } from './cache.ts';
+import { keyId } from './key-id.ts';
+
+export const Join = { Left: 'left', Inner: 'inner' } as const;
+export type Join = (typeof Join)[keyof typeof Join];
+
+export const OnMissing = { Drop: 'drop', DeadLetter: 'deadLetter' } as const;
+export type OnMissing = (typeof OnMissing)[keyof typeof OnMissing];
+
+/** A key: a top-level field name of the value, or a function of the value (and record). */
+export type KeySelector = string | ((value: Loose, record: FlowRecord) => unknown);
+
+export interface EnrichOptions {
+  readonly name?: string;
+  readonly table: TableRef;
+  readonly key: KeySelector;
+  /** Required when the table has a sort key. */
+  readonly sortKey?: KeySelector;
+  /** The field of the value that receives the item (null on a left-join miss). */
+  readonly as: string;
+  /** left (default): misses pass with `as: null`. inner: misses are dropped or dead-lettered (`onMissing`). */
+  readonly join?: Join;
+  /** Inner-join misses: drop them (default, as SQL does) or dead-letter them with a LookupError. */
+  readonly onMissing?: OnMissing;
+  /** Attributes to keep from the item (projection); the whole item when unset. */
+  readonly attributes?: readonly string[];
+  /** The cache across warm invocations; `false` turns it off (each batch still reads each key once). */
+  readonly cache?:
+    | false
+    | { readonly maxEntries?: number; readonly ttlSeconds?: number; readonly negativeTtlSeconds?: number };
+  readonly consistentRead?: boolean;
+  readonly maxParallelCalls?: number;
+  readonly retry?: {
+    readonly maxAttempts?: number;
+    readonly baseDelayMs?: number;
+    readonly maxDelayMs?: number;
+  };
+}
+
+const selector = z.union([
+  z.string().min(1, 'must name a field'),
+  z.custom<(value: unknown, record: FlowRecord) => unknown>(
+    (v) => typeof v === 'function',
+    'must be a field name or a function',
+  ),
+]);
+
+const optionsSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  table: z.custom<TableRef>(),
+  key: selector,
+  sortKey: selector.optional(),
+  as: z.string().min(1, 'must name the field that receives the item'),
+  join: z.enum(Object.values(Join), { error: 'must be left or inner' }).default(Join.Left),
+  onMissing: z.enum(Object.values(OnMissing), { error: 'must be drop or deadLetter' }).optional(),
+  attributes: z.array(z.string().min(1)).min(1, 'lists at least one attribute').optional(),
+  cache: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        maxEntries: z.int().min(1).max(10_000_000).default(50_000),
+        ttlSeconds: z.number().positive().max(86_400).default(300),
+        negativeTtlSeconds: z.number().positive().max(86_400).default(60),
+      }),
+    ])
+    .default({ maxEntries: 50_000, ttlSeconds: 300, negativeTtlSeconds: 60 }),
+  consistentRead: z.boolean().default(false),
+  maxParallelCalls: z.int().min(1).max(32).default(4),
+  retry: z
+    .strictObject({
+      maxAttempts: z.int().min(1).max(20).default(8),
+      baseDelayMs: z.int().min(1).max(10_000).default(25),
+      maxDelayMs: z.int().min(1).max(60_000).default(1_000),
+    })
+    .default({ maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1_000 }),
+});
+
+/** DynamoDB's limit on a partition key value; a longer one can never match. */
+const MAX_KEY_BYTES = 2048;
+
+/**
+ * Stream–table join on DynamoDB (the serverless GlobalKTable). For the whole batch: one key per record, distinct
+ * keys looked up once — from the cache when it has them, else by BatchGetItem in chunks of 100 with bounded
+ * parallelism — and the item (projected, frozen, shared) set on the value's `as` field.
+ *
+ * Per record: a missing, empty, over-long or wrongly typed key is a LookupError dead letter; a value that is not
+ * a JSON object is a StepError dead letter; tombstones pass untouched. Per batch: throttling and 5xx are
+ * RetriableErrors; a table that does not exist is a ConfigError naming it, which fails the batch loudly.
+ */
+export const enrich = (options: EnrichOptions): Step => {
+  const table = assertTableRef(options?.table, 'enrich.table');
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw toConfigError(parsed.error, `enrich(${table.name})`);
+  const o = parsed.data;
+  if (table.sortKey && o.sortKey === undefined) {
+    throw new ConfigError(
+      `enrich(${table.name}).sortKey`,
+      `is required: table "${table.name}" has sort key "${table.sortKey.name}"`,
+    );
+  }
+  if (o.onMissing !== undefined && o.join !== Join.Inner) {
+    throw new ConfigError(
+      `enrich(${table.name}).onMissing`,
+      'applies to inner joins only (left-join misses pass with null)',
+    );
+  }
+  const name = o.name ?? `enrich-${o.as}`;
+  const onMissing = o.onMissing ?? OnMissing.Drop;
+  const pkOf = compileSelector(o.key);
+  const skOf = o.sortKey === undefined ? undefined : compileSelector(o.sortKey);
+  const cache =
+    o.cache === false
+      ? undefined
+      : new LookupCache({
+          maxEntries: o.cache.maxEntries,
+          ttlMs: o.cache.ttlSeconds * 1000,
+          negativeTtlMs: o.cache.negativeTtlSeconds * 1000,
+        });
+  const project = projector(o.attributes, table);
+
+  const run = async (records: readonly FlowRecord[], context: StepContext): Promise<StepResult> => {
+    const deadLetters: DeadLetter[] = [];
+    const cacheKeys: (string | number | null)[] = new Array(records.length);
+    const resolved: (Cached | undefined)[] = new Array(records.length);
+    const pending = new Map<string | number, LookupKey>();
+    let hits = 0;
+
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as FlowRecord;
+      const value = record.value;
+      cacheKeys[i] = null;
+      if (value === null) continue;
+      try {
+        if (!isJsonObject(value)) throw new StepError(`${name}: the value is not a JSON object`);
+        const pk = checkKey(pkOf(value, record), table.partitionKey, table.name);
+        const sk =
+          skOf && table.sortKey ? checkKey(skOf(value, record), table.sortKey, table.name) : undefined;
+        const cacheKey = sk === undefined ? pk : keyId(pk, sk);
+        cacheKeys[i] = cacheKey;
+        const cached = cache?.get(cacheKey);
+        if (cached !== undefined) {
+          hits++;
+          resolved[i] = cached;
+        } else if (!pending.has(cacheKey)) {
+          pending.set(cacheKey, sk === undefined ? { pk } : { pk, sk });
+        }
+      } catch (error) {
+        deadLetters.push(deadLetterOf(record, error, name));
+        cacheKeys[i] = null;
+        resolved[i] = MISSING;
+      }
+    }
+
+    context.metrics.count(MetricName.CacheHits, hits);
+    context.metrics.count(MetricName.CacheMisses, pending.size);
+    const fetched = new Map<string | number, Cached>();
+    if (pending.size > 0) {
+      const client = (context.ports.dynamodb as DynamoDbPort | undefined) ?? (await dynamoDbClient());
+      // Loaded on first use: importing a flow file (the CDK app does) never loads the DynamoDB SDK.
+      const { batchGet } = await import('./batch-get.ts');
+      const found = await batchGet(client, [...pending.values()], {
+        table,
+        ...(o.attributes ? { attributes: o.attributes } : {}),
+        consistentRead: o.consistentRead,
+        maxParallelCalls: o.maxParallelCalls,
+        retry: o.retry,
+        onCall: () => context.metrics.count(MetricName.LookupCalls, 1),
+      });
+      for (const { key, item } of found) {
+        const cacheKey = key.sk === undefined ? key.pk : keyId(key.pk, key.sk);
+        const frozen = project(item);
+        fetched.set(cacheKey, frozen);
+        cache?.setFound(cacheKey, frozen);
+      }
+      let notFound = 0;
+      for (const cacheKey of pending.keys()) {
+        if (!fetched.has(cacheKey)) {
+          notFound++;
+          fetched.set(cacheKey, MISSING);
+          cache?.setMissing(cacheKey);
+        }
+      }
+      context.metrics.count(MetricName.LookupNotFound, notFound);
+    }
+
+    const out: FlowRecord[] = [];
+    let dropped = 0;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as FlowRecord;
+      const cacheKey = cacheKeys[i];
+      if (cacheKey === null) {
+        if (record.value === null) out.push(record);
+        continue;
+      }
+      const item = resolved[i] ?? fetched.get(cacheKey as string | number) ?? MISSING;
+      if (item !== MISSING) {
+        out.push(withValue(record, { ...(record.value as object), [o.as]: item }));
+      } else if (o.join === Join.Left) {
+        out.push(withValue(record, { ...(record.value as object), [o.as]: null }));
+      } else if (onMissing === OnMissing.Drop) {
+        dropped++;
+      } else {
+        const shown =
+          typeof cacheKey === 'string' ? JSON.stringify(cacheKey.slice(0, 200)) : String(cacheKey);
+        deadLetters.push(
+          deadLetterOf(
+            record,
+            new LookupError(`${name}: no item in table "${table.name}" for key ${shown}`),
+            name,
+          ),
+        );
+      }
+    }
+    return { records: out, deadLetters, dropped };
+  };
+
+  return { kind: 'enrich', name, reads: [table], run };
+};
+
+const compileSelector = (
+  selector: KeySelector,
+): ((value: Record<string, unknown>, record: FlowRecord) => unknown) =>
+  typeof selector === 'string' ? (value) => value[selector] : selector;
+
+/** A usable key value, or a LookupError saying why not. */
+const checkKey = (key: unknown, attribute: KeyAttribute, table: string): string | number => {
+  const what = `key "${attribute.name}" for table "${table}"`;
+  if (key === undefined || key === null) throw new LookupError(`${what} is missing`);
+  if (attribute.type === 'string') {
+    if (typeof key !== 'string')
+      throw new LookupError(`${what} is not a string (got ${Array.isArray(key) ? 'array' : typeof key})`);
+    if (key.length === 0) throw new LookupError(`${what} is empty`);
+    if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+      throw new LookupError(`${what} is longer than ${MAX_KEY_BYTES} bytes`);
+    }
+    return key;
+  }
+  if (typeof key !== 'number' || !Number.isFinite(key))
+    throw new LookupError(`${what} is not a number (got ${typeof key})`);
+  return key;
+};
+
+const deepFreeze = <T>(value: T): T => {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    // Typed arrays (binary attributes) cannot be frozen; they are left as they are.
+    if (ArrayBuffer.isView(value)) return value;
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+};
+
+/** Keeps the requested attributes only (the key attributes were fetched to match results), and freezes. */
+const projector = (attributes: readonly string[] | undefined, _table: TableRef) => {
+  if (attributes === undefined) return (item: Record<string, unknown>): Item => deepFreeze(item);
+  return (item: Record<string, unknown>): Item => {
+    const projected: Record<string, unknown> = {};
+    for (const a of attributes) if (Object.hasOwn(item, a)) projected[a] = item[a];
+    return deepFreeze(projected);
+  };
+};

@@ -1,0 +1,225 @@
+import { batchItemFailures, type KafkaBatchResponse } from '../batch-response.ts';
+import { deadLetterRecord } from '../dead-letter.ts';
+import { decodeBatch, type PartitionRange } from '../decode/decode-batch.ts';
+import type { KafkaEvent } from '../decode/event.ts';
+import { isRetriable, SluiceError } from '../errors.ts';
+import { compileFilter } from '../filter/predicate.ts';
+import type { DeadLetter, Output, OutputContext } from '../outputs/output.ts';
+import type { OutputSpec } from '../outputs/spec.ts';
+import type { FlowRecord, SourceRecord } from '../record.ts';
+import type { StepContext, StepPorts } from '../steps/step.ts';
+import type { Flow } from '../topology/flow.ts';
+import { selectorFor } from './select.ts';
+
+export interface BatchDeps {
+  /** The Output for a spec: created once per execution environment by the caller, reused across batches. */
+  readonly outputFor: (spec: OutputSpec) => Output;
+  readonly ports: StepPorts;
+  readonly now: () => number;
+  /** Remaining invocation time, passed on to outputs for bounded retries. */
+  readonly remainingMs?: () => number;
+}
+
+/** The one summary of a batch: logged as one line, and the source of the batch's metrics. */
+export interface BatchSummary {
+  readonly flow: string;
+  readonly topic: string;
+  readonly partitions: readonly PartitionRange[];
+  readonly recordsIn: number;
+  readonly filtered: number;
+  readonly deadLettered: number;
+  readonly deadLettersByStage: Readonly<Record<string, number>>;
+  readonly out: Readonly<Record<string, number>>;
+  /** Records reported back for replay (partial batch response). */
+  readonly failed: number;
+  readonly counters: Readonly<Record<string, number>>;
+  readonly durationMs: number;
+  readonly maxRecordAgeMs: number;
+}
+
+export interface BatchOutcome {
+  readonly summary: BatchSummary;
+  /** Set when the flow reports batch item failures (`{ batchItemFailures: [] }` when none failed). */
+  readonly response?: KafkaBatchResponse;
+}
+
+/**
+ * Thrown when the batch must be retried whole (retriable failure without partial batch response) or fails loudly
+ * (non-retriable batch-level error). Carries the summary so the handler can still log the batch line.
+ */
+export class BatchFailedError extends SluiceError {
+  readonly summary: BatchSummary;
+  constructor(cause: SluiceError, summary: BatchSummary) {
+    super(cause.message, { retriable: cause.retriable, cause });
+    this.summary = summary;
+  }
+}
+
+const asSluiceError = (error: unknown): SluiceError =>
+  error instanceof SluiceError
+    ? error
+    : new SluiceError(error instanceof Error ? error.message : String(error), { cause: error });
+
+/**
+ * decode → source filter (in-process, agreeing with the pushed-down FilterCriteria) → steps → outputs in
+ * parallel → dead letters → outcome. Per-record failures become dead letters; a retriable failure marks the
+ * records it affected (a step's whole input, an output's records, the dead letters' sources) and, with
+ * `reportBatchItemFailures`, is reported per partition at the lowest affected offset — otherwise the batch
+ * throws and is retried whole. Non-retriable batch-level failures (a missing table, a refused dead letter)
+ * always throw: they are deployment mistakes, and the records stay in Kafka.
+ */
+export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): Promise<BatchOutcome> => {
+  const started = deps.now();
+  const { source } = flow;
+  const counters = new Map<string, number>();
+  const context: StepContext = {
+    flowName: flow.name,
+    ports: deps.ports,
+    metrics: { count: (name, value) => counters.set(name, (counters.get(name) ?? 0) + value) },
+  };
+  const decoded = decodeBatch(event, {
+    formats: { [source.topic.name]: source.topic.format },
+    ...(flow.decoders ? { decoders: flow.decoders } : {}),
+  });
+  const deadLetters: DeadLetter[] = decoded.deadLetters;
+  const failed: SourceRecord[] = [];
+  let firstFailure: SluiceError | undefined;
+  let loudFailure: SluiceError | undefined;
+  const fail = (error: unknown, affected: Iterable<SourceRecord>): void => {
+    const e = asSluiceError(error);
+    if (!e.retriable) {
+      loudFailure ??= e;
+      return;
+    }
+    firstFailure ??= e;
+    for (const s of affected) failed.push(s);
+  };
+
+  let records: FlowRecord[] = decoded.records;
+  let filtered = 0;
+  if (source.filter !== undefined) {
+    const keep = compileFilter(source.filter);
+    const kept = records.filter(keep);
+    filtered += records.length - kept.length;
+    records = kept;
+  }
+
+  for (const step of flow.steps) {
+    if (records.length === 0 || loudFailure) break;
+    try {
+      const result = await step.run(records, context);
+      records = result.records;
+      filtered += result.dropped;
+      for (const d of result.deadLetters) deadLetters.push(d);
+    } catch (error) {
+      fail(
+        error,
+        records.map((r) => r.source),
+      );
+      records = [];
+    }
+  }
+
+  const out: Record<string, number> = {};
+  const outputContext: OutputContext = {
+    flowName: flow.name,
+    ...(deps.remainingMs ? { deadlineMs: deps.remainingMs() } : {}),
+  };
+  if (records.length > 0 && !loudFailure) {
+    const writes = flow.outputs.map(async (spec) => {
+      const selected = selectorFor(spec)(records);
+      out[spec.name] = 0;
+      if (selected.length === 0) return;
+      try {
+        const result = await deps.outputFor(spec).write(selected, outputContext);
+        out[spec.name] = result.written;
+        for (const d of result.deadLetters) deadLetters.push(d);
+      } catch (error) {
+        fail(
+          error,
+          selected.map((r) => r.source),
+        );
+      }
+    });
+    await Promise.all(writes);
+  }
+
+  if (deadLetters.length > 0 && !loudFailure) {
+    await writeDeadLetters(flow, deadLetters, deps, outputContext, fail);
+  }
+
+  const now = deps.now();
+  let maxRecordAgeMs = 0;
+  for (const r of decoded.records) maxRecordAgeMs = Math.max(maxRecordAgeMs, now - r.source.timestamp);
+  const byStage: Record<string, number> = {};
+  for (const d of deadLetters) byStage[d.stage] = (byStage[d.stage] ?? 0) + 1;
+  const summary: BatchSummary = {
+    flow: flow.name,
+    topic: source.topic.name,
+    partitions: decoded.partitions,
+    recordsIn: decoded.total,
+    filtered,
+    deadLettered: deadLetters.length,
+    deadLettersByStage: byStage,
+    out,
+    failed: failed.length,
+    counters: Object.fromEntries(counters),
+    durationMs: now - started,
+    maxRecordAgeMs,
+  };
+
+  if (loudFailure) throw new BatchFailedError(loudFailure, summary);
+  if (firstFailure && !source.errorHandling.reportBatchItemFailures)
+    throw new BatchFailedError(firstFailure, summary);
+  return source.errorHandling.reportBatchItemFailures
+    ? { summary, response: batchItemFailures(failed) }
+    : { summary };
+};
+
+/**
+ * Dead letters go to the flow's dead-letter topic in source order. If that topic refuses some (too large), they
+ * are sent again without their value (its size recorded in a header); refusing even that fails the batch loudly,
+ * since a record would otherwise be lost.
+ */
+const writeDeadLetters = async (
+  flow: Flow,
+  deadLetters: readonly DeadLetter[],
+  deps: BatchDeps,
+  context: OutputContext,
+  fail: (error: unknown, affected: Iterable<SourceRecord>) => void,
+): Promise<void> => {
+  const ordered = [...deadLetters].sort(
+    (a, b) =>
+      a.record.source.partition - b.record.source.partition ||
+      a.record.source.offset - b.record.source.offset,
+  );
+  const output = deps.outputFor(flow.deadLetter);
+  try {
+    const first = await output.write(
+      ordered.map((d) => deadLetterRecord(d, flow.name)),
+      context,
+    );
+    if (first.deadLetters.length === 0) return;
+    const refused = first.deadLetters.map((d) => d.record.source);
+    const bySource = new Map(ordered.map((d) => [d.record.source, d]));
+    const retry = refused.flatMap((s) => {
+      const original = bySource.get(s);
+      return original ? [deadLetterRecord(original, flow.name, { omitValue: true })] : [];
+    });
+    const second = await output.write(retry, context);
+    if (second.deadLetters.length > 0) {
+      const [example] = second.deadLetters;
+      fail(
+        new SluiceError(
+          `dead-letter output ${flow.deadLetter.name} refused ${second.deadLetters.length} dead letters even without their values: ${example?.error.message}`,
+        ),
+        [],
+      );
+    }
+  } catch (error) {
+    fail(
+      isRetriable(error) ? error : asSluiceError(error),
+      deadLetters.map((d) => d.record.source),
+    );
+  }
+};
