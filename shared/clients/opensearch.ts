@@ -34,8 +34,10 @@ const clients = new Map<string, Client>();
 
 /** The OpenSearch client for `SLUICE_OPENSEARCH_ENDPOINT`, created once per execution environment. */
 export const openSearchClient = (auth?: OpenSearchAuth): Client => {
-  const endpoint = endpointFromEnv('SLUICE_OPENSEARCH_ENDPOINT');
-  if (!endpoint) throw new ConfigError('SLUICE_OPENSEARCH_ENDPOINT', 'not set');
+  const configured = endpointFromEnv('SLUICE_OPENSEARCH_ENDPOINT');
+  if (!configured) throw new ConfigError('SLUICE_OPENSEARCH_ENDPOINT', 'not set');
+  // A domain endpoint as CloudFormation returns it has no scheme; the service speaks HTTPS.
+  const endpoint = /^https?:\/\//.test(configured) ? configured : `https://${configured}`;
   const mode = auth ?? openSearchAuthFromEnv(endpoint);
   const id = `${mode} ${endpoint}`;
   let client = clients.get(id);

@@ -1,5 +1,4 @@
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { RetriableError } from '../errors.ts';
 import { type LakeObject, type LakePlanOptions, planLakeObjects } from './lake-objects.ts';
 import type { Output } from './output.ts';
@@ -24,6 +23,7 @@ export const putObjectInput = (bucket: string, object: LakeObject): PutObjectCom
 export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
   name: deps.name,
   async write(records) {
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     const { objects, deadLetters } = planLakeObjects(records, deps);
     const queue = [...objects];
     const failures: unknown[] = [];

@@ -1,31 +1,26 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { FlowRecord } from '../record.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
-import { fn, nameOf, parseOptions, resourceName } from './options.ts';
+import { fn, int, nameOf, oneOf, parseOptions, resourceName } from './options.ts';
 
 const optionsSchema = z.strictObject({
   /** The index (name or declared index). */
   index: resourceName,
-  when: z.unknown().optional(),
+  when: z.optional(z.unknown()),
   /** Document id from a business key; default `<topic>-<partition>-<offset>`. */
-  id: fn<(record: FlowRecord) => string>().optional(),
+  id: z.optional(fn<(record: FlowRecord) => string>()),
   /** The document for a record; default its value (a JSON object). */
-  document: fn<(record: FlowRecord) => unknown>().optional(),
+  document: z.optional(fn<(record: FlowRecord) => unknown>()),
   /** A tombstone deletes the document with the record's id, or is ignored. */
-  tombstones: z.enum(['delete', 'ignore']).default('delete'),
+  tombstones: z._default(oneOf(['delete', 'ignore']), 'delete'),
   /** Created with the index when it is missing. */
-  mappings: z.record(z.string(), z.unknown()).optional(),
-  settings: z.record(z.string(), z.unknown()).optional(),
-  auth: z.enum(['sigv4', 'sigv4-aoss', 'none']).optional(),
-  maxBulkBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(100 * 1024 * 1024)
-    .default(5 * 1024 * 1024),
-  maxBulkActions: z.number().int().min(1).max(100_000).default(5_000),
+  mappings: z.optional(z.record(z.string(), z.unknown(), { error: 'must be an object' })),
+  settings: z.optional(z.record(z.string(), z.unknown(), { error: 'must be an object' })),
+  auth: z.optional(oneOf(['sigv4', 'sigv4-aoss', 'none'])),
+  maxBulkBytes: z._default(int(1024, 100 * 1024 * 1024), 5 * 1024 * 1024),
+  maxBulkActions: z._default(int(1, 100_000), 5_000),
   /** How long throttled or failing items are retried before the batch fails (shortened near the deadline). */
-  retryBudgetMs: z.number().int().min(0).default(30_000),
+  retryBudgetMs: z._default(int(0), 30_000),
 });
 
 export type OpenSearchOutputOptions = z.input<typeof optionsSchema>;

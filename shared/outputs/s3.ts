@@ -1,34 +1,31 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { FlowRecord } from '../record.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { envelopeLine } from './lake-objects.ts';
-import { fn, nameOf, parseOptions, resourceName } from './options.ts';
+import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
 
 const optionsSchema = z.strictObject({
   /** The lake bucket (name or declared bucket). */
   bucket: resourceName,
   /** Key prefix, e.g. 'raw/reviews'; no leading or trailing slash. */
-  prefix: z
-    .string()
-    .regex(
-      /^(?:[a-zA-Z0-9!_.*'()-]+(?:\/[a-zA-Z0-9!_.*'()=-]+)*)?$/,
-      'a key prefix without leading/trailing slash',
-    )
-    .default(''),
-  when: z.unknown().optional(),
+  prefix: z._default(
+    z.string().check(
+      z.regex(/^(?:[a-zA-Z0-9!_.*'()-]+(?:\/[a-zA-Z0-9!_.*'()=-]+)*)?$/, {
+        error: 'must be a key prefix without leading or trailing slash',
+      }),
+    ),
+    '',
+  ),
+  when: z.optional(z.unknown()),
   /** Dotted path of the value field giving event time; the record timestamp when unset (never wall clock). */
-  timeField: z.string().min(1).optional(),
-  format: z.literal('ndjson').default('ndjson'),
+  timeField: z.optional(text()),
+  format: z._default(z.literal('ndjson', { error: 'must be ndjson' }), 'ndjson'),
   /** The JSON line for one record; by default the value with topic, partition, offset, timestamp, key. */
-  line: fn<(record: FlowRecord) => unknown>().optional(),
+  line: z.optional(fn<(record: FlowRecord) => unknown>()),
   /** Uncompressed bytes per object before a deterministic split. */
-  maxObjectBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .default(64 * 1024 * 1024),
-  tombstones: z.enum(['keep', 'skip']).default('keep'),
-  concurrency: z.number().int().min(1).max(64).default(8),
+  maxObjectBytes: z._default(int(1024), 64 * 1024 * 1024),
+  tombstones: z._default(oneOf(['keep', 'skip']), 'keep'),
+  concurrency: z._default(int(1, 64), 8),
 });
 
 export type S3OutputOptions = z.input<typeof optionsSchema>;
@@ -54,6 +51,7 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
           import('../clients/s3.ts'),
           import('./lake-writer.ts'),
         ]);
+        const client = await s3Client();
         return createLakeWriter({
           name,
           bucket,
@@ -63,7 +61,7 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
           line: opts.line ?? envelopeLine,
           tombstones: opts.tombstones,
           concurrency: opts.concurrency,
-          client: s3Client,
+          client: () => client,
         });
       }),
   };

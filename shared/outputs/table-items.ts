@@ -1,5 +1,5 @@
-import type { WriteRequest } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { marshallOptions } from '@aws-sdk/util-dynamodb';
 import { RecordRejectedError } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 
@@ -49,9 +49,16 @@ const defaultKeyOf = (key: TableKey) => (record: FlowRecord) => ({ [key.partitio
  * Last write per key: one put (item + lineage attributes) or delete (tombstone) per distinct key, in the order
  * the keys last appeared, so the batch converges to the state a one-by-one replay would leave.
  */
+export type Marshall = (
+  item: Record<string, unknown>,
+  options?: marshallOptions,
+) => Record<string, AttributeValue>;
+
 export const planTableWrites = (
   records: readonly FlowRecord[],
   options: TablePlanOptions,
+  /** `marshall` from @aws-sdk/util-dynamodb, passed in so the SDK loads only when a table is written. */
+  marshall: Marshall,
 ): { writes: TableWrite[]; rejected: [FlowRecord, RecordRejectedError][] } => {
   const byKey = new Map<string, TableWrite>();
   const rejected: [FlowRecord, RecordRejectedError][] = [];

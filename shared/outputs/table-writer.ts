@@ -1,14 +1,14 @@
-import {
-  BatchWriteItemCommand,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { RecordRejectedError, RetriableError, Stage } from '../errors.ts';
 import { type BackoffDeps, backoff, realClock, retryBudget } from './backoff.ts';
 import type { DeadLetter, Output } from './output.ts';
-import { chunk, planTableWrites, type TablePlanOptions, type TableWrite } from './table-items.ts';
+import {
+  chunk,
+  type Marshall,
+  planTableWrites,
+  type TablePlanOptions,
+  type TableWrite,
+} from './table-items.ts';
 
 export interface TableWriterDeps extends TablePlanOptions {
   readonly name: string;
@@ -55,7 +55,11 @@ export const createTableWriter = (deps: TableWriterDeps): Output => ({
     const deadLetters: DeadLetter[] = [];
     const reject = (record: DeadLetter['record'], error: RecordRejectedError) =>
       deadLetters.push({ record, stage: Stage.Output, error, component: deps.name });
-    const { writes, rejected } = planTableWrites(records, deps);
+    const [{ BatchWriteItemCommand, DeleteItemCommand, PutItemCommand }, { marshall }] = await Promise.all([
+      import('@aws-sdk/client-dynamodb'),
+      import('@aws-sdk/util-dynamodb'),
+    ]);
+    const { writes, rejected } = planTableWrites(records, deps, marshall as Marshall);
     for (const [record, error] of rejected) reject(record, error);
     const budget = { ...deps.retry, budgetMs: retryBudget(deps.retry.budgetMs, context.deadlineMs) };
     const client = deps.client();

@@ -1,21 +1,21 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
-import { fn, nameOf, parseOptions, resourceName } from './options.ts';
+import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
 
 const optionsSchema = z.strictObject({
-  when: z.unknown().optional(),
+  when: z.optional(z.unknown()),
   /** Key attribute names; default the declared table's `partitionKey`/`sortKey`. */
-  key: z.strictObject({ partition: z.string().min(1), sort: z.string().min(1).optional() }).optional(),
+  key: z.optional(z.strictObject({ partition: text(), sort: z.optional(text()) })),
   /** The item for a record; default its value (a JSON object holding the key attributes). */
-  item: fn<(record: FlowRecord) => Record<string, unknown>>().optional(),
+  item: z.optional(fn<(record: FlowRecord) => Record<string, unknown>>()),
   /** The key a tombstone deletes; default `{ [partition key]: record key }`. */
-  keyOf: fn<(record: FlowRecord) => Record<string, unknown>>().optional(),
-  tombstones: z.enum(['delete', 'ignore']).default('delete'),
-  concurrency: z.number().int().min(1).max(32).default(4),
+  keyOf: z.optional(fn<(record: FlowRecord) => Record<string, unknown>>()),
+  tombstones: z._default(oneOf(['delete', 'ignore']), 'delete'),
+  concurrency: z._default(int(1, 32), 4),
   /** How long unprocessed or throttled items are retried before the batch fails (shortened near the deadline). */
-  retryBudgetMs: z.number().int().min(0).default(30_000),
+  retryBudgetMs: z._default(int(0), 30_000),
 });
 
 export type TableOutputOptions = z.input<typeof optionsSchema>;
@@ -76,6 +76,7 @@ export const toTable = (
           import('../clients/dynamodb.ts'),
           import('./table-writer.ts'),
         ]);
+        const client = await dynamoDbClient();
         return createTableWriter({
           name,
           table: tableName,
@@ -85,7 +86,7 @@ export const toTable = (
           tombstones: opts.tombstones,
           concurrency: opts.concurrency,
           retry: { baseMs: 50, maxDelayMs: 2_000, budgetMs: opts.retryBudgetMs },
-          client: dynamoDbClient,
+          client: () => client,
         });
       }),
   };

@@ -1,28 +1,28 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { KafkaAuth } from '../clients/kafka-auth.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
-import { nameOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
+import { int, nameOf, oneOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
 
-const authSchema = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('plaintext') }),
-  z.strictObject({ mode: z.literal('tls') }),
-  z.strictObject({ mode: z.literal('iam') }),
-  z.strictObject({
-    mode: z.enum(['scram-sha-256', 'scram-sha-512']),
-    secretArn: z.string().startsWith('arn:'),
-  }),
-]);
+const authSchema = z.discriminatedUnion(
+  'mode',
+  [
+    z.strictObject({ mode: z.literal('plaintext') }),
+    z.strictObject({ mode: z.literal('tls') }),
+    z.strictObject({ mode: z.literal('iam') }),
+    z.strictObject({
+      mode: oneOf(['scram-sha-256', 'scram-sha-512']),
+      secretArn: z.string().check(z.startsWith('arn:', { error: 'must be a Secrets Manager ARN' })),
+    }),
+  ],
+  { error: 'mode must be one of plaintext, tls, iam, scram-sha-256, scram-sha-512' },
+);
 
 const optionsSchema = z.strictObject({
-  when: z.unknown().optional(),
+  when: z.optional(z.unknown()),
   /** Auth for the producer; by default from SLUICE_KAFKA_AUTH (plaintext when unset). */
-  auth: authSchema.optional(),
+  auth: z.optional(authSchema),
   /** Records larger than this are dead-lettered (the broker default message.max.bytes is ~1 MiB). */
-  maxMessageBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(1024 * 1024),
+  maxMessageBytes: z._default(int(1), 1024 * 1024),
 });
 
 export type TopicOutputOptions = z.input<typeof optionsSchema>;

@@ -1,5 +1,5 @@
 import { BatchWriteItemCommand, PutItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { RetriableError } from '../../../shared/errors.ts';
 import { planTableWrites, type TablePlanOptions } from '../../../shared/outputs/table-items.ts';
@@ -35,6 +35,7 @@ describe('the table loader plan', () => {
     const { writes } = planTableWrites(
       [customer(1, 'c1', 'Ann'), customer(2, 'c2', 'Bob'), customer(3, 'c1', 'Anne')],
       plan,
+      marshall,
     );
     // Assess
     expect(writes.map((w) => put(w.request))).toEqual([
@@ -44,13 +45,13 @@ describe('the table loader plan', () => {
   });
 
   it('turns a tombstone into a delete of the record key, superseding earlier puts of that key', () => {
-    const { writes } = planTableWrites([customer(1, 'c1', 'Ann'), customer(2, 'c1', null)], plan);
+    const { writes } = planTableWrites([customer(1, 'c1', 'Ann'), customer(2, 'c1', null)], plan, marshall);
     expect(writes).toHaveLength(1);
     expect(writes[0]?.request.DeleteRequest?.Key).toEqual({ customerId: { S: 'c1' } });
   });
 
   it('rejects a record whose item lacks the key', () => {
-    const { writes, rejected } = planTableWrites([flowRecord({ value: { name: 'x' } })], plan);
+    const { writes, rejected } = planTableWrites([flowRecord({ value: { name: 'x' } })], plan, marshall);
     expect(writes).toEqual([]);
     expect(rejected[0]?.[1].message).toContain('customerId');
   });
