@@ -11,13 +11,29 @@ export interface LakeObject {
   readonly body: Buffer;
 }
 
+/** Turns one object's rendered rows (and their NDJSON lines) into the object's bytes. */
+export type LakeEncoder = (chunk: {
+  readonly rows: readonly unknown[];
+  readonly lines: readonly Buffer[];
+}) => Buffer;
+
+export interface LakeFormat {
+  /** File extension after the first offset, e.g. `json.gz`. */
+  readonly extension: string;
+  readonly contentType: string;
+  readonly contentEncoding?: string;
+  readonly encode: LakeEncoder;
+}
+
 export interface LakePlanOptions {
   readonly name: string;
+  /** gzip NDJSON unless another format is given. */
+  readonly format?: LakeFormat;
   /** Key prefix without leading or trailing slash; '' for the bucket root. */
   readonly prefix: string;
   /** Dotted path of a value field holding the event time (epoch ms or ISO string); record timestamp if unset. */
   readonly timeField?: string;
-  /** Uncompressed NDJSON bytes per object; larger groups are split deterministically. */
+  /** Uncompressed NDJSON bytes per object (whatever the format); larger groups are split deterministically. */
   readonly maxObjectBytes: number;
   /** The JSON written for one record. */
   readonly line: (record: FlowRecord) => unknown;
@@ -76,14 +92,22 @@ export const objectKey = (
   partition: number,
   time: string,
   firstOffset: number,
+  extension = 'json.gz',
 ) => {
   const t = safeSegment(topic);
-  const file = `${t}-${partition}-${String(firstOffset).padStart(20, '0')}.json.gz`;
+  const file = `${t}-${partition}-${String(firstOffset).padStart(20, '0')}.${extension}`;
   return [prefix, `topic=${t}`, time, file].filter(Boolean).join('/');
 };
 
 /** gzip with fixed level and no mtime/name in the header: the same lines always give the same bytes. */
 export const gzipDeterministic = (data: Buffer): Buffer => gzipSync(data, { level: 6 });
+
+export const ndjsonGzip: LakeFormat = {
+  extension: 'json.gz',
+  contentType: 'application/x-ndjson',
+  contentEncoding: 'gzip',
+  encode: ({ lines }) => gzipDeterministic(Buffer.concat(lines)),
+};
 
 /**
  * Groups records by topic, partition and time partition, and cuts each group greedily at `maxObjectBytes`.
@@ -95,10 +119,9 @@ export const planLakeObjects = (
   options: LakePlanOptions,
 ): { objects: LakeObject[]; deadLetters: DeadLetter[] } => {
   const deadLetters: DeadLetter[] = [];
-  const groups = new Map<
-    string,
-    { topic: string; partition: number; time: string; lines: [FlowRecord, Buffer][] }
-  >();
+  const format = options.format ?? ndjsonGzip;
+  type Entry = [record: FlowRecord, row: unknown, line: Buffer];
+  const groups = new Map<string, { topic: string; partition: number; time: string; lines: Entry[] }>();
   const sorted = [...records].sort(
     (a, b) =>
       a.source.topic.localeCompare(b.source.topic) ||
@@ -109,14 +132,15 @@ export const planLakeObjects = (
     if (record.value === null && options.tombstones === 'skip') continue;
     try {
       const time = timePartition(eventTime(record, options.timeField));
-      const line = Buffer.from(`${JSON.stringify(options.line(record))}\n`, 'utf8');
+      const row = options.line(record);
+      const line = Buffer.from(`${JSON.stringify(row)}\n`, 'utf8');
       const id = `${record.source.topic}\u0000${record.source.partition}\u0000${time}`;
       let group = groups.get(id);
       if (!group) {
         group = { topic: record.source.topic, partition: record.source.partition, time, lines: [] };
         groups.set(id, group);
       }
-      group.lines.push([record, line]);
+      group.lines.push([record, row, line]);
     } catch (error) {
       const rejected =
         error instanceof RecordRejectedError
@@ -130,23 +154,30 @@ export const planLakeObjects = (
 
   const objects: LakeObject[] = [];
   for (const group of groups.values()) {
-    let chunk: [FlowRecord, Buffer][] = [];
+    let chunk: Entry[] = [];
     let bytes = 0;
     const flush = () => {
       const first = chunk[0];
       if (!first) return;
       objects.push({
-        key: objectKey(options.prefix, group.topic, group.partition, group.time, first[0].source.offset),
+        key: objectKey(
+          options.prefix,
+          group.topic,
+          group.partition,
+          group.time,
+          first[0].source.offset,
+          format.extension,
+        ),
         records: chunk.map(([record]) => record),
-        body: gzipDeterministic(Buffer.concat(chunk.map(([, line]) => line))),
+        body: format.encode({ rows: chunk.map(([, row]) => row), lines: chunk.map(([, , line]) => line) }),
       });
       chunk = [];
       bytes = 0;
     };
     for (const entry of group.lines) {
-      if (chunk.length > 0 && bytes + entry[1].length > options.maxObjectBytes) flush();
+      if (chunk.length > 0 && bytes + entry[2].length > options.maxObjectBytes) flush();
       chunk.push(entry);
-      bytes += entry[1].length;
+      bytes += entry[2].length;
     }
     flush();
   }

@@ -1,6 +1,12 @@
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { RetriableError } from '../errors.ts';
-import { type LakeObject, type LakePlanOptions, planLakeObjects } from './lake-objects.ts';
+import {
+  type LakeFormat,
+  type LakeObject,
+  type LakePlanOptions,
+  ndjsonGzip,
+  planLakeObjects,
+} from './lake-objects.ts';
 import type { Output } from './output.ts';
 
 export interface LakeWriterDeps extends LakePlanOptions {
@@ -10,12 +16,16 @@ export interface LakeWriterDeps extends LakePlanOptions {
   readonly concurrency: number;
 }
 
-export const putObjectInput = (bucket: string, object: LakeObject): PutObjectCommandInput => ({
+export const putObjectInput = (
+  bucket: string,
+  object: LakeObject,
+  format: LakeFormat = ndjsonGzip,
+): PutObjectCommandInput => ({
   Bucket: bucket,
   Key: object.key,
   Body: object.body,
-  ContentType: 'application/x-ndjson',
-  ContentEncoding: 'gzip',
+  ContentType: format.contentType,
+  ...(format.contentEncoding ? { ContentEncoding: format.contentEncoding } : {}),
   ContentLength: object.body.length,
 });
 
@@ -30,7 +40,7 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
     const worker = async () => {
       for (let object = queue.shift(); object; object = queue.shift()) {
         try {
-          await deps.client().send(new PutObjectCommand(putObjectInput(deps.bucket, object)));
+          await deps.client().send(new PutObjectCommand(putObjectInput(deps.bucket, object, deps.format)));
         } catch (error) {
           failures.push(error);
           queue.length = 0;

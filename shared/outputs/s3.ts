@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ConfigError } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { envelopeLine } from './lake-objects.ts';
@@ -19,7 +20,12 @@ const optionsSchema = z.strictObject({
   when: z.optional(z.unknown()),
   /** Dotted path of the value field giving event time; the record timestamp when unset (never wall clock). */
   timeField: z.optional(text()),
-  format: z._default(z.literal('ndjson', { error: 'must be ndjson' }), 'ndjson'),
+  /** gzip NDJSON, or Parquet (hyparquet-writer) with `columns` naming the row fields and their types. */
+  format: z._default(oneOf(['ndjson', 'parquet']), 'ndjson'),
+  /** Parquet columns, read by name from each row; default the envelope's (value and headers as JSON). */
+  columns: z.optional(
+    z.record(z.string(), oneOf(['STRING', 'JSON', 'BOOLEAN', 'INT32', 'INT64', 'DOUBLE', 'TIMESTAMP'])),
+  ),
   /** The JSON line for one record; by default the value with topic, partition, offset, timestamp, key. */
   line: z.optional(fn<(record: FlowRecord) => unknown>()),
   /** Uncompressed bytes per object before a deterministic split. */
@@ -38,6 +44,14 @@ export interface S3Resources {
 /** Write the flow's records to the S3 lake as gzip NDJSON, partitioned by record time, replay-safe. */
 export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources> => {
   const opts = parseOptions(optionsSchema, options, 'toS3');
+  if (opts.columns && opts.format !== 'parquet')
+    throw new ConfigError('toS3.columns', "only with format: 'parquet'");
+  if (opts.format === 'parquet' && opts.line && !opts.columns) {
+    throw new ConfigError(
+      'toS3.columns',
+      'declare the Parquet columns of the rows your line function returns',
+    );
+  }
   const bucket = nameOf(opts.bucket);
   const name = `s3:${bucket}${opts.prefix ? `/${opts.prefix}` : ''}`;
   return {
@@ -47,15 +61,18 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
     resources: { bucketPrefix: opts.prefix, bucket },
     create: () =>
       lazyOutput(name, async () => {
-        const [{ s3Client }, { createLakeWriter }] = await Promise.all([
+        const [{ s3Client }, { createLakeWriter }, parquet] = await Promise.all([
           import('../clients/s3.ts'),
           import('./lake-writer.ts'),
+          opts.format === 'parquet' ? import('./lake-parquet.ts') : undefined,
         ]);
         const client = await s3Client();
+        const format = parquet?.parquetFormat(opts.columns ?? parquet.envelopeColumns);
         return createLakeWriter({
           name,
           bucket,
           prefix: opts.prefix,
+          ...(format ? { format } : {}),
           ...(opts.timeField ? { timeField: opts.timeField } : {}),
           maxObjectBytes: opts.maxObjectBytes,
           line: opts.line ?? envelopeLine,
