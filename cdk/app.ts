@@ -1,13 +1,14 @@
-import { App, Stack, type StackProps } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import { topology } from '../functions/topology.ts';
+import { settingsFromApp } from './context.ts';
+import { addSluiceStacks, createSluiceApp } from './sluice-app.ts';
+import { fromTopology } from './topology.ts';
 
-/** Placeholder stack until the topology-driven stacks land (issue 6): proves the toolchain synthesises. */
-class SluiceStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
-    super(scope, id, props);
-  }
-}
-
-const app = new App();
-new SluiceStack(app, 'Sluice');
+// The reference topology, read once: every function, mapping, grant and alarm is derived from it.
+const app = createSluiceApp();
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+addSluiceStacks(app, fromTopology(topology), settingsFromApp(app), {
+  // Pinned to the CLI's account and region when it knows them; environment-agnostic otherwise.
+  ...(account && region ? { env: { account, region } } : {}),
+});
 app.synth();

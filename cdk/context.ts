@@ -6,7 +6,10 @@ import { KafkaAuth } from './kafka.ts';
  * topology; only where things run (cluster, network, sizes) comes from here.
  */
 export const ContextKey = {
-  /** "true": create a VPC and an MSK Serverless cluster (IAM auth) instead of importing a cluster. */
+  /**
+   * "true": create a VPC and an MSK Serverless cluster (IAM auth) instead of importing a cluster. The default
+   * when no cluster is given; "false" makes a missing cluster an error.
+   */
   sandbox: 'sluice:sandbox',
   /** ARN of an MSK cluster (provisioned or serverless). */
   clusterArn: 'sluice:kafka.clusterArn',
@@ -103,7 +106,10 @@ const authMode = (get: Lookup): KafkaAuth | undefined => {
 
 /** Reads and checks the deployment settings; a missing or malformed value names its key. */
 export const readSettings = (get: Lookup): DeploySettings => {
-  const sandbox = text(get, ContextKey.sandbox) === 'true';
+  const sandboxText = text(get, ContextKey.sandbox);
+  const clusterGiven = text(get, ContextKey.clusterArn) ?? text(get, ContextKey.bootstrapServers);
+  // With no cluster at all, `cdk synth` from a clean clone still works: it shows the self-contained sandbox.
+  const sandbox = sandboxText === 'true' || (sandboxText === undefined && clusterGiven === undefined);
   const removal = text(get, ContextKey.removal) ?? (sandbox ? 'destroy' : 'retain');
   if (removal !== 'retain' && removal !== 'destroy') {
     throw new ContextError(ContextKey.removal, `"${removal}" is not retain or destroy`);
@@ -142,7 +148,7 @@ export const readSettings = (get: Lookup): DeploySettings => {
   } else {
     throw new ContextError(
       ContextKey.clusterArn,
-      `no Kafka cluster: give ${ContextKey.clusterArn} (MSK), ${ContextKey.bootstrapServers} (self-managed) or ${ContextKey.sandbox}=true`,
+      `no Kafka cluster: give ${ContextKey.clusterArn} (MSK) or ${ContextKey.bootstrapServers} (self-managed), or drop ${ContextKey.sandbox}=false`,
     );
   }
 

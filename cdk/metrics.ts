@@ -1,11 +1,13 @@
+import { MetricName } from '../shared/metrics.ts';
+
 /**
- * Where the runtime's embedded metrics land. The flow construct sets the Powertools environment that puts
- * them there, and the alarms and dashboard read them back; both sides use these names.
+ * Where the runtime's embedded metrics land (shared/handler: Powertools Metrics with namespace "Sluice",
+ * service = flow name, default dimension flow = flow name). CloudWatch identifies a metric by all of its
+ * dimensions, so alarms and the dashboard ask for exactly that set.
  */
 export const FlowMetrics = {
   namespace: 'Sluice',
-  /** Powertools' default dimension: the service, which Sluice sets to the flow name. */
-  serviceDimension: 'service',
-  deadLettered: 'deadLettered',
-  recordsIn: 'recordsIn',
+  deadLettered: MetricName.RecordsDeadLettered,
+  recordsIn: MetricName.RecordsIn,
+  dimensions: (flow: string) => ({ service: flow, flow }),
 } as const;

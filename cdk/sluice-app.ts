@@ -14,6 +14,8 @@ import { validateModel } from './validate.ts';
 export const FeatureFlags = {
   // Access logs delivered under a bucket policy, so the log bucket can keep ACLs disabled.
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  // Cross-stack references (data -> flows) stay strong: the data stack cannot drop what flows still use.
+  '@aws-cdk/core:defaultCrossStackReferences': 'strong',
 } as const;
 
 /** A CDK app with Sluice's feature flags and the AwsSolutions cdk-nag pack attached. */

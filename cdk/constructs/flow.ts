@@ -121,7 +121,7 @@ export class FlowFunction extends Construct {
     this.function.addEventSource(this.eventSource(props));
     this.acknowledgeFindings(props);
 
-    const dimensionsMap = { [FlowMetrics.serviceDimension]: flow.name };
+    const dimensionsMap = FlowMetrics.dimensions(flow.name);
     this.deadLettered = new cloudwatch.Metric({
       namespace: FlowMetrics.namespace,
       metricName: FlowMetrics.deadLettered,

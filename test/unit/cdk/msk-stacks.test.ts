@@ -276,13 +276,13 @@ describe('the CDK app on an imported MSK cluster', () => {
 
     expect(alarms).toHaveLength(4 * fixtureModel.flows.length);
     const metricNames = alarms.map(([, a]) => a.MetricName).sort();
-    for (const name of ['Errors', 'Throttles', 'OffsetLag', 'deadLettered']) {
+    for (const name of ['Errors', 'Throttles', 'OffsetLag', 'RecordsDeadLettered']) {
       expect(
         metricNames.filter((m) => m === name),
         name,
       ).toHaveLength(fixtureModel.flows.length);
     }
-    const deadLetters = alarms.filter(([, a]) => a.MetricName === 'deadLettered').map(([, a]) => a);
+    const deadLetters = alarms.filter(([, a]) => a.MetricName === 'RecordsDeadLettered').map(([, a]) => a);
     for (const flow of fixtureModel.flows) {
       expect(
         deadLetters.some((a) => JSON.stringify(a.Dimensions).includes(`"${flow.name}"`)),

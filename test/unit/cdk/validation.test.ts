@@ -168,6 +168,10 @@ describe('the deployment context', () => {
     expect(read({ 'sluice:sandbox': 'true' })).toEqual({ kafka: { kind: 'sandbox' }, removal: 'destroy' });
   });
 
+  it('falls back to the sandbox when no cluster is given, so a clean clone synthesises', () => {
+    expect(read({}).kafka).toEqual({ kind: 'sandbox' });
+  });
+
   it('reads a self-managed cluster from bootstrap servers alone', () => {
     const { 'sluice:kafka.clusterArn': _, ...rest } = mskContext;
     const settings = read({
@@ -180,16 +184,33 @@ describe('the deployment context', () => {
   });
 
   it.each([
-    [{}, 'context sluice:kafka.clusterArn: no Kafka cluster'],
-    [{ 'sluice:kafka.clusterArn': mskContext['sluice:kafka.clusterArn'] }, 'context sluice:vpcId: required'],
-    [{ ...mskContext, 'sluice:availabilityZones': 'eu-west-1a' }, 'context sluice:availabilityZones'],
     [
+      'no cluster with the sandbox off',
+      { 'sluice:sandbox': 'false' },
+      'context sluice:kafka.clusterArn: no Kafka cluster',
+    ],
+    [
+      'a cluster without a VPC',
+      { 'sluice:kafka.clusterArn': mskContext['sluice:kafka.clusterArn'] },
+      'context sluice:vpcId: required',
+    ],
+    [
+      'fewer zones than subnets',
+      { ...mskContext, 'sluice:availabilityZones': 'eu-west-1a' },
+      'context sluice:availabilityZones',
+    ],
+    [
+      'an unknown auth mode',
       { ...mskContext, 'sluice:kafka.auth': 'kerberos' },
       'context sluice:kafka.auth: "kerberos" is not one of',
     ],
-    [{ ...mskContext, 'sluice:kafka.auth': 'scram-sha-512' }, 'context sluice:kafka.secretArn: required'],
-    [{ ...mskContext, 'sluice:removal': 'maybe' }, 'context sluice:removal'],
-  ] as const)('rejects %j naming the key', (context, message) => {
+    [
+      'SCRAM without a secret',
+      { ...mskContext, 'sluice:kafka.auth': 'scram-sha-512' },
+      'context sluice:kafka.secretArn: required',
+    ],
+    ['an unknown removal policy', { ...mskContext, 'sluice:removal': 'maybe' }, 'context sluice:removal'],
+  ] as const)('rejects %s, naming the key', (_case, context, message) => {
     expect(() => read(context)).toThrow(ContextError);
     expect(() => read(context)).toThrow(message);
   });
