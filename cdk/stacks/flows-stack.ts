@@ -38,7 +38,7 @@ export const pascal = (name: string): string =>
 export const OutputKey = {
   /** JSON: { functions: {flow: name}, bucket, searchEndpoint, index, tables: {table: name} }. */
   manifest: 'SluiceManifest',
-  function: (flow: string) => `FlowFunction${pascal(flow)}`,
+  function: (flow: string) => `${pascal(flow)}FunctionName`,
   bucket: 'LakeBucketName',
   searchEndpoint: 'SearchEndpoint',
   table: (table: string) => `Table${pascal(table)}`,

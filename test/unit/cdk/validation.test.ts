@@ -282,3 +282,15 @@ describe('the CDK model derived from the runtime topology', () => {
     expect(() => fromTopology(topology, { functionsDir: tmpdir() })).toThrow('flows.enrich: its file');
   });
 });
+
+describe('the reference topology', () => {
+  it('maps to a deployable model with one entry file per flow', async () => {
+    const { topology } = await import('../../../functions/topology.ts');
+
+    const model = fromTopology(topology);
+
+    expect(model.flows.map((f) => f.name)).toEqual(topology.flows.map((f) => f.name));
+    for (const flow of model.flows) expect(flow.entry.endsWith(`functions/${flow.name}.ts`)).toBe(true);
+    expect(() => validateModel(model, msk)).not.toThrow();
+  });
+});
