@@ -1,26 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
+import { FlowBundle } from '../cdk/bundling.ts';
 import { localDir } from './services/paths.ts';
 
 /**
- * The esbuild settings a function bundle is built with: ESM for the Node.js runtime, minified, with source maps,
- * starting at the flow's own file so it carries only the steps and clients that flow uses.
+ * The esbuild settings of the bundle the CDK app deploys (`cdk/bundling.ts`), starting at the flow's own file
+ * so it carries only the steps and clients that flow uses. `keepNames` keeps error class names readable in
+ * dead-letter headers and logs after minification.
  */
 export const functionBuildOptions = (entry: string, outfile: string): BuildOptions => ({
+  ...FlowBundle,
+  mainFields: [...FlowBundle.mainFields],
+  external: [...FlowBundle.external],
+  banner: { js: FlowBundle.banner },
+  keepNames: true,
   entryPoints: [entry],
   outfile,
   bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minify: true,
-  sourcemap: true,
-  mainFields: ['module', 'main'],
-  // CommonJS dependencies (kafkajs, the SDK's CJS parts) call require(); ESM bundles need it defined.
-  banner: {
-    js: "import { createRequire as __sluiceRequire } from 'node:module'; const require = __sluiceRequire(import.meta.url);",
-  },
   logLevel: 'silent',
   metafile: true,
 });

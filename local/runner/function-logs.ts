@@ -25,8 +25,8 @@ export class FlowSummary {
   }
 }
 
-const isSummary = (line: Record<string, unknown>) =>
-  line.message === 'batch summary' || line.msg === 'batch summary';
+/** The handler's one line per batch (Powertools Logger, message "batch"). */
+const isSummary = (line: Record<string, unknown>) => line.message === 'batch' && 'recordsIn' in line;
 
 /** Where each function log ends now, so a run reads only its own lines. */
 export const logOffsets = (files: ReadonlyMap<string, string>): Map<string, number> =>

@@ -35,7 +35,7 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 const pad = (n: number, width = 4) => String(n).padStart(width, '0');
 
 const countries = [
-  ['GB', 'United Kingdom', '020 7946 0', '+44'],
+  ['GB', 'United Kingdom', '020 7946 01', '+44'],
   ['DE', 'Germany', '030 901820', '+49'],
   ['FR', 'France', '01 42 68 53', '+33'],
   ['US', 'United States', '(212) 555-01', '+1'],

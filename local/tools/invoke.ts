@@ -108,7 +108,9 @@ const response = await client.send(
 const result = Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8');
 console.log(`${response.FunctionError ? `function error (${response.FunctionError})` : 'result'}: ${result}`);
 const logs = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : '';
-const summaryLines = logs.split('\n').filter((l) => l.includes('batch summary') || l.startsWith('REPORT'));
+const summaryLines = logs
+  .split('\n')
+  .filter((l) => l.includes('"message":"batch"') || l.startsWith('REPORT'));
 console.log(
   `log summary:\n${(summaryLines.length > 0 ? summaryLines : logs.split('\n').slice(-5)).map((l) => `  ${l}`).join('\n')}`,
 );

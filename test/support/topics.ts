@@ -1,9 +1,7 @@
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { endpoints, uniqueName } from './endpoints.ts';
 
-export interface ReadMessage extends KafkaMessage {
-  readonly partition: number;
-}
+export type ReadMessage = KafkaMessage & { readonly partition: number };
 
 /** Partition → next offset: where a topic ends now, so a test can read only what came after. */
 export const topicEndOffsets = async (topic: string): Promise<Map<number, number>> => {
