@@ -162,6 +162,14 @@ export const readSettings = (get: Lookup): DeploySettings => {
     throw new ContextError(ContextKey.availabilityZones, 'required: one zone per subnet, in the same order');
   }
   const kafkaSecurityGroupId = text(get, ContextKey.kafkaSecurityGroupId);
+  const id = (key: string, value: string | undefined, prefix: string) => {
+    if (value !== undefined && !new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(value)) {
+      throw new ContextError(key, `"${value}" is not a ${prefix}- id`);
+    }
+  };
+  id(ContextKey.vpcId, vpcId, 'vpc');
+  for (const subnet of subnetIds) id(ContextKey.subnetIds, subnet, 'subnet');
+  id(ContextKey.kafkaSecurityGroupId, kafkaSecurityGroupId, 'sg');
   return {
     kafka,
     network: {

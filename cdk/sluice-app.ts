@@ -82,12 +82,19 @@ export const addSluiceStacks = (
     if (!network) throw new Error('settings.network is required unless the sandbox is on');
     kafka = settings.kafka;
     // Imported from context by id: no lookup, so synth needs no credentials and stays deterministic.
-    vpc = (scope) =>
-      ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+    vpc = (scope) => {
+      const imported = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
         vpcId: network.vpcId,
         availabilityZones: [...network.availabilityZones],
         privateSubnetIds: [...network.subnetIds],
       });
+      Validations.of(imported).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        reason:
+          "Sluice adds no routes or endpoints to an imported VPC, so its subnets' route tables are never read.",
+      });
+      return imported;
+    };
     subnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     const groupId = network.kafkaSecurityGroupId;
     if (groupId)

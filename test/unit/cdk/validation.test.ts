@@ -209,6 +209,11 @@ describe('the deployment context', () => {
       { ...mskContext, 'sluice:kafka.auth': 'scram-sha-512' },
       'context sluice:kafka.secretArn: required',
     ],
+    [
+      'a malformed VPC id',
+      { ...mskContext, 'sluice:vpcId': 'vpc-1' },
+      'context sluice:vpcId: "vpc-1" is not a vpc- id',
+    ],
     ['an unknown removal policy', { ...mskContext, 'sluice:removal': 'maybe' }, 'context sluice:removal'],
   ] as const)('rejects %s, naming the key', (_case, context, message) => {
     expect(() => read(context)).toThrow(ContextError);
