@@ -17,7 +17,7 @@ export const useLocalServers = (): void => {
   });
 };
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Delivery {
   /** Attempts per batch (1 = written first time). */
