@@ -37,6 +37,12 @@ export class PartitionBuffer {
     return Math.max(0, this.firstArrivalMs + this.windowMs - nowMs);
   }
 
+  /** Forgets everything buffered (the partition will be fetched again from its committed offset). */
+  clear(): void {
+    this.records = [];
+    this.bytes = 0;
+  }
+
   /** Takes the next batch off the front: up to batch size, under the payload limit, at least one record. */
   take(nowMs: number): FetchedRecord[] {
     let count = 0;

@@ -17,6 +17,7 @@ export interface MappingStats extends DeliveryCounters {
   read: number;
   filtered: number;
   delivered: number;
+  commitRetries: number;
   /** Next offset to read, per partition, as committed. */
   committed: Record<number, number>;
 }
@@ -32,7 +33,14 @@ const pauseAboveBytes = 16 * 1024 * 1024;
  * per partition (partitions in parallel), FilterCriteria before invocation, commit only after success.
  */
 export class EventSourceMapping {
-  readonly stats: MappingStats = { ...newCounters(), read: 0, filtered: 0, delivered: 0, committed: {} };
+  readonly stats: MappingStats = {
+    ...newCounters(),
+    read: 0,
+    filtered: 0,
+    delivered: 0,
+    commitRetries: 0,
+    committed: {},
+  };
   private consumer: Consumer | undefined;
   private readonly buffers = new Map<number, PartitionBuffer>();
   private readonly wakeups = new Map<number, () => void>();
@@ -62,6 +70,11 @@ export class EventSourceMapping {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       retry: { retries: 10 },
+    });
+    // After any (re)join — a broker restart, a crash kafkajs recovered from — fetching restarts at the committed
+    // offsets, so what the buffers hold would be delivered twice: drop it.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      for (const buffer of this.buffers.values()) buffer.clear();
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning: this.config.startingPosition !== 'LATEST' });
@@ -143,7 +156,10 @@ export class EventSourceMapping {
         });
         continue;
       }
-      const batch = buffer.take(Date.now());
+      // Records at or after the committed offset only: an in-flight batch may have covered re-fetched ones.
+      const committed = this.stats.committed[partition] ?? -1;
+      const batch = buffer.take(Date.now()).filter((r) => r.offset >= committed);
+      if (batch.length === 0) continue;
       try {
         await this.deliver(partition, batch);
       } catch (error) {
@@ -162,8 +178,19 @@ export class EventSourceMapping {
     const { filterCriteria, topic } = this.config;
     const commit = async (nextOffset: number) => {
       if (!this.consumer) return;
-      await this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
-      this.stats.committed[partition] = nextOffset;
+      // A commit can fail while the broker restarts or the group rebalances: retry until it lands, so a
+      // delivered batch is not delivered again for want of a commit.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
+          this.stats.committed[partition] = Math.max(this.stats.committed[partition] ?? 0, nextOffset);
+          return;
+        } catch (error) {
+          this.stats.commitRetries++;
+          if (attempt >= 60) throw error;
+          await this.sleep(Math.min(100 * 2 ** attempt, 2_000));
+        }
+      }
     };
     // FilterCriteria: records matching no pattern never reach the function, but their offsets advance.
     const matching = filterCriteria ? batch.filter((r) => this.passesFilter(toEventRecord(r))) : batch;

@@ -19,7 +19,7 @@ const args = process.argv.slice(2);
 const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--stack');
 const [flowName, eventFile] = positional;
 const remote = args.includes('--remote');
-const stackName = args.includes('--stack') ? args[args.indexOf('--stack') + 1] : 'Sluice';
+const stackName = args.includes('--stack') ? args[args.indexOf('--stack') + 1] : 'SluiceFlows';
 
 if (!flowName || !eventFile) {
   console.error('usage: npm run invoke -- <flow> <event.json> [--remote] [--stack NAME]');

@@ -42,7 +42,8 @@ const consumer = kafka.consumer({ groupId: `sluice-tail-${process.pid}-${Date.no
 let printed = 0;
 const finish = async () => {
   await consumer.disconnect();
-  process.exit(0);
+  // Exit only once stdout is flushed: on a pipe, console.log is asynchronous.
+  process.stdout.write('', () => process.exit(0));
 };
 if (!follow && !remaining()) {
   console.error(`${topic} is empty`);
