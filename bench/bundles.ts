@@ -31,6 +31,7 @@ const bundle = async (entry: string, outfile: string): Promise<number> => {
     format: FlowBundle.format,
     platform: FlowBundle.platform,
     minify: FlowBundle.minify,
+    keepNames: FlowBundle.keepNames,
     sourcemap: FlowBundle.sourcemap,
     sourcesContent: FlowBundle.sourcesContent,
     mainFields: [...FlowBundle.mainFields],

@@ -14,6 +14,8 @@ export const FlowBundle = {
   format: 'esm',
   platform: 'node',
   minify: true,
+  /** Error class names survive minification: dead-letter headers and logs name `ValidationError`, not `yi`. */
+  keepNames: true,
   sourcemap: true,
   /** Stack traces map back to files; the sources themselves stay out of the bundle. */
   sourcesContent: false,

@@ -6,15 +6,13 @@ import { localDir } from './services/paths.ts';
 
 /**
  * The esbuild settings of the bundle the CDK app deploys (`cdk/bundling.ts`), starting at the flow's own file
- * so it carries only the steps and clients that flow uses. `keepNames` keeps error class names readable in
- * dead-letter headers and logs after minification.
+ * so it carries only the steps and clients that flow uses.
  */
 export const functionBuildOptions = (entry: string, outfile: string): BuildOptions => ({
   ...FlowBundle,
   mainFields: [...FlowBundle.mainFields],
   external: [...FlowBundle.external],
   banner: { js: FlowBundle.banner },
-  keepNames: true,
   entryPoints: [entry],
   outfile,
   bundle: true,

@@ -107,6 +107,7 @@ export class FlowFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         minify: FlowBundle.minify,
+        keepNames: FlowBundle.keepNames,
         sourceMap: FlowBundle.sourcemap,
         sourcesContent: FlowBundle.sourcesContent,
         target: FlowBundle.target,
