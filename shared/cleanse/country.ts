@@ -57,6 +57,23 @@ const alpha2Codes = new Set(Object.keys(countries.getAlpha2Codes()));
  * but is what people write.
  */
 export const toCountryCode = (input: unknown): string | undefined => {
+  if (typeof input === 'string') {
+    // Records repeat a handful of spellings: remember answers (bounded) instead of normalising each time.
+    const known = memo.get(input);
+    if (known !== undefined) return known === NOT_A_COUNTRY ? undefined : known;
+    const code = lookup(input);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(input, code ?? NOT_A_COUNTRY);
+    return code;
+  }
+  return lookup(input);
+};
+
+const MEMO_LIMIT = 10_000;
+const NOT_A_COUNTRY = '';
+const memo = new Map<string, string>();
+
+const lookup = (input: unknown): string | undefined => {
   if (typeof input === 'number')
     return Number.isInteger(input) ? countries.numericToAlpha2(input) : undefined;
   if (typeof input !== 'string') return undefined;

@@ -54,13 +54,16 @@ export const decodeBatch = (event: KafkaEvent, options: DecodeOptions): DecodedB
     const group = groups[groupKey];
     if (!Array.isArray(group) || group.length === 0) continue;
     const fallback = parseGroupKey(groupKey);
+    const format = Object.hasOwn(options.formats, fallback.topic)
+      ? options.formats[fallback.topic]
+      : undefined;
     let firstOffset = Number.POSITIVE_INFINITY;
     let lastOffset = Number.NEGATIVE_INFINITY;
     let topic = fallback.topic;
     let partition = fallback.partition;
     for (const raw of group as readonly KafkaEventRecord[]) {
       total++;
-      const outcome = decodeRecord(raw, fallback, options.formats, decoders);
+      const outcome = decodeRecord(raw, fallback, format, decoders, options.formats);
       const source = 'error' in outcome ? outcome.record.source : outcome.source;
       topic = source.topic;
       partition = source.partition;
@@ -100,16 +103,76 @@ const parseGroupKey = (groupKey: string): { topic: string; partition: number } =
 
 type RecordOutcome = FlowRecord | { readonly record: FlowRecord; readonly error: SluiceError };
 
+/**
+ * One record. The common case (well-formed fields, valid base64, a decodable value) runs without allocating
+ * anything beyond the record itself; any problem drops to `failure`, which builds the dead letter.
+ */
 const decodeRecord = (
   raw: KafkaEventRecord,
   fallback: { topic: string; partition: number },
-  formats: Readonly<Record<string, ValueFormat>>,
+  format: ValueFormat | undefined,
   decoders: Readonly<Record<ValueFormat, ValueDecoder>>,
+  formats: Readonly<Record<string, ValueFormat>>,
 ): RecordOutcome => {
-  const problems: string[] = [];
   const r = (raw ?? {}) as Partial<KafkaEventRecord>;
   const topic = typeof r.topic === 'string' && r.topic !== '' ? r.topic : fallback.topic;
   const partition = Number.isInteger(r.partition) ? (r.partition as number) : fallback.partition;
+  const offset = r.offset as number;
+  const timestamp = r.timestamp as number;
+  const rawKey = r.key;
+  const rawValue = r.value;
+  const key = rawKey == null ? null : typeof rawKey === 'string' ? decodeBase64(rawKey) : undefined;
+  const value = rawValue == null ? null : typeof rawValue === 'string' ? decodeBase64(rawValue) : undefined;
+  const headers = headersAsText(r.headers);
+  if (
+    !Number.isSafeInteger(offset) ||
+    offset < 0 ||
+    !Number.isFinite(timestamp) ||
+    key === undefined ||
+    value === undefined ||
+    headers === undefined ||
+    (topic === fallback.topic ? format : Object.hasOwn(formats, topic) ? formats[topic] : undefined) ===
+      undefined
+  ) {
+    return failure(r, topic, partition, formats);
+  }
+  const source = new KafkaSourceRecord(
+    {
+      topic,
+      partition,
+      offset,
+      timestamp,
+      timestampType:
+        r.timestampType === TimestampType.LogAppendTime
+          ? TimestampType.LogAppendTime
+          : TimestampType.CreateTime,
+      key,
+      value,
+    },
+    r.headers,
+  );
+  const keyText = key === null ? null : key.toString('utf8');
+  if (value === null) return { source, key: keyText, value: null, headers };
+  const valueFormat = (topic === fallback.topic ? format : formats[topic]) as ValueFormat;
+  try {
+    return { source, key: keyText, value: decoders[valueFormat](value), headers };
+  } catch (error) {
+    const message =
+      error instanceof DecodeError
+        ? `${valueFormat} ${error.message}`
+        : `${valueFormat} decoder failed: ${String(error)}`;
+    return { record: { source, key: keyText, value: null, headers }, error: new DecodeError(message) };
+  }
+};
+
+/** The slow path: say everything that is wrong with the record, keeping whatever original bytes it has. */
+const failure = (
+  r: Partial<KafkaEventRecord>,
+  topic: string,
+  partition: number,
+  formats: Readonly<Record<string, ValueFormat>>,
+): RecordOutcome => {
+  const problems: string[] = [];
   let offset = r.offset as number;
   if (!Number.isSafeInteger(offset) || offset < 0) {
     problems.push('offset is missing or not a non-negative integer');
@@ -120,47 +183,30 @@ const decodeRecord = (
     problems.push('timestamp is missing or not a number');
     timestamp = 0;
   }
-  const timestampType =
-    r.timestampType === TimestampType.LogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime;
-
   const key = bytesOf(r.key, 'key', problems);
   const value = bytesOf(r.value, 'value', problems);
+  const headers = headersAsText(r.headers);
+  if (headers === undefined) problems.push('headers are not a list of single-entry objects of byte arrays');
+  if (problems.length === 0 && !Object.hasOwn(formats, topic)) {
+    problems.push(
+      `topic "${topic}" is not a source of this flow (expected ${Object.keys(formats).join(', ')})`,
+    );
+  }
+  const timestampType =
+    r.timestampType === TimestampType.LogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime;
   const source = new KafkaSourceRecord(
     { topic, partition, offset, timestamp, timestampType, key, value },
     r.headers,
   );
-  const headers = headersAsText(r.headers);
-  if (headers === undefined) problems.push('headers are not a list of single-entry objects of byte arrays');
-
-  const keyText = key === null ? null : key.toString('utf8');
-  const fail = (message: string): RecordOutcome => ({
-    record: { source, key: keyText, value: null, headers: headers ?? EMPTY_HEADERS },
-    error: new DecodeError(message),
-  });
-  if (problems.length > 0) return fail(problems.join('; '));
-
-  const format = Object.hasOwn(formats, topic) ? formats[topic] : undefined;
-  if (format === undefined) {
-    return fail(
-      `topic "${topic}" is not a source of this flow (expected ${Object.keys(formats).join(', ')})`,
-    );
-  }
-  if (value === null)
-    return { source, key: keyText, value: null, headers: headers as Record<string, string> };
-  try {
-    return {
+  return {
+    record: {
       source,
-      key: keyText,
-      value: decoders[format](value),
-      headers: headers as Record<string, string>,
-    };
-  } catch (error) {
-    return fail(
-      error instanceof DecodeError
-        ? `${format} ${error.message}`
-        : `${format} decoder failed: ${String(error)}`,
-    );
-  }
+      key: key === null ? null : key.toString('utf8'),
+      value: null,
+      headers: headers ?? EMPTY_HEADERS,
+    },
+    error: new DecodeError(problems.join('; ') || 'record does not match its partition'),
+  };
 };
 
 /**

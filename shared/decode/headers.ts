@@ -46,14 +46,16 @@ export const headersAsText = (
   return text;
 };
 
+/** The header as a string when every byte is ASCII (no Buffer, no UTF-8 decoder); undefined otherwise. */
 const asciiString = (numbers: readonly number[]): string | undefined => {
-  let text = '';
   for (let i = 0; i < numbers.length; i++) {
     const b = numbers[i] as number;
     if (b < 0 || b > 0x7f) return undefined;
-    text += String.fromCharCode(b);
   }
-  return text;
+  // Header values are short; apply() over a few hundred numbers is well within argument limits.
+  return numbers.length <= 4096
+    ? String.fromCharCode.apply(null, numbers as number[])
+    : Buffer.from(numbers as number[]).toString('latin1');
 };
 
 /** Headers as bytes, in order, duplicates kept: what dead letters and byte-exact outputs need. */

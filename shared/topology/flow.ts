@@ -247,7 +247,8 @@ export const defineFlow = (options: FlowOptions): Flow => {
   if (!parsed.success) throw toConfigError(parsed.error, prefix);
   const f = parsed.data;
 
-  const outputs = f.outputs as unknown as OutputSpec[];
+  // The specs themselves, not zod's copies: they are identities (one Output per spec per environment).
+  const outputs = [...options.outputs];
   const seen = new Set<string>();
   outputs.forEach((o, i) => {
     if (seen.has(o.name))
@@ -283,7 +284,7 @@ export const defineFlow = (options: FlowOptions): Flow => {
     source: Object.freeze(source),
     steps: Object.freeze([...f.steps]),
     outputs: Object.freeze(outputs),
-    deadLetter: f.deadLetter as unknown as OutputSpec<'topic'>,
+    deadLetter: options.deadLetter,
     readsTables: Object.freeze(readsTables),
   }) as Flow;
 };
