@@ -226,7 +226,7 @@ export const enrich = (options: EnrichOptions): Step => {
     return { records: out, deadLetters, dropped };
   };
 
-  return { kind: 'enrich', name, reads: [table], run };
+  return { kind: 'enrich', name, reads: [table], adds: [o.as], run };
 };
 
 const compileSelector = (

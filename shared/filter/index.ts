@@ -9,6 +9,13 @@ export type {
   WhereFilter,
 } from './filter.ts';
 export { FilterKind, isFilter } from './filter.ts';
-export { type FilterCriteria, MAX_FILTERS, MAX_PATTERN_LENGTH, type Pushdown, pushdown } from './pattern.ts';
+export {
+  type FilterCriteria,
+  MAX_FILTERS,
+  MAX_PATTERN_LENGTH,
+  type Pushdown,
+  type PushdownContext,
+  pushdown,
+} from './pattern.ts';
 export { compileFilter, type RecordPredicate } from './predicate.ts';
 export { anyOf, predicate, where } from './where.ts';

@@ -14,12 +14,23 @@ export const MAX_FILTERS = 5;
 /** Lambda's limit on one filter pattern's length. */
 export const MAX_PATTERN_LENGTH = 4096;
 
+/** Where a filter sits: only a flow's source filter runs before the function, where the mapping can apply it. */
+export interface PushdownContext {
+  readonly stage?: 'source' | 'output' | 'step';
+}
+
 /**
  * Whether the event-source mapping can evaluate this filter, and the FilterCriteria if so. `where` becomes one
  * Kafka value pattern; `anyOf` becomes one pattern per alternative (Lambda ORs its filters). Code predicates, too
  * many alternatives, over-long patterns and fields nested under another filtered field cannot be pushed down.
  */
-export const pushdown = (filter: Filter): Pushdown => {
+export const pushdown = (filter: Filter, context: PushdownContext = {}): Pushdown => {
+  if (context.stage === 'output' || context.stage === 'step') {
+    return {
+      pushable: false,
+      reason: `${context.stage === 'output' ? 'an output `when`' : 'a filter step'} runs after the flow's steps and may read fields they add (enriched fields such as customer.tier); only the source filter is pushed down`,
+    };
+  }
   const alternatives: WhereFilter[] = [];
   const reason = flatten(filter, alternatives);
   if (reason !== undefined) return { pushable: false, reason };

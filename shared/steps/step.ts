@@ -43,6 +43,8 @@ export interface Step {
   readonly reads?: readonly TableRef[];
   /** Topics this step may route records to: each must be one of the flow's topic outputs. */
   readonly routesTo?: readonly TopicRef[];
+  /** Top-level value fields this step adds (enrich's `as`): a source filter, which runs before it, cannot read them. */
+  readonly adds?: readonly string[];
   run(records: readonly FlowRecord[], context: StepContext): StepResult | Promise<StepResult>;
 }
 

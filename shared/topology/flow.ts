@@ -271,6 +271,21 @@ export const defineFlow = (options: FlowOptions): Flow => {
   });
 
   const { topic, filter } = f.source;
+  if (filter !== undefined) {
+    const added = new Map(
+      f.steps.flatMap((step) => (step.adds ?? []).map((field) => [field, step.name] as const)),
+    );
+    for (const path of filterFields(filter)) {
+      const root = path.split('.')[0] as string;
+      const step = added.get(root);
+      if (step !== undefined) {
+        throw new ConfigError(
+          `${prefix}.source.filter`,
+          `reads "${path}", which step ${step} adds after the source filter has run; filter on it with an output \`when\` or a filter step`,
+        );
+      }
+    }
+  }
   const source: FlowSource = {
     ...f.source,
     consumerGroup: f.source.consumerGroup ?? `sluice-${f.name}`,
@@ -288,6 +303,14 @@ export const defineFlow = (options: FlowOptions): Flow => {
     readsTables: Object.freeze(readsTables),
   }) as Flow;
 };
+
+/** Every field path a filter reads (predicates read nothing we can see). */
+const filterFields = (filter: Filter): string[] =>
+  filter.kind === 'where'
+    ? Object.keys(filter.fields)
+    : filter.kind === 'anyOf'
+      ? filter.filters.flatMap(filterFields)
+      : [];
 
 const sourcePushdown = (filter: Filter, topic: TopicRef): Pushdown =>
   topic.format === 'json'

@@ -158,3 +158,12 @@ describe('FilterCriteria evaluator', () => {
     expect(() => compileFilterCriteria({ Filters: [{ Pattern: 'nope' }] })).toThrow(ConfigError);
   });
 });
+
+describe('pushdown by stage', () => {
+  it('says an output `when` cannot be pushed down, since it may read enriched fields', () => {
+    // Act
+    const result = pushdown(where({ rating: { lte: 2 }, 'customer.tier': 'gold' }), { stage: 'output' });
+    // Assess
+    expect(result).toMatchObject({ pushable: false, reason: expect.stringContaining('customer.tier') });
+  });
+});

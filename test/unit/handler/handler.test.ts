@@ -130,6 +130,16 @@ describe('handlerFor', () => {
     expect(clean.output.records.find((r) => r.source.offset === 504)?.key).toBeNull();
   });
 
+  it('carries a 1 MB value through validation to the output', async () => {
+    // Prepare
+    const { clean, handler } = build();
+    const big = { reviewId: 'big', rating: 4, text: 'x'.repeat(1_000_000) };
+    // Act
+    await handler(kafkaEvent([{ offset: 1, value: big }]), context);
+    // Assess
+    expect((clean.output.records[0]?.value as typeof big).text).toHaveLength(1_000_000);
+  });
+
   it('handles an event with no records as an empty, successful batch', async () => {
     const { handler, logs } = build();
     await expect(handler({ eventSource: 'aws:kafka', records: {} }, context)).resolves.toBeUndefined();

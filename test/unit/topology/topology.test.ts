@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { enrich } from '../../../shared/enrich/enrich.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { predicate, where } from '../../../shared/filter/where.ts';
 import { map } from '../../../shared/steps/map.ts';
@@ -145,6 +146,20 @@ describe('defineFlow', () => {
       pushable: false,
       reason: expect.stringContaining('is string'),
     });
+  });
+
+  it('rejects a source filter on a field that an enrich step adds later', () => {
+    // Prepare
+    const customers = defineTables({ c: { name: 'customers', partitionKey: 'customerId' } }).c;
+    const step = enrich({ table: customers, key: 'customerId', as: 'customer' });
+    // Act
+    const error = configError(() =>
+      defineFlow(options({ steps: [step] }, { filter: where({ 'customer.tier': 'gold' }) })),
+    );
+    // Assess
+    expect(error.message).toBe(
+      'flows.enrich-reviews.source.filter: reads "customer.tier", which step enrich-customer adds after the source filter has run; filter on it with an output `when` or a filter step',
+    );
   });
 
   it('rejects a route step that targets a topic the flow does not output to', () => {
