@@ -12,7 +12,7 @@ import type { FlowRecord } from '../../../shared/record.ts';
 import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
 import { startService, statusOf, stopService } from '../../support/servers.ts';
 import { offsets } from '../../unit/outputs/records.ts';
-import { deliver, sleep, useLocalServers } from './support.ts';
+import { bounce, deliver, useLocalServers } from './support.ts';
 
 useLocalServers();
 const local = endpoints();
@@ -85,8 +85,9 @@ describe('fan-out to the lake, the index and a table when OpenSearch stops mid-r
         retryEveryMs: 1_000,
         between: async (i) => {
           if (i !== 1) return;
+          // Awaited until stopped, so the next batch surely meets a stopped server.
           await stopService('opensearch');
-          restarted = sleep(3_000).then(() => startService('opensearch'));
+          restarted = bounce('opensearch', 3_000);
         },
       },
     );

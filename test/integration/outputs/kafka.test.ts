@@ -4,9 +4,9 @@ import { kafkaProducer } from '../../../shared/clients/kafka.ts';
 import { RetriableError } from '../../../shared/errors.ts';
 import { toTopic } from '../../../shared/outputs/topic.ts';
 import { endpoints, uniqueName } from '../../support/endpoints.ts';
-import { startService, statusOf, stopService } from '../../support/servers.ts';
+import { statusOf } from '../../support/servers.ts';
 import { flowRecord, offsets } from '../../unit/outputs/records.ts';
-import { deliver, sleep, useLocalServers } from './support.ts';
+import { bounce, deliver, sleep, useLocalServers } from './support.ts';
 
 useLocalServers();
 const kafka = new Kafka({
@@ -120,11 +120,7 @@ describe('the topic output on a real broker', () => {
         // Batches keep coming at a steady pace, so the run spans the broker's downtime.
         if (index !== 1) return sleep(1_500);
         // Not awaited: the broker shuts down while the next batches are being sent.
-        restarted = (async () => {
-          await stopService('kafka');
-          await new Promise((resolve) => setTimeout(resolve, 4_000));
-          await startService('kafka');
-        })();
+        restarted = bounce('kafka', 4_000);
       },
     });
     await restarted;

@@ -1,7 +1,9 @@
+import type { ServiceName } from '../../../local/services/state.ts';
 import { isRetriable } from '../../../shared/errors.ts';
 import type { OutputResult } from '../../../shared/outputs/output.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
 import { endpoints } from '../../support/endpoints.ts';
+import { startService, stopService } from '../../support/servers.ts';
 
 /** Points the outputs' own clients (built from the environment, as in Lambda) at the local servers. */
 export const useLocalServers = (): void => {
@@ -55,4 +57,22 @@ export const deliver = async (
     await options.between?.(index);
   }
   return { attempts, failures, results };
+};
+
+/**
+ * Stops a shared local server, waits, and starts it again. Starting is retried: another test run on this
+ * machine may be starting the same server at the same moment (then ours finds it healthy and reuses it).
+ */
+export const bounce = async (name: ServiceName, downMs: number): Promise<void> => {
+  await stopService(name);
+  await sleep(downMs);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await startService(name);
+      return;
+    } catch (error) {
+      if (attempt >= 4) throw error;
+      await sleep(2_000);
+    }
+  }
 };
