@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dynamodb } from './dynamodb.ts';
 import { kafka } from './kafka.ts';
+import { withServiceLock } from './lock.ts';
 import { opensearch } from './opensearch.ts';
 import { logsDir } from './paths.ts';
 import { choosePorts } from './ports.ts';
@@ -29,7 +30,10 @@ export const statusOf = async (name: ServiceName): Promise<ServiceStatus> => {
 };
 
 /** Starts one server, or reuses it when it is already running and answering. Ready means a protocol answer. */
-export const startService = async (name: ServiceName): Promise<{ state: ServiceState; reused: boolean }> => {
+export const startService = (name: ServiceName): Promise<{ state: ServiceState; reused: boolean }> =>
+  withServiceLock(name, () => startUnlocked(name));
+
+const startUnlocked = async (name: ServiceName): Promise<{ state: ServiceState; reused: boolean }> => {
   const current = await statusOf(name);
   if (current.healthy && current.state) return { state: current.state, reused: true };
   const definition = services[name];
@@ -68,7 +72,10 @@ export const startService = async (name: ServiceName): Promise<{ state: ServiceS
   return { state, reused: false };
 };
 
-export const stopService = async (name: ServiceName): Promise<'stopped' | 'killed' | 'not-running'> => {
+export const stopService = (name: ServiceName): Promise<'stopped' | 'killed' | 'not-running'> =>
+  withServiceLock(name, () => stopUnlocked(name));
+
+const stopUnlocked = async (name: ServiceName): Promise<'stopped' | 'killed' | 'not-running'> => {
   const state = readState()[name];
   if (!state) return 'not-running';
   const outcome = await stopGroup(state.pid);
