@@ -28,9 +28,12 @@ export const toEventRecord = (record: FetchedRecord): KafkaEventRecord => ({
   headers: record.headers.map((h) => ({ [h.key]: javaBytes(h.value) })),
 });
 
-/** JSON size of one record inside the event: what counts against Lambda's 6 MB invocation payload limit. */
+/**
+ * JSON size of one record inside the event, with the comma that separates it from the next: what counts against
+ * Lambda's 6 MB invocation payload limit.
+ */
 export const payloadBytesOf = (record: Omit<FetchedRecord, 'payloadBytes'>): number =>
-  Buffer.byteLength(JSON.stringify(toEventRecord({ ...record, payloadBytes: 0 })));
+  Buffer.byteLength(JSON.stringify(toEventRecord({ ...record, payloadBytes: 0 }))) + 1;
 
 export interface EventSourceIdentity {
   /** MSK cluster ARN: present for Amazon MSK events, absent for self-managed Kafka. */
@@ -56,7 +59,10 @@ export const buildEvent = (identity: EventSourceIdentity, records: readonly Fetc
     : { eventSource: 'SelfManagedKafka', bootstrapServers: identity.bootstrapServers, records: grouped };
 };
 
-/** The envelope around the records: `{"eventSource":…,"bootstrapServers":…,"records":{"t-0":[…]}}`. */
-export const EVENT_OVERHEAD_BYTES = 512;
+/**
+ * The envelope around the records: `{"eventSource":…,"eventSourceArn":…,"bootstrapServers":…,"records":{"t-0":[…]}}`;
+ * generous, since an ARN and a broker list can be long.
+ */
+export const EVENT_OVERHEAD_BYTES = 4096;
 /** Lambda's synchronous invocation payload limit. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;

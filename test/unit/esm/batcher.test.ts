@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionBuffer } from '../../../local/esm/batcher.ts';
+import { buildEvent, MAX_PAYLOAD_BYTES } from '../../../local/esm/event.ts';
 import { fetched } from './records.ts';
 
 describe('the partition buffer of the event-source-mapping emulator', () => {
@@ -54,5 +55,27 @@ describe('the partition buffer of the event-source-mapping emulator', () => {
     // Act / Assess
     expect(buffer.take(0)).toHaveLength(1);
     expect(buffer.take(0)).toHaveLength(1);
+  });
+});
+
+describe('a batch cut at the payload limit', () => {
+  it('builds a Lambda event no larger than 6 MB, however many records it holds', () => {
+    // Prepare: many ~1.2 KB records, where per-record separators add up.
+    const buffer = new PartitionBuffer(10_000, 500);
+    for (const r of fetched(8_000, 0, { value: Buffer.alloc(900, 65) })) buffer.push(r, 0);
+
+    // Act
+    const batch = buffer.take(0);
+    const event = buildEvent(
+      {
+        clusterArn: `arn:aws:kafka:eu-west-1:123456789012:cluster/${'x'.repeat(64)}`,
+        bootstrapServers: 'b-1:9098,b-2:9098',
+      },
+      batch,
+    );
+
+    // Assess
+    expect(batch.length).toBeGreaterThan(1000);
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
   });
 });
