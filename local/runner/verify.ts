@@ -24,6 +24,8 @@ export interface LakeContents {
   readonly keys: string[];
   readonly records: number;
   readonly ids: Set<string>;
+  /** How many lines each review id has: more than one is a duplicate. */
+  readonly copies: Map<string, number>;
 }
 
 /** Every lake object under a prefix, read back and counted, so the report states what really landed. */
@@ -37,6 +39,7 @@ export const readLake = async (
   const keys: string[] = [];
   let records = 0;
   const ids = new Set<string>();
+  const copies = new Map<string, number>();
   try {
     let token: string | undefined;
     do {
@@ -56,7 +59,10 @@ export const readLake = async (
           records++;
           const parsed = JSON.parse(line) as { reviewId?: string; value?: { reviewId?: string } };
           const id = parsed.value?.reviewId ?? parsed.reviewId;
-          if (id) ids.add(id);
+          if (id) {
+            ids.add(id);
+            copies.set(id, (copies.get(id) ?? 0) + 1);
+          }
         }
       }
       token = page.NextContinuationToken;
@@ -64,16 +70,40 @@ export const readLake = async (
   } finally {
     s3.destroy();
   }
-  return { keys, records, ids };
+  return { keys, records, ids, copies };
+};
+
+/** Lines in the lake for exactly these review ids: each once means nothing lost and nothing doubled. */
+export const lakeCopiesOf = (
+  lake: LakeContents,
+  wanted: ReadonlySet<string>,
+): { found: number; lines: number } => {
+  let found = 0;
+  let lines = 0;
+  for (const id of wanted) {
+    const n = lake.copies.get(id) ?? 0;
+    if (n > 0) found++;
+    lines += n;
+  }
+  return { found, lines };
 };
 
 export const lakeKeys = async (state: LocalState, bucket: string, prefix: string): Promise<Set<string>> =>
   new Set((await readLake(state, bucket, prefix)).keys);
 
-export const indexCount = async (state: LocalState, index: string): Promise<number> => {
+/** Documents in the index, or only those with the given ids (documents are keyed by review id). */
+export const indexCount = async (
+  state: LocalState,
+  index: string,
+  ids?: ReadonlySet<string>,
+): Promise<number> => {
   const endpoint = state.opensearch?.endpoint ?? '';
   await fetch(`${endpoint}/${index}/_refresh`, { method: 'POST' });
-  const response = await fetch(`${endpoint}/${index}/_count`);
+  const response = await fetch(`${endpoint}/${index}/_count`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ids ? { query: { ids: { values: [...ids] } } } : { query: { match_all: {} } }),
+  });
   if (response.status === 404) return 0;
   return ((await response.json()) as { count: number }).count;
 };

@@ -40,7 +40,7 @@ describe('npm start on the reference topology', () => {
   it('exits 0 after checking every output against the samples, and says so', () => {
     expect(run.output).toContain('ok: the local pipeline produced exactly what the sample events call for');
     expect(run.output).not.toContain('FAIL');
-    expect(run.code).toBe(0);
+    expect(run.code, run.output.slice(-4000)).toBe(0);
   });
 
   it('writes one cleansed record per valid review, standardised for tier 2', () => {
