@@ -19,6 +19,7 @@ import { readSampleRecords } from '../local/samples/records.ts';
 import { up } from '../local/services/manager.ts';
 import { projectRoot } from '../local/services/paths.ts';
 import { readState } from '../local/services/state.ts';
+import { cpuBetween, cpuByPart } from './cpu.ts';
 
 const countries = ['GB', 'Germany', 'fr', 'United States', 'ES'];
 const phones: Record<string, string> = {
@@ -92,6 +93,7 @@ export const main = async (args: string[]) => {
 
   // 1. Throughput.
   const enrichedBefore = await topicTotal(kafka, 'reviews.enriched');
+  const cpuBefore = cpuByPart();
   const now = Date.now();
   const started = performance.now();
   for (let i = 0; i < records; i += 1000) {
@@ -110,11 +112,21 @@ export const main = async (args: string[]) => {
   }
   await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 600_000 });
   const drainedAt = performance.now();
+  const cpu = cpuBetween(cpuBefore, cpuByPart());
+  const cpuTotal = cpu.reduce((sum, [, s]) => sum + s, 0);
   const recordsPerSec = records / ((enrichedAt - started) / 1000);
   const drainRecordsPerSec = records / ((drainedAt - started) / 1000);
   console.log(
     `throughput: ${records} reviews published in ${((published - started) / 1000).toFixed(1)}s; in reviews.enriched after ${((enrichedAt - started) / 1000).toFixed(1)}s (${recordsPerSec.toFixed(0)} records/s); every flow drained after ${((drainedAt - started) / 1000).toFixed(1)}s (${drainRecordsPerSec.toFixed(0)} records/s)`,
   );
+
+  console.log(
+    `CPU seconds by part while ${records} records went through (2 cores, ${((drainedAt - started) / 1000).toFixed(1)}s wall = ${(((drainedAt - started) / 1000) * 2).toFixed(0)} core-seconds available):`,
+  );
+  for (const [part, s] of cpu)
+    console.log(
+      `  ${part.padEnd(28)} ${s.toFixed(1).padStart(6)} s  ${((100 * s) / cpuTotal).toFixed(0).padStart(3)}%`,
+    );
 
   // 2. Latency at a fixed input rate: produce every 20 ms a slice of the rate; read arrival times downstream.
   const latencies: number[] = [];
@@ -171,6 +183,7 @@ export const main = async (args: string[]) => {
     p99Ms,
     inputRate: Math.round(achievedRate),
     records,
+    cpuSecondsByPart: Object.fromEntries(cpu),
     latencySamples: latencies.length,
     measuredAt: new Date().toISOString(),
     machine: '2 cores shared by Kafka, OpenSearch, dynalite, moto, the runner and every flow',

@@ -11,6 +11,8 @@ export interface FetchedRecord {
   readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
   /** Bytes this record adds to the invocation payload, computed once when it is fetched. */
   readonly payloadBytes: number;
+  /** The record as the event carries it (base64 and byte arrays), made once when it is fetched. */
+  readonly eventRecord?: KafkaEventRecord;
 }
 
 /** Lambda encodes header values as arrays of signed Java bytes. */
@@ -33,7 +35,13 @@ export const toEventRecord = (record: FetchedRecord): KafkaEventRecord => ({
  * Lambda's 6 MB invocation payload limit.
  */
 export const payloadBytesOf = (record: Omit<FetchedRecord, 'payloadBytes'>): number =>
-  Buffer.byteLength(JSON.stringify(toEventRecord({ ...record, payloadBytes: 0 }))) + 1;
+  Buffer.byteLength(JSON.stringify(record.eventRecord ?? toEventRecord({ ...record, payloadBytes: 0 }))) + 1;
+
+/** A fetched record with its event form and payload size, each computed once. */
+export const fetchedRecord = (record: Omit<FetchedRecord, 'payloadBytes' | 'eventRecord'>): FetchedRecord => {
+  const eventRecord = toEventRecord({ ...record, payloadBytes: 0 });
+  return { ...record, eventRecord, payloadBytes: payloadBytesOf({ ...record, eventRecord }) };
+};
 
 export interface EventSourceIdentity {
   /** MSK cluster ARN: present for Amazon MSK events, absent for self-managed Kafka. */
@@ -47,7 +55,7 @@ export const buildEvent = (identity: EventSourceIdentity, records: readonly Fetc
   for (const record of records) {
     const id = `${record.topic}-${record.partition}`;
     grouped[id] ??= [];
-    grouped[id].push(toEventRecord(record));
+    grouped[id].push(record.eventRecord ?? toEventRecord(record));
   }
   return identity.clusterArn
     ? {

@@ -3,7 +3,7 @@ import { compileFilterCriteria, type EventRecordMatcher } from '../../shared/fil
 import { PartitionBuffer } from './batcher.ts';
 import type { MappingConfig } from './config.ts';
 import { type DeliveryCounters, type DeliveryPorts, deliverBatch, newCounters } from './deliver.ts';
-import { type FetchedRecord, payloadBytesOf, toEventRecord } from './event.ts';
+import { type FetchedRecord, fetchedRecord, toEventRecord } from './event.ts';
 
 export interface MappingPorts {
   readonly kafka: Kafka;
@@ -101,7 +101,7 @@ export class EventSourceMapping {
               })),
             ),
           };
-          buffer.push({ ...record, payloadBytes: payloadBytesOf(record) }, now);
+          buffer.push(fetchedRecord(record), now);
           this.stats.read++;
           // Resolved means "fetched": the next fetch continues after it. Only a commit makes it consumed.
           resolveOffset(message.offset);
@@ -193,7 +193,9 @@ export class EventSourceMapping {
       }
     };
     // FilterCriteria: records matching no pattern never reach the function, but their offsets advance.
-    const matching = filterCriteria ? batch.filter((r) => this.passesFilter(toEventRecord(r))) : batch;
+    const matching = filterCriteria
+      ? batch.filter((r) => this.passesFilter(r.eventRecord ?? toEventRecord(r)))
+      : batch;
     this.stats.filtered += batch.length - matching.length;
     if (matching.length === 0) {
       await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
