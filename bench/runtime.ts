@@ -26,6 +26,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { rawReview } from '../functions/cleanse-reviews.ts';
 import { up } from '../local/services/manager.ts';
 import { readState } from '../local/services/state.ts';
 import { toE164 } from '../shared/cleanse/phone.ts';
@@ -195,19 +196,8 @@ class MemoryTable {
   }
 }
 
-const reviewSchema = z.object({
-  reviewId: z.string().min(1),
-  customerId: z.string().min(1),
-  productId: z.string().min(1),
-  rating: z.int().min(1).max(5),
-  title: z.string().max(200).default(''),
-  text: z.string().max(500_000),
-  source: z.enum(['site', 'app']),
-  country: z.string().min(2),
-  email: z.string().min(3),
-  phone: z.string().optional(),
-  createdAt: z.union([z.string(), z.number()]),
-});
+/** The reference flow's own tier-1 contract. */
+const reviewSchema = rawReview;
 
 const topics = defineTopics({
   raw: { name: 'reviews.raw', format: 'json', partitions: 3 },

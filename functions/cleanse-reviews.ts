@@ -6,7 +6,7 @@ import { defineFlow } from '../shared/topology/index.ts';
 import { topics } from './resources.ts';
 
 /** Tier 1 → tier 2: what every review must look like before anyone downstream relies on it. */
-const rawReview = z.object({
+export const rawReview = z.object({
   reviewId: z.string().min(1),
   customerId: z.string().min(1),
   productId: z.string().min(1),
