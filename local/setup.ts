@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   kafkaLibs,
@@ -31,9 +31,18 @@ try {
   if (existsSync(kafkaLibs) && existsSync(join(opensearchHome, 'bin'))) {
     console.log(`setup: Kafka ${versions.kafka} and OpenSearch ${versions.opensearch} already in .servers/`);
   } else {
-    timed(`Kafka ${versions.kafka} and OpenSearch ${versions.opensearch} fetched from Maven Central`, () =>
-      run('mvn', ['-q', '-B', '-f', 'local/servers/pom.xml', 'process-resources']),
-    );
+    timed(`Kafka ${versions.kafka} and OpenSearch ${versions.opensearch} fetched from Maven Central`, () => {
+      const fetch = () => run('mvn', ['-q', '-B', '-f', 'local/servers/pom.xml', 'process-resources']);
+      fetch();
+      if (!existsSync(join(opensearchHome, 'bin'))) {
+        // Seen on a first run in a fresh clone: the unpack goal writes its marker but no files. Forget the
+        // marker and unpack again; fail loudly if that does not help either.
+        rmSync(join(projectRoot, 'local', 'servers', 'target'), { recursive: true, force: true });
+        fetch();
+      }
+      if (!existsSync(join(opensearchHome, 'bin')))
+        throw new Error(`OpenSearch was not unpacked into ${opensearchHome}`);
+    });
   }
   const pip = join(pythonVenv, 'bin', 'pip');
   const have = (tool: string) => existsSync(join(pythonVenv, 'bin', tool));
