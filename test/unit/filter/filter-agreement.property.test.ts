@@ -126,7 +126,8 @@ describe('filter pushdown agreement', () => {
         if (inProcess) matched++;
         expect(byMapping).toBe(inProcess);
       }),
-      { numRuns: 2000 },
+      // A fixed seed: the same 2,000 cases on every run, so a failure is reproducible and the match rate stable.
+      { numRuns: 2000, seed: 20261125 },
     );
     expect(compared).toBeGreaterThanOrEqual(1000);
     expect(matched).toBeGreaterThan(compared / 20);
