@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionBuffer } from '../../../local/esm/batcher.ts';
-import { buildEvent, MAX_PAYLOAD_BYTES } from '../../../local/esm/event.ts';
+import { buildEvent, MAX_PAYLOAD_BYTES, toEventRecord } from '../../../local/esm/event.ts';
 import { fetched } from './records.ts';
 
 describe('the partition buffer of the event-source-mapping emulator', () => {
@@ -77,5 +77,31 @@ describe('a batch cut at the payload limit', () => {
     // Assess
     expect(batch.length).toBeGreaterThan(1000);
     expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+  });
+});
+
+describe('the payload size of a fetched record', () => {
+  it('is exactly the length of its JSON in the event, plus the separator', () => {
+    // Prepare
+    const records = [
+      ...fetched(3),
+      ...fetched(2, 1_234_567, { key: null, value: null }),
+      ...fetched(1, 9, {
+        value: Buffer.alloc(1001, 200),
+        headers: [{ key: 'trace', value: Buffer.from([0xff, 0, 7]) }],
+      }),
+      ...fetched(1, 10, {
+        key: Buffer.alloc(2),
+        headers: [
+          { key: 'a', value: null },
+          { key: 'b', value: Buffer.from('x') },
+        ],
+      }),
+    ];
+
+    // Act / Assess
+    for (const record of records) {
+      expect(record.payloadBytes).toBe(JSON.stringify(toEventRecord(record)).length + 1);
+    }
   });
 });
