@@ -50,7 +50,9 @@ export const payloadBytesOf = (record: Omit<FetchedRecord, 'payloadBytes'>): num
     String(record.timestamp).length +
     base64Length(record.key) +
     base64Length(record.value) +
-    (eventRecord.headers && eventRecord.headers.length > 0 ? Buffer.byteLength(JSON.stringify(eventRecord.headers)) : 2) +
+    (eventRecord.headers && eventRecord.headers.length > 0
+      ? Buffer.byteLength(JSON.stringify(eventRecord.headers))
+      : 2) +
     1
   );
 };
