@@ -100,7 +100,15 @@ export const up = async (names: readonly ServiceName[] = serviceNames) => {
   const failures = results.flatMap((r) =>
     r.status === 'rejected' ? [String((r.reason as Error).message)] : [],
   );
-  if (failures.length > 0) throw new ServiceStartError(failures.join('\n'));
+  if (failures.length > 0) {
+    // Leave nothing behind: stop what this call started before reporting why the rest did not start.
+    const started = names.filter((_, i) => {
+      const r = results[i];
+      return r?.status === 'fulfilled' && !r.value.reused;
+    });
+    await Promise.allSettled(started.map((name) => stopService(name)));
+    throw new ServiceStartError(failures.join('\n'));
+  }
   return names.map((name, i) => ({
     name,
     ...(results[i] as PromiseFulfilledResult<{ state: ServiceState; reused: boolean }>).value,
