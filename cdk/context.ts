@@ -1,5 +1,5 @@
 import type { App } from 'aws-cdk-lib';
-import { KafkaAuth } from './kafka.ts';
+import { KafkaAuth, type KafkaCluster } from './kafka.ts';
 
 /**
  * The deployment's settings, from `cdk.json` or `-c key=value`. Everything about flows comes from the
@@ -35,21 +35,7 @@ export const ContextKey = {
   alarmEmail: 'sluice:alarmEmail',
 } as const;
 
-export type KafkaSettings =
-  | { readonly kind: 'sandbox' }
-  | {
-      readonly kind: 'msk';
-      readonly clusterArn: string;
-      readonly bootstrapServers?: string;
-      readonly auth?: KafkaAuth;
-      readonly secretArn?: string;
-    }
-  | {
-      readonly kind: 'self-managed';
-      readonly bootstrapServers: string;
-      readonly auth?: KafkaAuth;
-      readonly secretArn?: string;
-    };
+export type KafkaSettings = { readonly kind: 'sandbox' } | KafkaCluster;
 
 export interface NetworkSettings {
   readonly vpcId: string;

@@ -1,13 +1,9 @@
 import { Aws, Fn, Token } from 'aws-cdk-lib';
 
-/** How flows produce to Kafka; mirrors the runtime's `SLUICE_KAFKA_AUTH` modes. */
-export const KafkaAuth = {
-  Plaintext: 'plaintext',
-  Tls: 'tls',
-  Iam: 'iam',
-  ScramSha256: 'scram-sha-256',
-  ScramSha512: 'scram-sha-512',
-} as const;
+import { KafkaAuthMode } from '../shared/clients/kafka-auth.ts';
+
+/** How flows produce to Kafka: the runtime's own `SLUICE_KAFKA_AUTH` modes. */
+export const KafkaAuth = KafkaAuthMode;
 export type KafkaAuth = (typeof KafkaAuth)[keyof typeof KafkaAuth];
 
 /** The Kafka cluster the flows read from and write to. */

@@ -4,12 +4,9 @@
  * build it directly. Every field is data read from a flow: no CDK types, no functions.
  */
 
-export const StartingPosition = {
-  Latest: 'LATEST',
-  TrimHorizon: 'TRIM_HORIZON',
-  AtTimestamp: 'AT_TIMESTAMP',
-} as const;
-export type StartingPosition = (typeof StartingPosition)[keyof typeof StartingPosition];
+export { StartingPosition } from '../shared/topology/flow.ts';
+
+import type { StartingPosition } from '../shared/topology/flow.ts';
 
 /** One FilterCriteria pattern, already a JSON string as Lambda stores it. */
 export type FilterPattern = string;

@@ -88,8 +88,24 @@ export const lakeCopiesOf = (
   return { found, lines };
 };
 
-export const lakeKeys = async (state: LocalState, bucket: string, prefix: string): Promise<Set<string>> =>
-  new Set((await readLake(state, bucket, prefix)).keys);
+/** The keys under a prefix, listed (not read): what was there before a run. */
+export const lakeKeys = async (state: LocalState, bucket: string, prefix: string): Promise<Set<string>> => {
+  const s3 = new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
+  const keys = new Set<string>();
+  try {
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
+      token = page.NextContinuationToken;
+    } while (token);
+  } finally {
+    s3.destroy();
+  }
+  return keys;
+};
 
 /** Documents in the index, or only those with the given ids (documents are keyed by review id). */
 export const indexCount = async (

@@ -170,7 +170,7 @@ const oddButValid = (): SampleRecord[] => [
   },
   { key: 'unknown-customer', value: { ...review(90_102), customerId: 'c-9999' } },
   { key: 'deleted-customer', value: { ...review(90_103), customerId: 'c-0195' } },
-  { key: 'long-review', value: { ...review(90_104), text: 'works '.repeat(40_000) } },
+  { key: 'long-review', value: { ...review(90_104), text: 'works '.repeat(8_000) } },
 ];
 
 const reviews: SampleRecord[] = [];

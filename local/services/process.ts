@@ -20,16 +20,18 @@ export const launchDetached = (plan: LaunchPlan, logFile: string): number => {
   }
 };
 
-/** True while any process of the group is alive (the JVM may outlive the shell script that started it). */
-export const groupAlive = (pgid: number): boolean => {
-  if (pgid <= 1) return false;
+/** True while the process exists (signal 0 only checks; EPERM means it exists but is not ours). */
+export const alive = (pid: number): boolean => {
   try {
-    process.kill(-pgid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+/** True while any process of the group is alive (the JVM may outlive the shell script that started it). */
+export const groupAlive = (pgid: number): boolean => pgid > 1 && alive(-pgid);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
