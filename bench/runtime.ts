@@ -25,7 +25,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
 import { rawReview } from '../functions/cleanse-reviews.ts';
 import { up } from '../local/services/manager.ts';
 import { readState } from '../local/services/state.ts';
@@ -316,27 +315,34 @@ export const main = async (args: string[]): Promise<void> => {
   for (const event of throughputEvents) await flowRig.handle(event); // warm the cache and the JIT
   const callsAfterWarmup = memoryTable.calls;
   floor(throughputEvents);
+  // The machine is shared and noisy: each event is timed through the floor and then the flow back to back, so
+  // a burst of outside load lands on both sides of the ratio; each side then keeps its best round.
   let bestFlow = Number.POSITIVE_INFINITY;
   let bestFloor = Number.POSITIVE_INFINITY;
+  const roundRatios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    bestFloor = Math.min(bestFloor, await timed(() => floor(throughputEvents)));
-    bestFlow = Math.min(
-      bestFlow,
-      await timed(async () => {
-        for (const event of throughputEvents) await flowRig.handle(event);
-      }),
-    );
+    let flowSeconds = 0;
+    let floorSeconds = 0;
+    for (const event of throughputEvents) {
+      floorSeconds += await timed(() => floor([event]));
+      flowSeconds += await timed(() => flowRig.handle(event));
+    }
+    bestFlow = Math.min(bestFlow, flowSeconds);
+    bestFloor = Math.min(bestFloor, floorSeconds);
+    roundRatios.push(floorSeconds / flowSeconds);
   }
   if (memoryTable.calls !== callsAfterWarmup) throw new Error('the warm-cache run made lookup calls');
   if (flowRig.dead.records > 0)
     throw new Error(`${flowRig.dead.records} records were dead-lettered in the throughput run`);
   const flowRecordsPerSec = Math.round(recordCount / bestFlow);
   const floorRecordsPerSec = Math.round(recordCount / bestFloor);
+  const medianRoundRatio = roundRatios.sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)] as number;
   if (args.includes('--throughput-only')) {
     console.log({
       flowRecordsPerSec,
       floorRecordsPerSec,
       ratio: flowRecordsPerSec / floorRecordsPerSec,
+      medianRoundRatio,
     });
     return;
   }

@@ -21,6 +21,13 @@ export interface SourceRecord {
   /** null for a tombstone. */
   readonly value: Buffer | null;
   readonly headers: readonly RecordHeader[];
+  /**
+   * What decoding made of `key` and `headers`, when the decoder kept it (absent otherwise). Outputs compare a
+   * record's key and headers with these by identity to reuse the source bytes without decoding them again.
+   * `decodedHeaders` is set only when it holds every header (all UTF-8, no repeated names).
+   */
+  readonly decodedKey?: string | null;
+  readonly decodedHeaders?: Readonly<Record<string, string>>;
 }
 
 /** A decoded record moving through a flow. `value` null means tombstone. */

@@ -1,3 +1,5 @@
+import { isoText } from './iso-text.ts';
+
 /*
  * Hand-rolled parsers for the accepted shapes: faster than Date.parse (this runs per record on the hot path) and
  * stricter (V8's Date.parse accepts garbage such as "foo 2020").
@@ -89,6 +91,63 @@ const parseIso = (m: RegExpExecArray): number | undefined => {
   );
 };
 
+/** Digit value of the character at `i`, or -1. */
+const digit = (text: string, i: number): number => {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+const two = (text: string, i: number): number => {
+  const a = digit(text, i);
+  const b = digit(text, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+/**
+ * The shape almost every producer writes — `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]` — read by character codes,
+ * several times faster than the general pattern. Returns null for anything else, which then goes to ISO_8601.
+ */
+const parseCommonIso = (text: string): number | undefined | null => {
+  const n = text.length;
+  if (n < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84)
+    return null;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null;
+  const y1 = two(text, 0);
+  const y2 = two(text, 2);
+  const mo = two(text, 5);
+  const d = two(text, 8);
+  const h = two(text, 11);
+  const mi = two(text, 14);
+  const s = two(text, 17);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return null;
+  let i = 19;
+  let ms = 0;
+  if (i < n && text.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < n && digit(text, i) >= 0) i++;
+    const digits = i - start;
+    if (digits === 0 || digits > 9) return null;
+    // Milliseconds truncated, as the general parser does: the first three digits, padded.
+    ms =
+      digit(text, start) * 100 +
+      (digits > 1 ? digit(text, start + 1) * 10 : 0) +
+      (digits > 2 ? digit(text, start + 2) : 0);
+  }
+  let offset = 0;
+  if (i === n) offset = 0;
+  else if (text.charCodeAt(i) === 90 && i + 1 === n) offset = 0;
+  else if (
+    (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45) &&
+    i + 6 === n &&
+    text.charCodeAt(i + 3) === 58
+  ) {
+    const oh = two(text, i + 1);
+    const om = two(text, i + 4);
+    if (oh < 0 || om < 0) return null;
+    offset = (text.charCodeAt(i) === 45 ? -1 : 1) * (oh * 60 + om);
+  } else return null;
+  return utc(y1 * 100 + y2, mo - 1, d, h, mi, s, ms, offset);
+};
+
 const parseRfc2822 = (m: RegExpExecArray): number | undefined => {
   const month = MONTHS[(m[2] as string).toLowerCase()];
   if (month === undefined) return undefined;
@@ -113,6 +172,8 @@ export const toEpochMillis = (input: unknown): number | undefined => {
     input.length > 0 && (input.charCodeAt(0) <= 32 || input.charCodeAt(input.length - 1) <= 32)
       ? input.trim()
       : input;
+  const common = parseCommonIso(text);
+  if (common !== null) return common;
   const iso = ISO_8601.exec(text);
   if (iso) return parseIso(iso);
   if (DIGITS.test(text)) return fromEpoch(Number(text));
@@ -122,8 +183,8 @@ export const toEpochMillis = (input: unknown): number | undefined => {
 
 /** Any accepted timestamp → ISO 8601 UTC ("2024-05-01T10:00:00.000Z"); undefined when not a timestamp. */
 export const toIsoUtc = (input: unknown): string | undefined => {
-  if (typeof input === 'string' && CANONICAL.test(input))
-    return toEpochMillis(input) === undefined ? undefined : input;
   const ms = toEpochMillis(input);
-  return ms === undefined || Math.abs(ms) > MAX_MS ? undefined : new Date(ms).toISOString();
+  if (ms === undefined || Math.abs(ms) > MAX_MS) return undefined;
+  // Already canonical text comes back as it is (same characters, no new string).
+  return typeof input === 'string' && input.length === 24 && CANONICAL.test(input) ? input : isoText(ms);
 };

@@ -4,7 +4,7 @@ import { type FlowRecord, TimestampType } from '../record.ts';
 import { decodeBase64 } from './base64.ts';
 import type { KafkaEvent, KafkaEventRecord } from './event.ts';
 import { defaultDecoders, type ValueDecoder, type ValueFormat } from './formats.ts';
-import { headersAsText } from './headers.ts';
+import { headersAsText, holdsEveryHeader } from './headers.ts';
 import { KafkaSourceRecord } from './source-record.ts';
 
 export interface DecodeOptions {
@@ -136,6 +136,7 @@ const decodeRecord = (
   ) {
     return failure(r, topic, partition, formats);
   }
+  const keyText = key === null ? null : key.toString('utf8');
   const source = new KafkaSourceRecord(
     {
       topic,
@@ -150,8 +151,9 @@ const decodeRecord = (
       value,
     },
     r.headers,
+    keyText,
+    holdsEveryHeader(headers, r.headers) ? headers : undefined,
   );
-  const keyText = key === null ? null : key.toString('utf8');
   if (value === null) return { source, key: keyText, value: null, headers };
   const valueFormat = (topic === fallback.topic ? format : formats[topic]) as ValueFormat;
   try {

@@ -73,3 +73,18 @@ export const headersAsBytes = (
   }
   return list;
 };
+
+/**
+ * True when `text` (from headersAsText) holds every header of `headers`: each one decoded (UTF-8) and no name
+ * repeated. Then the text alone reproduces the headers' bytes, and outputs can forward it as it is.
+ */
+export const holdsEveryHeader = (
+  text: Readonly<Record<string, string>>,
+  headers: readonly KafkaEventHeader[] | null | undefined,
+): boolean => {
+  let entries = 0;
+  if (headers != null) for (const header of headers) for (const _ in header) entries++;
+  let kept = 0;
+  for (const _ in text) kept++;
+  return kept === entries;
+};

@@ -15,12 +15,16 @@ export class KafkaSourceRecord implements SourceRecord {
   readonly timestampType: TimestampType;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  readonly decodedKey?: string | null;
+  readonly decodedHeaders?: Readonly<Record<string, string>>;
   readonly #rawHeaders: readonly KafkaEventHeader[] | null | undefined;
   #headers: readonly RecordHeader[] | undefined;
 
   constructor(
-    fields: Omit<SourceRecord, 'headers'>,
+    fields: Omit<SourceRecord, 'headers' | 'decodedKey' | 'decodedHeaders'>,
     rawHeaders: readonly KafkaEventHeader[] | null | undefined,
+    decodedKey?: string | null,
+    decodedHeaders?: Readonly<Record<string, string>>,
   ) {
     this.topic = fields.topic;
     this.partition = fields.partition;
@@ -30,6 +34,8 @@ export class KafkaSourceRecord implements SourceRecord {
     this.key = fields.key;
     this.value = fields.value;
     this.#rawHeaders = rawHeaders;
+    this.decodedKey = decodedKey;
+    this.decodedHeaders = decodedHeaders;
   }
 
   get headers(): readonly RecordHeader[] {

@@ -20,9 +20,29 @@ export const emitBatchMetrics = (metrics: Metrics, summary: BatchSummary): void 
   metrics.addMetric(MetricName.BatchDuration, MetricUnit.Milliseconds, summary.durationMs);
   if (summary.recordsIn > 0)
     metrics.addMetric(MetricName.RecordAge, MetricUnit.Milliseconds, summary.maxRecordAgeMs);
-  for (const [output, count] of Object.entries(summary.out)) {
-    const single = metrics.singleMetric();
+  for (const output in summary.out) {
+    const single = singleMetricFor(metrics, output);
+    // Publishing clears a single metric's dimensions: set it again each time.
     single.addDimension('output', output);
-    single.addMetric(MetricName.RecordsOut, MetricUnit.Count, count);
+    single.addMetric(MetricName.RecordsOut, MetricUnit.Count, summary.out[output] as number);
   }
+};
+
+/**
+ * One single-metric emitter per output, kept for the execution environment: `singleMetric()` builds a whole
+ * Metrics object (environment parsing included) on every call, measurable per batch on the hot path.
+ */
+const singleMetrics = new WeakMap<Metrics, Map<string, Metrics>>();
+const singleMetricFor = (metrics: Metrics, output: string): Metrics => {
+  let byOutput = singleMetrics.get(metrics);
+  if (byOutput === undefined) {
+    byOutput = new Map();
+    singleMetrics.set(metrics, byOutput);
+  }
+  let single = byOutput.get(output);
+  if (single === undefined) {
+    single = metrics.singleMetric();
+    byOutput.set(output, single);
+  }
+  return single;
 };

@@ -16,7 +16,11 @@ export const encodeValue = (value: unknown): Buffer | null => {
 export const encodeKey = (record: FlowRecord): Buffer | null => {
   if (record.key === null) return null;
   const source = record.source.key;
-  if (source !== null && source.toString('utf8') === record.key) return source;
+  if (source !== null) {
+    const decoded = record.source.decodedKey;
+    if (decoded !== undefined ? decoded === record.key : source.toString('utf8') === record.key)
+      return source;
+  }
   return Buffer.from(record.key, 'utf8');
 };
 

@@ -12,9 +12,15 @@ const lineageKeys: ReadonlySet<string> = new Set(Object.values(LineageHeader));
 
 export const isLineageHeader = (key: string): boolean => lineageKeys.has(key);
 
-export const lineageHeaders = (record: FlowRecord, flowName: string): Record<string, string> => ({
-  [LineageHeader.Topic]: record.source.topic,
-  [LineageHeader.Partition]: String(record.source.partition),
-  [LineageHeader.Offset]: String(record.source.offset),
-  [LineageHeader.Flow]: flowName,
-});
+/** Adds this hop's lineage to `headers` (replacing any inherited from an earlier hop) and returns them. */
+export const addLineage = (
+  headers: Record<string, string | Buffer>,
+  record: FlowRecord,
+  flowName: string,
+): Record<string, string | Buffer> => {
+  headers[LineageHeader.Topic] = record.source.topic;
+  headers[LineageHeader.Partition] = String(record.source.partition);
+  headers[LineageHeader.Offset] = String(record.source.offset);
+  headers[LineageHeader.Flow] = flowName;
+  return headers;
+};

@@ -2,7 +2,7 @@ import type { ProducedMessage, TopicMessages } from '../clients/kafka.ts';
 import { RecordRejectedError, Stage } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 import { encodeKey, encodeValue } from './encode.ts';
-import { isLineageHeader, lineageHeaders } from './lineage.ts';
+import { addLineage, isLineageHeader } from './lineage.ts';
 import type { DeadLetter, Output } from './output.ts';
 
 export interface TopicWriterDeps {
@@ -21,6 +21,11 @@ const isUtf8 = (bytes: Buffer): boolean => Buffer.from(bytes.toString('utf8'), '
  */
 export const forwardedHeaders = (record: FlowRecord): Record<string, string | Buffer> => {
   const headers: Record<string, string | Buffer> = {};
+  if (record.headers === record.source.decodedHeaders) {
+    // Untouched since decoding and all text: the strings encode back to the very bytes that arrived.
+    for (const key in record.headers) if (!isLineageHeader(key)) headers[key] = record.headers[key] as string;
+    return headers;
+  }
   for (const { key, value } of record.source.headers) {
     if (isLineageHeader(key)) continue;
     const decoded = record.headers[key];
@@ -36,12 +41,16 @@ export const forwardedHeaders = (record: FlowRecord): Record<string, string | Bu
 export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => ({
   key: encodeKey(record),
   value: encodeValue(record.value),
-  headers: { ...forwardedHeaders(record), ...lineageHeaders(record, flowName) },
+  headers: addLineage(forwardedHeaders(record), record, flowName),
 });
 
 const messageBytes = (message: ProducedMessage): number => {
   let size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
-  for (const [key, value] of Object.entries(message.headers)) size += Buffer.byteLength(key) + value.length;
+  const headers = message.headers;
+  for (const key in headers) {
+    const value = headers[key] as string | Buffer;
+    size += Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+  }
   return size;
 };
 
