@@ -50,6 +50,8 @@ export interface OutputResources {
   readonly tables?: readonly string[];
   /** Key prefix in the topology's bucket ('' = the whole bucket). */
   readonly bucketPrefix?: string;
+  /** The s3 output keeps replay marks under `<bucketPrefix>/_sluice/replay-marks/<flow>/`. */
+  readonly replayMarks?: boolean;
   readonly index?: string;
   /** Kafka auth of a topic output, when it sets its own. */
   readonly auth?: string;

@@ -36,3 +36,10 @@ export const acknowledgeLakePrefix = (scope: Construct, objectsArn: string) =>
     `AwsSolutions-IAM5[Resource::${objectsArn}]`,
     "Lake object keys are derived from topic, partition, offset and record time at run time; the grant is limited to the output's own prefix.",
   );
+
+export const acknowledgeReplayMarks = (scope: Construct, objectsArn: string) =>
+  acknowledge(
+    scope,
+    `AwsSolutions-IAM5[Resource::${objectsArn}]`,
+    "A lake output reads its own replay marks, one object per source partition, named at run time; the grant is limited to the flow's marks prefix.",
+  );

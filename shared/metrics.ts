@@ -6,6 +6,8 @@ export const MetricName = {
   /** Per output, with an extra "output" dimension. */
   RecordsOut: 'RecordsOut',
   RecordsFailed: 'RecordsFailed',
+  /** Copies of already-written records the outputs left out: a flow upstream replayed them. */
+  RecordsReplayed: 'RecordsReplayed',
   CacheHits: 'EnrichCacheHits',
   CacheMisses: 'EnrichCacheMisses',
   LookupCalls: 'LookupCalls',

@@ -36,6 +36,10 @@ export const producedTopics = (flow: DeployFlow): string[] => {
 export const lakeObjectsArn = (stack: Stack, bucket: string, prefix: string): string =>
   `arn:${stack.partition}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}*`;
 
+/** The flow's own replay marks (shared/outputs/lake-replay-marks.ts). */
+export const replayMarksPrefix = (prefix: string, flowName: string): string =>
+  `${prefix ? `${prefix}/` : ''}_sluice/replay-marks/${flowName}/`;
+
 const statement = (sid: string, actions: string[], resources: string[]) =>
   new iam.PolicyStatement({ sid, actions, resources });
 
@@ -123,6 +127,23 @@ export const flowStatements = (
         statements.push(
           statement(sid(`Lake${i}`), ['s3:PutObject'], [lakeObjectsArn(stack, targets.bucket, prefix)]),
         );
+        if (output.resources.replayMarks) {
+          const marks = replayMarksPrefix(prefix, flow.name);
+          statements.push(
+            statement(
+              sid(`LakeMarks${i}`),
+              ['s3:GetObject'],
+              [`arn:${stack.partition}:s3:::${targets.bucket}/${marks}*`],
+            ),
+            // Without ListBucket a missing object reads as AccessDenied, not NoSuchKey; limited to the marks.
+            new iam.PolicyStatement({
+              sid: sid(`LakeMarksList${i}`),
+              actions: ['s3:ListBucket'],
+              resources: [`arn:${stack.partition}:s3:::${targets.bucket}`],
+              conditions: { StringLike: { 's3:prefix': [`${marks}*`] } },
+            }),
+          );
+        }
         return;
       }
       case 'opensearch': {

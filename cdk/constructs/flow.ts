@@ -16,8 +16,14 @@ import { FlowBundle, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
 import type { DeployFlow, OnFailure } from '../model.ts';
-import { acknowledgeLakePrefix, acknowledgeManagedPolicies } from '../nag.ts';
-import { flowStatements, type GrantTargets, lakeObjectsArn, producedTopics } from './flow-grants.ts';
+import { acknowledgeLakePrefix, acknowledgeManagedPolicies, acknowledgeReplayMarks } from '../nag.ts';
+import {
+  flowStatements,
+  type GrantTargets,
+  lakeObjectsArn,
+  producedTopics,
+  replayMarksPrefix,
+} from './flow-grants.ts';
 
 /** Function settings a flow does not declare. */
 export const FlowDefaults = {
@@ -150,6 +156,12 @@ export class FlowFunction extends Construct {
         '<AWS::Partition>',
       );
       acknowledgeLakePrefix(this.function, rendered);
+      if (output.resources.replayMarks) {
+        acknowledgeReplayMarks(
+          this.function,
+          `arn:<AWS::Partition>:s3:::${props.bucket}/${replayMarksPrefix(prefix, props.flow.name)}*`,
+        );
+      }
     }
   }
 

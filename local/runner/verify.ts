@@ -47,7 +47,8 @@ export const readLake = async (
         new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) {
-        if (!object.Key || since?.has(object.Key)) continue;
+        // Replay marks (shared/outputs/lake-replay-marks.ts) live under `_sluice/`: not data.
+        if (!object.Key || since?.has(object.Key) || object.Key.includes('_sluice/')) continue;
         keys.push(object.Key);
         const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
         const bytes = Buffer.from(await body.Body!.transformToByteArray());

@@ -8,6 +8,7 @@ const COUNTERS: readonly string[] = [
   MetricName.CacheMisses,
   MetricName.LookupCalls,
   MetricName.LookupNotFound,
+  MetricName.RecordsReplayed,
 ];
 
 /** The batch's EMF metrics: one flush per invocation (by the middleware), plus one per-output line. */

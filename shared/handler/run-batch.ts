@@ -4,6 +4,7 @@ import { decodeBatch, type PartitionRange } from '../decode/decode-batch.ts';
 import type { KafkaEvent } from '../decode/event.ts';
 import { isRetriable, SluiceError } from '../errors.ts';
 import { compileFilter } from '../filter/predicate.ts';
+import { MetricName } from '../metrics.ts';
 import type { DeadLetter, Output, OutputContext } from '../outputs/output.ts';
 import type { OutputSpec } from '../outputs/spec.ts';
 import type { FlowRecord, SourceRecord } from '../record.ts';
@@ -133,6 +134,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
       try {
         const result = await deps.outputFor(spec).write(selected, outputContext);
         out[spec.name] = result.written;
+        if (result.replayed) context.metrics.count(MetricName.RecordsReplayed, result.replayed);
         for (const d of result.deadLetters) deadLetters.push(d);
       } catch (error) {
         fail(

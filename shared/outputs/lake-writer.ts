@@ -1,5 +1,6 @@
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { RetriableError } from '../errors.ts';
+import { type FlowRecord, partitionId } from '../record.ts';
 import {
   type LakeFormat,
   type LakeObject,
@@ -8,12 +9,18 @@ import {
   planLakeObjects,
 } from './lake-objects.ts';
 import type { Output } from './output.ts';
+import { dropReplays, type ReplayMarkStore, type ReplayMarks } from './replay-guard.ts';
 
 export interface LakeWriterDeps extends LakePlanOptions {
   readonly bucket: string;
   readonly client: () => Pick<S3Client, 'send'>;
   /** Objects put at the same time. */
   readonly concurrency: number;
+  /**
+   * Where the writer remembers how far each lineage path has got, to drop copies an upstream replay produced
+   * (see replay-guard.ts); undefined writes every record it is given.
+   */
+  readonly replayMarks?: (flowName: string) => ReplayMarkStore;
 }
 
 export const putObjectInput = (
@@ -32,8 +39,11 @@ export const putObjectInput = (
 /** Writes a batch as gzip NDJSON objects whose keys and bytes depend only on the records. */
 export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
   name: deps.name,
-  async write(records) {
+  async write(batch, context) {
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const store = deps.replayMarks?.(context.flowName);
+    const guarded = store ? await withoutReplays(batch, store, deps.bucket) : undefined;
+    const records = guarded ? guarded.kept : batch;
     const { objects, deadLetters } = planLakeObjects(records, deps);
     const queue = [...objects];
     const failures: unknown[] = [];
@@ -53,6 +63,52 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
       const detail = first instanceof Error ? `${first.name}: ${first.message}` : String(first);
       throw new RetriableError(`s3 put to ${deps.bucket} failed: ${detail}`, { cause: first });
     }
-    return { written: objects.reduce((n, o) => n + o.records.length, 0), deadLetters };
+    // Only once the objects are in: a failure before this point replays the batch into the same keys.
+    if (store && guarded) await saveMarks(store, guarded.marks, deps.bucket);
+    return {
+      written: objects.reduce((n, o) => n + o.records.length, 0),
+      deadLetters,
+      ...(guarded ? { replayed: guarded.replayed } : {}),
+    };
   },
 });
+
+const retriable = (what: string, error: unknown): RetriableError =>
+  new RetriableError(
+    `${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    {
+      cause: error,
+    },
+  );
+
+/** Each source partition's records filtered against that partition's marks. */
+const withoutReplays = async (records: readonly FlowRecord[], store: ReplayMarkStore, bucket: string) => {
+  const byPartition = new Map<string, FlowRecord[]>();
+  for (const record of records) {
+    const id = partitionId(record.source);
+    const list = byPartition.get(id);
+    if (list) list.push(record);
+    else byPartition.set(id, [record]);
+  }
+  const kept: FlowRecord[] = [];
+  const marks = new Map<string, ReplayMarks>();
+  let replayed = 0;
+  for (const [id, list] of byPartition) {
+    const before = await store.read(id).catch((error) => {
+      throw retriable(`reading replay marks from ${bucket} failed`, error);
+    });
+    const result = dropReplays(list, before);
+    for (const r of result.kept) kept.push(r);
+    replayed += result.replayed;
+    if (result.kept.length > 0) marks.set(id, result.marks);
+  }
+  return { kept, replayed, marks };
+};
+
+const saveMarks = async (store: ReplayMarkStore, marks: ReadonlyMap<string, ReplayMarks>, bucket: string) => {
+  for (const [id, m] of marks) {
+    await store.write(id, m).catch((error) => {
+      throw retriable(`writing replay marks to ${bucket} failed`, error);
+    });
+  }
+};

@@ -20,6 +20,8 @@ export interface OutputResult {
   readonly written: number;
   /** Records the store rejected for good; everything else was written. */
   readonly deadLetters: readonly DeadLetter[];
+  /** Records left out as copies of records already written (an upstream replay); neither written nor lost. */
+  readonly replayed?: number;
 }
 
 /**

@@ -32,6 +32,11 @@ const optionsSchema = z.strictObject({
   maxObjectBytes: z._default(int(1024), 64 * 1024 * 1024),
   tombstones: z._default(oneOf(['keep', 'skip']), 'keep'),
   concurrency: z._default(int(1, 64), 8),
+  /**
+   * Leave out copies of records this sink already wrote, which an upstream flow's replay produced at new
+   * offsets (recognised by their lineage headers; marks kept under `<prefix>/_sluice/`). Default on.
+   */
+  dropReplays: z._default(z.boolean(), true),
 });
 
 export type S3OutputOptions = z.input<typeof optionsSchema>;
@@ -39,6 +44,8 @@ export interface S3Resources {
   /** Objects are written under `<bucketPrefix>/…` only ('' = the whole bucket). */
   readonly bucketPrefix: string;
   readonly bucket: string;
+  /** Set when the output drops replayed copies: its flow also reads `<bucketPrefix>/_sluice/replay-marks/<flow>/…`. */
+  readonly replayMarks?: true;
 }
 
 /** Write the flow's records to the S3 lake as gzip NDJSON, partitioned by record time, replay-safe. */
@@ -58,12 +65,17 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
     kind: 's3',
     name,
     ...whenOf(opts.when),
-    resources: { bucketPrefix: opts.prefix, bucket },
+    resources: {
+      bucketPrefix: opts.prefix,
+      bucket,
+      ...(opts.dropReplays ? { replayMarks: true as const } : {}),
+    },
     create: () =>
       lazyOutput(name, async () => {
-        const [{ s3Client }, { createLakeWriter }, parquet] = await Promise.all([
+        const [{ s3Client }, { createLakeWriter }, { s3ReplayMarks }, parquet] = await Promise.all([
           import('../clients/s3.ts'),
           import('./lake-writer.ts'),
+          import('./lake-replay-marks.ts'),
           opts.format === 'parquet' ? import('./lake-parquet.ts') : undefined,
         ]);
         const client = await s3Client();
@@ -79,6 +91,12 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
           tombstones: opts.tombstones,
           concurrency: opts.concurrency,
           client: () => client,
+          ...(opts.dropReplays
+            ? {
+                replayMarks: (flowName: string) =>
+                  s3ReplayMarks({ bucket, prefix: opts.prefix, flowName, client: () => client }),
+              }
+            : {}),
         });
       }),
   };

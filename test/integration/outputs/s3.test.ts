@@ -18,12 +18,12 @@ useLocalServers();
 const s3 = new S3Client({ ...localAws(endpoints().s3.endpoint), forcePathStyle: true });
 const bucket = uniqueName('lake');
 
-/** Every object under a prefix: key (relative to the prefix) → bytes. */
+/** Every data object under a prefix (replay marks under `_sluice/` left out): key (relative) → bytes. */
 const snapshot = async (prefix: string): Promise<Map<string, Buffer>> => {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/` }));
   const objects = new Map<string, Buffer>();
   for (const { Key } of listed.Contents ?? []) {
-    if (!Key) continue;
+    if (!Key || Key.startsWith(`${prefix}/_sluice/`)) continue;
     const body = await (
       await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))
     ).Body?.transformToByteArray();
@@ -32,8 +32,28 @@ const snapshot = async (prefix: string): Promise<Map<string, Buffer>> => {
   return objects;
 };
 
+/** Writes without replay marks: what the keys alone make of a replay (as when marks could not be saved). */
 const write = (prefix: string, records: readonly FlowRecord[], maxObjectBytes = 4096) =>
-  toS3({ bucket, prefix, maxObjectBytes }).create().write(records, { flowName: 'lake' });
+  toS3({ bucket, prefix, maxObjectBytes, dropReplays: false }).create().write(records, { flowName: 'lake' });
+
+/** Offsets of every line in the data objects under a prefix, sorted. */
+const lakeOffsets = async (prefix: string): Promise<number[]> =>
+  [...(await snapshot(prefix)).values()]
+    .flatMap((body) => gunzipSync(body).toString().trimEnd().split('\n'))
+    .map((line) => JSON.parse(line).value.origin as number)
+    .sort((a, b) => a - b);
+
+/** reviews.enriched/0 records carrying lineage from reviews.raw/2 via reviews.clean/0. */
+const enriched = (firstOffset: number, origins: readonly number[]): FlowRecord[] =>
+  origins.map(
+    (origin, i) =>
+      offsets(firstOffset + i, 1, {
+        topic: 'reviews.enriched',
+        partition: 0,
+        value: { origin },
+        headers: { 'sluice.path': 'reviews.raw/2>reviews.clean/0', 'sluice.origin.offset': String(origin) },
+      })[0] as FlowRecord,
+  );
 
 // Records spread over two hours of record time, so objects land in two time partitions.
 const batch = (from: number, count: number) =>
@@ -70,7 +90,13 @@ describe('the S3 lake output on an S3-compatible server', () => {
 
   it('writes Parquet objects when asked, replay-safe in the same way', async () => {
     // Act
-    const parquet = toS3({ bucket, prefix: 'parquet', format: 'parquet', maxObjectBytes: 4096 }).create();
+    const parquet = toS3({
+      bucket,
+      prefix: 'parquet',
+      format: 'parquet',
+      maxObjectBytes: 4096,
+      dropReplays: false,
+    }).create();
     await parquet.write(batch(0, 100), { flowName: 'lake' });
     const first = await snapshot('parquet');
     await parquet.write(batch(0, 100), { flowName: 'lake' });
@@ -97,5 +123,30 @@ describe('the S3 lake output on an S3-compatible server', () => {
     const replayed = await snapshot('replayed');
     expect([...replayed.keys()].sort()).toEqual([...single.keys()].sort());
     for (const [key, body] of single) expect(replayed.get(key)?.equals(body), key).toBe(true);
+  });
+
+  it('holds every record once when an upstream flow replayed a batch at new offsets', async () => {
+    // Prepare: the sink as deployed (replay marks on); enrich produced origins 0..49, crashed before committing,
+    // and produced 30..49 again at offsets 50..69 before going on with 50..79.
+    const lake = toS3({ bucket, prefix: 'guarded', maxObjectBytes: 4096 }).create();
+    const origins = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    // Act
+    const first = await lake.write(enriched(0, origins(0, 50)), { flowName: 'lake-sink' });
+    const second = await lake.write(enriched(50, [...origins(30, 50), ...origins(50, 80)]), {
+      flowName: 'lake-sink',
+    });
+    // Assess
+    expect(first).toMatchObject({ written: 50, replayed: 0 });
+    expect(second).toMatchObject({ written: 30, replayed: 20 });
+    expect(await lakeOffsets('guarded')).toEqual(origins(0, 80));
+    const marks = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: 'guarded/_sluice/replay-marks/lake-sink/reviews.enriched-0.json',
+      }),
+    );
+    expect(JSON.parse((await marks.Body?.transformToString()) ?? '')).toEqual({
+      'reviews.raw/2>reviews.clean/0>reviews.enriched/0': 79,
+    });
   });
 });

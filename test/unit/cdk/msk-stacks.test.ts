@@ -15,7 +15,7 @@ beforeAll(() => {
   data = synth.templates.get('SluiceData')!;
 }, 120_000);
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 const statementsOf = (template: Template, logicalIdPrefix: string): Statement[] =>
   resourcesOf(template, 'AWS::IAM::Policy')
     .filter(([id]) => id.startsWith(logicalIdPrefix))
@@ -206,6 +206,17 @@ describe('the CDK app on an imported MSK cluster', () => {
     expect(granted('lake-sink', 's3:PutObject')).toEqual([
       expect.stringContaining(':s3:::sluice-test-lake/reviews/*'),
     ]);
+    // Its replay marks: read back only under the flow's own marks prefix, listed only there.
+    expect(granted('lake-sink', 's3:GetObject')).toEqual([
+      expect.stringContaining(':s3:::sluice-test-lake/reviews/_sluice/replay-marks/lake-sink/*'),
+    ]);
+    const list = statementsOf(flows, 'LakeSinkFunction').filter((s) => actions(s).includes('s3:ListBucket'));
+    expect(list.flatMap(resources).map((r) => JSON.stringify(r))).toEqual([
+      expect.stringContaining(':s3:::sluice-test-lake"'),
+    ]);
+    expect(list[0]?.Condition).toEqual({
+      StringLike: { 's3:prefix': ['reviews/_sluice/replay-marks/lake-sink/*'] },
+    });
     expect(granted('search-sink', 'es:ESHttpPost')).toEqual([
       expect.stringContaining('domain/sluice-search/_bulk'),
     ]);
@@ -217,6 +228,7 @@ describe('the CDK app on an imported MSK cluster', () => {
     }
     for (const other of ['cleanse-reviews', 'customers-table', 'enrich-reviews', 'search-sink']) {
       expect(granted(other, 's3:PutObject'), other).toEqual([]);
+      expect(granted(other, 's3:GetObject'), other).toEqual([]);
     }
   });
 

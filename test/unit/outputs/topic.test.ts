@@ -1,9 +1,12 @@
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 import type { TopicMessages } from '../../../shared/clients/kafka.ts';
+import { decodeBatch } from '../../../shared/decode/decode-batch.ts';
 import { RecordRejectedError } from '../../../shared/errors.ts';
 import { encodeValue } from '../../../shared/outputs/encode.ts';
 import { createTopicWriter, toProducedMessage } from '../../../shared/outputs/topic-writer.ts';
+import type { FlowRecord } from '../../../shared/record.ts';
+import { kafkaEvent } from '../runtime/kafka-events.ts';
 import { flowRecord, offsets } from './records.ts';
 
 describe('the topic output', () => {
@@ -28,7 +31,50 @@ describe('the topic output', () => {
       'sluice.source.partition': '3',
       'sluice.source.offset': '17',
       'sluice.flow': 'cleanse-reviews',
+      'sluice.path': 'reviews/3',
+      'sluice.origin.offset': '17',
     });
+  });
+
+  it('extends the lineage path of a record from an upstream flow and keeps its origin offset', () => {
+    // Prepare
+    const record = flowRecord({
+      topic: 'reviews.clean',
+      partition: 1,
+      offset: 40,
+      headers: { 'sluice.path': 'reviews.raw/2', 'sluice.origin.offset': '7' },
+    });
+    // Act
+    const { headers } = toProducedMessage(record, 'enrich-reviews');
+    // Assess
+    expect(headers['sluice.path']).toBe('reviews.raw/2>reviews.clean/1');
+    expect(headers['sluice.origin.offset']).toBe('7');
+    expect(headers['sluice.source.offset']).toBe('40');
+  });
+
+  it('forwards the headers of an untouched decoded record as the text that encodes to the bytes received', () => {
+    // Prepare
+    const [record] = decodeBatch(
+      kafkaEvent([
+        {
+          offset: 3,
+          key: 'r-1',
+          value: { a: 1 },
+          headers: { trace: 'abc', 'content-type': 'application/json' },
+        },
+      ]),
+      { formats: { 'reviews.raw': 'json' } },
+    ).records;
+    // Act
+    const message = toProducedMessage(record as FlowRecord, 'f');
+    // Assess
+    expect(message.key).toBe(record?.source.key);
+    expect(message.headers.trace).toBe('abc');
+    expect(message.headers['content-type']).toBe('application/json');
+    const sent = Object.fromEntries(
+      Object.entries(message.headers).map(([k, v]) => [k, Buffer.from(v as string | Buffer)]),
+    );
+    for (const { key, value } of record?.source.headers ?? []) expect(sent[key]).toEqual(value);
   });
 
   it('forwards binary source headers as their bytes and drops headers a step removed', () => {
