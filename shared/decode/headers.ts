@@ -33,30 +33,41 @@ export const headersAsText = (
     if (header === null || typeof header !== 'object') return undefined;
     for (const name in header) {
       const numbers = header[name];
-      if (!isByteArray(numbers)) return undefined;
-      const ascii = asciiString(numbers);
-      if (ascii !== undefined) {
-        text[name] = ascii;
+      const kind = byteKind(numbers);
+      if (kind === NOT_BYTES) return undefined;
+      if (kind === ASCII) {
+        text[name] = asciiText(numbers as readonly number[]);
         continue;
       }
-      const bytes = toBytes(numbers);
+      const bytes = toBytes(numbers as readonly number[]);
       if (isUtf8(bytes)) text[name] = bytes.toString('utf8');
     }
   }
   return text;
 };
 
-/** The header as a string when every byte is ASCII (no Buffer, no UTF-8 decoder); undefined otherwise. */
-const asciiString = (numbers: readonly number[]): string | undefined => {
-  for (let i = 0; i < numbers.length; i++) {
-    const b = numbers[i] as number;
-    if (b < 0 || b > 0x7f) return undefined;
+const NOT_BYTES = 0;
+const ASCII = 1;
+const BYTES = 2;
+
+/** One pass over a header value: not a byte array, all ASCII (the common case), or other bytes. */
+const byteKind = (value: unknown): typeof NOT_BYTES | typeof ASCII | typeof BYTES => {
+  if (!Array.isArray(value)) return NOT_BYTES;
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i];
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < -128 || b > 255) return NOT_BYTES;
+    if (b < 0 || b > 0x7f) ascii = false;
   }
-  // Header values are short; apply() over a few hundred numbers is well within argument limits.
-  return numbers.length <= 4096
+  return ascii ? ASCII : BYTES;
+};
+
+/** ASCII bytes as a string, without a Buffer or the UTF-8 decoder. */
+const asciiText = (numbers: readonly number[]): string =>
+  // Header values are short; apply() over a few thousand numbers is well within argument limits.
+  numbers.length <= 4096
     ? String.fromCharCode.apply(null, numbers as number[])
     : Buffer.from(numbers as number[]).toString('latin1');
-};
 
 /** Headers as bytes, in order, duplicates kept: what dead letters and byte-exact outputs need. */
 export const headersAsBytes = (
