@@ -27,6 +27,23 @@ const memoryMarks = () => {
   return { saved, store };
 };
 
+/** A lake writer on a stand-in S3 client, keeping its marks in `store`. */
+const lakeWriter = (
+  send: (command: { input: { Key?: string } }) => Promise<unknown>,
+  store: ReplayMarkStore,
+) =>
+  createLakeWriter({
+    name: 's3:lake',
+    bucket: 'lake',
+    prefix: 'reviews',
+    maxObjectBytes: 1 << 20,
+    line: envelopeLine,
+    tombstones: 'keep',
+    concurrency: 1,
+    client: () => ({ send }) as never,
+    replayMarks: () => store,
+  });
+
 describe('dropping replayed copies by lineage', () => {
   it('drops copies whose path has already reached their origin offset, inside one batch too', () => {
     // Prepare: origins 10..12 written, then cleanse replayed 11..12 at new offsets, then new records 13..14.
@@ -65,23 +82,10 @@ describe('dropping replayed copies by lineage', () => {
     // Prepare
     const puts: string[] = [];
     const { saved, store } = memoryMarks();
-    const writer = createLakeWriter({
-      name: 's3:lake',
-      bucket: 'lake',
-      prefix: 'reviews',
-      maxObjectBytes: 1 << 20,
-      line: envelopeLine,
-      tombstones: 'keep',
-      concurrency: 1,
-      client: () =>
-        ({
-          send: async (command: { input: { Key?: string } }) => {
-            puts.push(command.input.Key ?? '');
-            return {};
-          },
-        }) as never,
-      replayMarks: () => store,
-    });
+    const writer = lakeWriter(async (command) => {
+      puts.push(command.input.Key ?? '');
+      return {};
+    }, store);
     // Act
     const first = await writer.write([enriched(0, 10), enriched(1, 11)], { flowName: 'lake-sink' });
     const replay = await writer.write([enriched(2, 10), enriched(3, 11), enriched(4, 12)], {
@@ -100,22 +104,9 @@ describe('dropping replayed copies by lineage', () => {
   it('leaves the marks as they were when an object cannot be written, so the retry writes the same objects', async () => {
     // Prepare
     const { saved, store } = memoryMarks();
-    const writer = createLakeWriter({
-      name: 's3:lake',
-      bucket: 'lake',
-      prefix: '',
-      maxObjectBytes: 1 << 20,
-      line: envelopeLine,
-      tombstones: 'keep',
-      concurrency: 1,
-      client: () =>
-        ({
-          send: async () => {
-            throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
-          },
-        }) as never,
-      replayMarks: () => store,
-    });
+    const writer = lakeWriter(async () => {
+      throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
+    }, store);
     // Act
     const write = writer.write([enriched(0, 10)], { flowName: 'lake-sink' });
     // Assess
