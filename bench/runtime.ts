@@ -6,7 +6,9 @@
  *
  *   npm run bench -- runtime [--records 20000] [--rounds 5] [--naive 2000] [--zipf-warmup 1000000]
  *                           [--zipf-measure 200000] [--heap 1000000] [--batch 500]
+ *   npm run bench -- runtime --throughput-only [--steps 0..3] [--no-encode] [--json]   (one stage breakdown run)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -338,14 +340,45 @@ export const main = async (args: string[]): Promise<void> => {
   const floorRecordsPerSec = Math.round(recordCount / bestFloor);
   const medianRoundRatio = roundRatios.sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)] as number;
   if (args.includes('--throughput-only')) {
-    console.log({
+    const figures = {
       flowRecordsPerSec,
       floorRecordsPerSec,
       ratio: flowRecordsPerSec / floorRecordsPerSec,
       medianRoundRatio,
-    });
+    };
+    console.log(args.includes('--json') ? JSON.stringify(figures) : figures);
     return;
   }
+  // Where the flow's time goes: the same run with fewer stages, each in its own process (mixing flows in one
+  // process pollutes the JIT's type feedback), as the flow-to-floor ratio each reaches.
+  const stageRatio = (stageArgs: string[]): number => {
+    const child = spawnSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        process.argv[1] as string,
+        'runtime',
+        '--throughput-only',
+        '--json',
+        '--records',
+        String(recordCount),
+        '--rounds',
+        String(rounds),
+        ...stageArgs,
+      ],
+      { encoding: 'utf8' },
+    );
+    const line = child.stdout.trim().split('\n').at(-1) ?? '';
+    return Math.round((JSON.parse(line) as { ratio: number }).ratio * 100) / 100;
+  };
+  const stages = {
+    decodeOnly: stageRatio(['--steps', '0', '--no-encode']),
+    decodeAndEncode: stageRatio(['--steps', '0']),
+    plusValidate: stageRatio(['--steps', '1']),
+    plusCleanse: stageRatio(['--steps', '2']),
+    plusEnrich: stageRatio(['--steps', '3']),
+  };
+  console.log('flow-to-floor ratio by stage', stages);
 
   // --- DynamoDB (dynalite): 100k customers.
   await up(['dynamodb']);
@@ -488,6 +521,8 @@ export const main = async (args: string[]): Promise<void> => {
       lookupCallsPer1000,
       heapMiBAfter1M,
       flowToFloor: Math.round((flowRecordsPerSec / floorRecordsPerSec) * 100) / 100,
+      flowToFloorMedianRound: Math.round(medianRoundRatio * 100) / 100,
+      flowToFloorByStage: stages,
       speedupOverNaive: Math.round(flowRecordsPerSec / naiveRecordsPerSec),
       recordBytes: avgBytes,
       batchSize: batch,
