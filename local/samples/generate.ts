@@ -241,6 +241,15 @@ const invokeEvents = (): Record<string, unknown> => {
     },
     { key: 'bad-tombstone', value: null, expect: 'validate: tombstone in an event stream' },
   ];
+  // Tier-2 and tier-3 records carry the lineage headers the upstream flow wrote (shared/outputs/lineage.ts).
+  const lineage = (flow: string, topic: string, offset: number, path: string, origin: number) => ({
+    'sluice.source.topic': topic,
+    'sluice.source.partition': '0',
+    'sluice.source.offset': String(offset),
+    'sluice.flow': flow,
+    'sluice.path': path,
+    'sluice.origin.offset': String(origin),
+  });
   const clean = [
     { key: 'r-inv-1', value: cleanReview(1, 'c-0000', 'p-001', 1) },
     { key: 'r-inv-2', value: cleanReview(2, 'c-0001', 'p-002', 5) },
@@ -250,14 +259,18 @@ const invokeEvents = (): Record<string, unknown> => {
       value: cleanReview(4, 'c-0003', 'p-999', 4),
       expect: 'enrich: product missing (inner join)',
     },
-  ];
-  const enriched = clean.slice(0, 3).map((r) => ({
+  ].map((r, i) => ({
+    ...r,
+    headers: lineage('cleanse-reviews', 'reviews.raw', 1200 + i, 'reviews.raw/0', 1200 + i),
+  }));
+  const enriched = clean.slice(0, 3).map((r, i) => ({
     key: r.key,
     value: {
       ...r.value,
       customer: { customerId: r.value.customerId, tier: 'gold' },
       product: { productId: r.value.productId },
     },
+    headers: lineage('enrich-reviews', 'reviews.clean', 7000 + i, 'reviews.raw/0>reviews.clean/0', 1200 + i),
   }));
   return {
     'cleanse-reviews.json': buildEvent(msk, fetchedFrom('reviews.raw', rawSample, 1200)),

@@ -15,6 +15,9 @@ import { readState } from '../services/state.ts';
  * default (starting what it needs), or the deployed function with --remote (name from the stack outputs,
  * credentials from the usual AWS chain). Prints the result, the log tail and what the outputs received.
  */
+// The SDK warns once per process on Node 20 about its future Node 22 floor; the Lambda runtime is Node 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const args = process.argv.slice(2);
 const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--stack');
 const [flowName, eventFile] = positional;
@@ -115,6 +118,19 @@ console.log(
   `log summary:\n${(summaryLines.length > 0 ? summaryLines : logs.split('\n').slice(-5)).map((l) => `  ${l}`).join('\n')}`,
 );
 
+/** "N record(s)" an output wrote in this invocation, from its batch summary lines, plus replays it left out. */
+function outputCounts(lines: readonly string[], output: string): string {
+  let written = 0;
+  let replayed = 0;
+  for (const line of lines) {
+    if (!line.includes('"message":"batch"')) continue;
+    const batch = JSON.parse(line) as { out?: Record<string, number>; counters?: Record<string, number> };
+    written += batch.out?.[output] ?? 0;
+    replayed += batch.counters?.RecordsReplayed ?? 0;
+  }
+  return `${written} record(s)${replayed > 0 ? `, ${replayed} replayed copies left out` : ''}`;
+}
+
 if (!remote && before && kafka) {
   // What the outputs received: the records this invocation added to each topic it writes.
   const admin = kafka.admin();
@@ -126,7 +142,9 @@ if (!remote && before && kafka) {
   }
   await admin.disconnect();
   for (const o of flow.outputs.filter((o) => o.kind !== 'topic')) {
-    console.log(`${o.name}: ${JSON.stringify(o.resources)} (see npm start's report for where to look)`);
+    console.log(
+      `${o.name}: written ${outputCounts(summaryLines, o.name)} (see npm start's report for where to look)`,
+    );
   }
 }
 await pipeline?.stop();

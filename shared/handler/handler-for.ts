@@ -38,7 +38,7 @@ const logFields = (summary: BatchSummary) => ({
   ...(summary.deadLettered > 0 ? { deadLettersByStage: summary.deadLettersByStage } : {}),
   out: summary.out,
   failed: summary.failed,
-  lookups: summary.counters,
+  counters: summary.counters,
   durationMs: summary.durationMs,
   maxRecordAgeMs: summary.maxRecordAgeMs,
 });

@@ -174,6 +174,18 @@ describe('handlerFor', () => {
     expect(logs.info.mock.calls[0]?.[1]).toMatchObject({ filtered: 1 });
   });
 
+  it('counts the replayed copies an output left out, in the summary line and as a metric', async () => {
+    // Prepare
+    const { clean, handler, logs, addMetric } = build();
+    const write = clean.output.write.bind(clean.output);
+    clean.output.write = async (records, ctx) => ({ ...(await write(records, ctx)), replayed: 2 });
+    // Act
+    await handler(kafkaEvent([{ offset: 1, value: { reviewId: 'r', rating: 4 } }]), context);
+    // Assess
+    expect(logs.info.mock.calls[0]?.[1]).toMatchObject({ counters: { [MetricName.RecordsReplayed]: 2 } });
+    expect(metricValue(addMetric, MetricName.RecordsReplayed)).toBe(2);
+  });
+
   it('sends routed records to their one topic output only', async () => {
     // Prepare
     const routeStep = route({
