@@ -6,6 +6,8 @@ export class FlowSummary {
   recordsIn = 0;
   deadLettered = 0;
   dropped = 0;
+  /** Copies of records already written that an output left out (a replay upstream). */
+  replayed = 0;
   readonly written = new Map<string, number>();
 
   add(line: Record<string, unknown>): void {
@@ -14,6 +16,7 @@ export class FlowSummary {
     this.recordsIn += Number(counts.in ?? counts.recordsIn ?? 0);
     this.deadLettered += Number(counts.deadLettered ?? 0);
     this.dropped += Number(counts.dropped ?? counts.filtered ?? 0);
+    this.replayed += Number((line.counters as Record<string, unknown> | undefined)?.RecordsReplayed ?? 0);
     const out = (counts.written ?? counts.out ?? {}) as Record<string, unknown>;
     for (const [output, n] of Object.entries(out))
       this.written.set(output, (this.written.get(output) ?? 0) + Number(n));
@@ -21,7 +24,8 @@ export class FlowSummary {
 
   describe(): string {
     const written = [...this.written].map(([name, n]) => `${name} ${n}`).join(', ') || 'nothing';
-    return `${this.batches} batches, ${this.recordsIn} records in, ${this.dropped} dropped, ${this.deadLettered} dead-lettered; wrote ${written}`;
+    const replayed = this.replayed > 0 ? `; left out ${this.replayed} replayed copies` : '';
+    return `${this.batches} batches, ${this.recordsIn} records in, ${this.dropped} dropped, ${this.deadLettered} dead-lettered; wrote ${written}${replayed}`;
   }
 }
 
