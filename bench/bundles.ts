@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { FlowBundle, projectRoot } from '../cdk/bundling.ts';
+import { flowBuildOptions, projectRoot } from '../cdk/bundling.ts';
 import { fromTopology } from '../cdk/topology.ts';
 import { topology } from '../functions/topology.ts';
 
@@ -23,22 +23,7 @@ const resultsFile = join(here, 'results', 'bundles.json');
 const Targets = { importMs: 150, ratioToAllInOne: 0.6, bundleBytes: 1024 * 1024 } as const;
 
 const bundle = async (entry: string, outfile: string): Promise<number> => {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    target: FlowBundle.target,
-    format: FlowBundle.format,
-    platform: FlowBundle.platform,
-    minify: FlowBundle.minify,
-    keepNames: FlowBundle.keepNames,
-    sourcemap: FlowBundle.sourcemap,
-    sourcesContent: FlowBundle.sourcesContent,
-    mainFields: [...FlowBundle.mainFields],
-    banner: { js: FlowBundle.banner },
-    external: [...FlowBundle.external],
-    logLevel: 'error',
-  });
+  await build(flowBuildOptions(entry, outfile));
   return statSync(outfile).size;
 };
 
