@@ -3,15 +3,17 @@
  * time to import it in a fresh Node process (median of several runs), side by side with one all-in-one bundle
  * that imports every flow and every client the project uses. Writes bench/results/bundles.json.
  *
- *   npm run bench -- bundles [--runs 7]
+ *   npm run bench -- bundles [--runs 7] [--analyze]
+ *
+ * `--analyze` also prints esbuild's metafile analysis of each bundle: what it holds, largest inputs first.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { FlowBundle, projectRoot } from '../cdk/bundling.ts';
+import { analyzeMetafile, build } from 'esbuild';
+import { flowBuildOptions, projectRoot } from '../cdk/bundling.ts';
 import { fromTopology } from '../cdk/topology.ts';
 import { topology } from '../functions/topology.ts';
 
@@ -22,23 +24,10 @@ const resultsFile = join(here, 'results', 'bundles.json');
 /** The targets from the issue: absolute, relative to the all-in-one bundle, and size. */
 const Targets = { importMs: 150, ratioToAllInOne: 0.6, bundleBytes: 1024 * 1024 } as const;
 
-const bundle = async (entry: string, outfile: string): Promise<number> => {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    target: FlowBundle.target,
-    format: FlowBundle.format,
-    platform: FlowBundle.platform,
-    minify: FlowBundle.minify,
-    keepNames: FlowBundle.keepNames,
-    sourcemap: FlowBundle.sourcemap,
-    sourcesContent: FlowBundle.sourcesContent,
-    mainFields: [...FlowBundle.mainFields],
-    banner: { js: FlowBundle.banner },
-    external: [...FlowBundle.external],
-    logLevel: 'error',
-  });
+const bundle = async (entry: string, outfile: string, analyze: boolean): Promise<number> => {
+  const result = await build({ ...flowBuildOptions(entry, outfile), metafile: analyze });
+  if (result.metafile)
+    console.log(`${relative(projectRoot, entry)}${await analyzeMetafile(result.metafile)}`);
   return statSync(outfile).size;
 };
 
@@ -100,6 +89,7 @@ const measure = async (files: ReadonlyMap<string, string>, runs: number): Promis
 export const main = async (args: string[]): Promise<void> => {
   const runsAt = args.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 7;
+  const analyze = args.includes('--analyze');
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive integer');
 
   rmSync(workDir, { recursive: true, force: true });
@@ -109,7 +99,7 @@ export const main = async (args: string[]): Promise<void> => {
   const sizes = new Map<string, number>();
   for (const flow of model.flows) {
     const out = join(workDir, flow.name, 'index.mjs');
-    sizes.set(flow.name, await bundle(flow.entry, out));
+    sizes.set(flow.name, await bundle(flow.entry, out, analyze));
     files.set(flow.name, out);
   }
   const allInOneEntry = join(workDir, 'all-in-one.ts');
@@ -121,7 +111,7 @@ export const main = async (args: string[]): Promise<void> => {
     ),
   );
   const allInOneFile = join(workDir, 'all-in-one', 'index.mjs');
-  const allInOneBytes = await bundle(allInOneEntry, allInOneFile);
+  const allInOneBytes = await bundle(allInOneEntry, allInOneFile, false);
   files.set('(all-in-one)', allInOneFile);
 
   const times = await measure(files, runs);

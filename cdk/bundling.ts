@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
 
 /** The repository root: NodejsFunction's project root and the base of every flow entry. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,3 +35,24 @@ export const FlowBundle = {
    */
   external: ['@aws-sdk/*'] as string[],
 } as const;
+
+/**
+ * FlowBundle as esbuild build options, for code that runs esbuild itself (the bundle benchmark, the bundle
+ * content tests) rather than through NodejsFunction, which takes the same settings in cdk/constructs/flow.ts.
+ */
+export const flowBuildOptions = (entry: string, outfile: string): BuildOptions => ({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  target: FlowBundle.target,
+  format: FlowBundle.format,
+  platform: FlowBundle.platform,
+  minify: FlowBundle.minify,
+  keepNames: FlowBundle.keepNames,
+  sourcemap: FlowBundle.sourcemap,
+  sourcesContent: FlowBundle.sourcesContent,
+  mainFields: [...FlowBundle.mainFields],
+  banner: { js: FlowBundle.banner },
+  external: [...FlowBundle.external],
+  logLevel: 'error',
+});

@@ -1,9 +1,9 @@
-import {
-  type AttributeValue,
+import type {
+  AttributeValue,
   BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
+  BatchGetItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { unmarshall as Unmarshall } from '@aws-sdk/util-dynamodb';
 import { RetriableError } from '../errors.ts';
 import type { TableRef } from '../topology/resources.ts';
 import { classifyDynamoDbError } from './dynamodb-errors.ts';
@@ -42,6 +42,16 @@ export interface BatchGetOptions {
   readonly random?: () => number;
 }
 
+/**
+ * The SDK pieces, imported on the first lookup and kept: the SDK is external (the runtime provides it), so a
+ * static import here would load it at cold start (~150 ms) in every function that bundles this module.
+ */
+let sdk: Promise<{ command: typeof BatchGetItemCommand; unmarshall: typeof Unmarshall }> | undefined;
+const loadSdk = () =>
+  (sdk ??= Promise.all([import('@aws-sdk/client-dynamodb'), import('@aws-sdk/util-dynamodb')]).then(
+    ([dynamodb, util]) => ({ command: dynamodb.BatchGetItemCommand, unmarshall: util.unmarshall }),
+  ));
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** "Full jitter" exponential backoff: uniform in [0, min(max, base·2^attempt)]. */
@@ -66,6 +76,7 @@ export const batchGet = async (
   for (let i = 0; i < keys.length; i += MAX_KEYS_PER_CALL) chunks.push(keys.slice(i, i + MAX_KEYS_PER_CALL));
 
   const found: { key: LookupKey; item: Record<string, unknown> }[] = [];
+  const { command: BatchGetItemCommand, unmarshall } = await loadSdk();
   const sleep = options.sleep ?? defaultSleep;
   const random = options.random ?? Math.random;
 

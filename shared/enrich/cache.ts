@@ -19,37 +19,45 @@ export interface CacheOptions {
  * arrive within `ttlMs` (and new keys within `negativeTtlMs`); the LRU bound caps memory.
  */
 export class LookupCache {
-  readonly #lru: LRUCache<string | number, Cached>;
-  readonly #negativeTtlMs: number;
+  readonly #options: CacheOptions;
+  /**
+   * Made on the first write: an LRUCache allocates its arrays for `max` entries up front (~5 ms per 50,000), and
+   * steps are built at import time, so an eager one would be paid on every cold start before any record.
+   */
+  #lru: LRUCache<string | number, Cached> | undefined;
 
   constructor(options: CacheOptions) {
-    this.#lru = new LRUCache<string | number, Cached>({
-      max: options.maxEntries,
-      ttl: options.ttlMs,
+    this.#options = options;
+  }
+
+  #cache(): LRUCache<string | number, Cached> {
+    this.#lru ??= new LRUCache<string | number, Cached>({
+      max: this.#options.maxEntries,
+      ttl: this.#options.ttlMs,
       // Expired entries are dropped when read or evicted, not by timers: no work between invocations.
       ttlAutopurge: false,
       updateAgeOnGet: false,
     });
-    this.#negativeTtlMs = options.negativeTtlMs;
+    return this.#lru;
   }
 
   get(key: string | number): Cached | undefined {
-    return this.#lru.get(key);
+    return this.#lru?.get(key);
   }
 
   setFound(key: string | number, item: Item): void {
-    this.#lru.set(key, item);
+    this.#cache().set(key, item);
   }
 
   setMissing(key: string | number): void {
-    this.#lru.set(key, MISSING, { ttl: this.#negativeTtlMs });
+    this.#cache().set(key, MISSING, { ttl: this.#options.negativeTtlMs });
   }
 
   get size(): number {
-    return this.#lru.size;
+    return this.#lru?.size ?? 0;
   }
 
   clear(): void {
-    this.#lru.clear();
+    this.#lru?.clear();
   }
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { dynamoDbClient } from '../clients/dynamodb.ts';
 import { ConfigError, LookupError, StepError } from '../errors.ts';
 import { isJsonObject } from '../filter/leaves.ts';
@@ -9,6 +8,7 @@ import { deadLetterOf, withValue } from '../steps/per-record.ts';
 import type { Loose, Step, StepContext, StepResult } from '../steps/step.ts';
 import { toConfigError } from '../topology/config-error.ts';
 import { assertTableRef, type KeyAttribute, type TableRef } from '../topology/resources.ts';
+import * as z from '../zod.ts';
 import type { DynamoDbPort, LookupKey } from './batch-get.ts';
 import { type Cached, type Item, LookupCache, MISSING } from './cache.ts';
 import { keyId } from './key-id.ts';
@@ -50,41 +50,49 @@ export interface EnrichOptions {
 }
 
 const selector = z.union([
-  z.string().min(1, 'must name a field'),
+  z.string().check(z.minLength(1, 'must name a field')),
   z.custom<(value: unknown, record: FlowRecord) => unknown>(
     (v) => typeof v === 'function',
     'must be a field name or a function',
   ),
 ]);
 
+/** An integer within bounds, with zod's own messages (as the classic `z.int().min().max()` gave). */
+const int = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+const seconds = () => z.number().check(z.positive(), z.maximum(86_400));
+
 const optionsSchema = z.strictObject({
-  name: z.string().min(1).optional(),
+  name: z.optional(z.string().check(z.minLength(1))),
   table: z.custom<TableRef>(),
   key: selector,
-  sortKey: selector.optional(),
-  as: z.string().min(1, 'must name the field that receives the item'),
-  join: z.enum(Object.values(Join), { error: 'must be left or inner' }).default(Join.Left),
-  onMissing: z.enum(Object.values(OnMissing), { error: 'must be drop or deadLetter' }).optional(),
-  attributes: z.array(z.string().min(1)).min(1, 'lists at least one attribute').optional(),
-  cache: z
-    .union([
+  sortKey: z.optional(selector),
+  as: z.string().check(z.minLength(1, 'must name the field that receives the item')),
+  join: z._default(z.enum(Object.values(Join), { error: 'must be left or inner' }), Join.Left),
+  onMissing: z.optional(z.enum(Object.values(OnMissing), { error: 'must be drop or deadLetter' })),
+  attributes: z.optional(
+    z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'lists at least one attribute')),
+  ),
+  cache: z._default(
+    z.union([
       z.literal(false),
       z.strictObject({
-        maxEntries: z.int().min(1).max(10_000_000).default(50_000),
-        ttlSeconds: z.number().positive().max(86_400).default(300),
-        negativeTtlSeconds: z.number().positive().max(86_400).default(60),
+        maxEntries: z._default(int(1, 10_000_000), 50_000),
+        ttlSeconds: z._default(seconds(), 300),
+        negativeTtlSeconds: z._default(seconds(), 60),
       }),
-    ])
-    .default({ maxEntries: 50_000, ttlSeconds: 300, negativeTtlSeconds: 60 }),
-  consistentRead: z.boolean().default(false),
-  maxParallelCalls: z.int().min(1).max(32).default(4),
-  retry: z
-    .strictObject({
-      maxAttempts: z.int().min(1).max(20).default(8),
-      baseDelayMs: z.int().min(1).max(10_000).default(25),
-      maxDelayMs: z.int().min(1).max(60_000).default(1_000),
-    })
-    .default({ maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1_000 }),
+    ]),
+    { maxEntries: 50_000, ttlSeconds: 300, negativeTtlSeconds: 60 },
+  ),
+  consistentRead: z._default(z.boolean(), false),
+  maxParallelCalls: z._default(int(1, 32), 4),
+  retry: z._default(
+    z.strictObject({
+      maxAttempts: z._default(int(1, 20), 8),
+      baseDelayMs: z._default(int(1, 10_000), 25),
+      maxDelayMs: z._default(int(1, 60_000), 1_000),
+    }),
+    { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1_000 },
+  ),
 });
 
 /** DynamoDB's limit on a partition key value; a longer one can never match. */

@@ -1,26 +1,30 @@
-import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
+import * as z from '../zod.ts';
 import type { AnyOfFilter, Condition, Filter, PredicateFilter, WhereFilter } from './filter.ts';
 import { isFilter } from './filter.ts';
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const finite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
 const scalar = z.union([z.string(), finite, z.boolean(), z.null()]);
+const nonEmpty = <T extends z.ZodMiniType>(item: T, message: string) =>
+  z.array(item).check(z.minLength(1, message));
 
 const numericCondition = z
   .strictObject({
-    gt: finite.optional(),
-    gte: finite.optional(),
-    lt: finite.optional(),
-    lte: finite.optional(),
+    gt: z.optional(finite),
+    gte: z.optional(finite),
+    lt: z.optional(finite),
+    lte: z.optional(finite),
   })
-  .refine((c) => Object.keys(c).length > 0, 'a numeric range needs at least one of gt, gte, lt, lte')
-  .refine((c) => !(c.gt !== undefined && c.gte !== undefined), 'use gt or gte, not both')
-  .refine((c) => !(c.lt !== undefined && c.lte !== undefined), 'use lt or lte, not both');
+  .check(
+    z.refine((c) => Object.keys(c).length > 0, 'a numeric range needs at least one of gt, gte, lt, lte'),
+    z.refine((c) => !(c.gt !== undefined && c.gte !== undefined), 'use gt or gte, not both'),
+    z.refine((c) => !(c.lt !== undefined && c.lte !== undefined), 'use lt or lte, not both'),
+  );
 
 const conditionSchema = z.union([
   scalar,
-  z.strictObject({ in: z.array(scalar).min(1, 'in needs at least one value') }),
+  z.strictObject({ in: nonEmpty(scalar, 'in needs at least one value') }),
   z.strictObject({ prefix: z.string() }),
   z.strictObject({ suffix: z.string() }),
   z.strictObject({ equalsIgnoreCase: z.string() }),
@@ -29,8 +33,8 @@ const conditionSchema = z.union([
     anythingBut: z.union([
       z.string(),
       finite,
-      z.array(z.string()).min(1, 'anythingBut needs at least one value'),
-      z.array(finite).min(1, 'anythingBut needs at least one value'),
+      nonEmpty(z.string(), 'anythingBut needs at least one value'),
+      nonEmpty(finite, 'anythingBut needs at least one value'),
     ]),
   }),
   numericCondition,
@@ -58,7 +62,7 @@ export const where = (fields: Readonly<Record<string, Condition>>): WhereFilter 
   return Object.freeze({ kind: 'where', fields: Object.freeze({ ...fields }) });
 };
 
-const conditionProblem = (error: z.ZodError): string => {
+const conditionProblem = (error: z.core.$ZodError): string => {
   // A union reports every branch; the most specific message is the one from a branch that got past the type.
   const messages = error.issues.flatMap((issue) =>
     issue.code === 'invalid_union' ? issue.errors.flat().map((i) => i.message) : [issue.message],

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { toCountryCode } from '../cleanse/country.ts';
 import { normaliseEmail } from '../cleanse/email.ts';
 import { toE164 } from '../cleanse/phone.ts';
@@ -7,6 +6,7 @@ import { toIsoUtc } from '../cleanse/timestamp.ts';
 import { StepError } from '../errors.ts';
 import { isJsonObject } from '../filter/leaves.ts';
 import { toConfigError } from '../topology/config-error.ts';
+import * as z from '../zod.ts';
 import { perRecordStep, withValue } from './per-record.ts';
 import type { Step, StepResult } from './step.ts';
 
@@ -35,24 +35,26 @@ const ruleSchema = z.union([
   z.enum(['country', 'email', 'timestamp', 'trim']),
   z.strictObject({
     phone: z.strictObject({
-      countryField: z.string().min(1).optional(),
-      defaultCountry: z
-        .string()
-        .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
-        .optional(),
+      countryField: z.optional(z.string().check(z.minLength(1))),
+      defaultCountry: z.optional(
+        z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')),
+      ),
     }),
   }),
   z.strictObject({
-    mask: z.strictObject({ keepLast: z.int().min(0).optional(), char: z.string().length(1).optional() }),
+    mask: z.strictObject({
+      keepLast: z.optional(z.int().check(z.minimum(0))),
+      char: z.optional(z.string().check(z.length(1))),
+    }),
   }),
   z.strictObject({
     hash: z.instanceof(Secret, { error: 'must be a secret(...) salt, never a plain string' }),
   }),
 ]);
 const optionsSchema = z.strictObject({
-  name: z.string().min(1).optional(),
-  fields: z.record(z.string().regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted field path'), ruleSchema),
-  onInvalid: z.enum(Object.values(OnInvalid)).optional(),
+  name: z.optional(z.string().check(z.minLength(1))),
+  fields: z.record(z.string().check(z.regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted field path')), ruleSchema),
+  onInvalid: z.optional(z.enum(Object.values(OnInvalid))),
 });
 
 type FieldFn = (current: unknown, value: Record<string, unknown>) => unknown;

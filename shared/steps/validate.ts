@@ -1,4 +1,6 @@
-import type { z } from 'zod';
+// The runtime's zod: its import installs the English messages a zod/mini schema would otherwise lack.
+import type * as z from '../zod.ts';
+import '../zod.ts';
 import { ValidationError } from '../errors.ts';
 import { joinPath } from '../topology/config-error.ts';
 import { perRecordStep, withValue } from './per-record.ts';
@@ -17,7 +19,7 @@ const MAX_ISSUES_IN_MESSAGE = 5;
  * and — for plain `z.object` — unknown fields stripped); invalid ones are dead-lettered with each issue's path,
  * e.g. `rating: Invalid input: expected number, received string`.
  */
-export const validate = (schema: z.ZodType, options: ValidateOptions = {}): Step => {
+export const validate = (schema: z.ZodMiniType, options: ValidateOptions = {}): Step => {
   const allowTombstones = options.allowTombstones ?? true;
   return perRecordStep('validate', options.name ?? 'validate', (record) => {
     if (record.value === null && allowTombstones) return record;

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import type * as z from '../zod.ts';
 
 /** `['source', 'batchSize']` → `source.batchSize`; array positions as `[i]`. */
 export const joinPath = (prefix: string, path: readonly PropertyKey[]): string =>
@@ -13,7 +13,7 @@ export const joinPath = (prefix: string, path: readonly PropertyKey[]): string =
  * One ConfigError for a failed parse: the first problem names its path; any others follow in the message, so a
  * topology with several mistakes is fixed in one pass.
  */
-export const toConfigError = (error: z.ZodError, prefix: string): ConfigError => {
+export const toConfigError = (error: z.core.$ZodError, prefix: string): ConfigError => {
   const problems = error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({

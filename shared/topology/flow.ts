@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { ValueDecoder, ValueFormat } from '../decode/formats.ts';
 import { ConfigError } from '../errors.ts';
 import { type Filter, isFilter } from '../filter/filter.ts';
@@ -11,6 +10,7 @@ import {
   type OutputSpec,
 } from '../outputs/spec.ts';
 import { isStep, type Step } from '../steps/step.ts';
+import * as z from '../zod.ts';
 import { toConfigError } from './config-error.ts';
 import { isTopicRef, type TableRef, type TopicRef } from './resources.ts';
 
@@ -101,137 +101,144 @@ export interface FlowOptions {
 const topicRef = z.custom<TopicRef>(isTopicRef, 'must be a topic declared with defineTopics');
 const filterSchema = z.custom<Filter>(isFilter, 'must be a filter made with where, anyOf or predicate');
 
+/** An integer setting within the bounds the event-source mapping or Lambda accepts. */
+const int = (min: number, max: number, maxMessage = `must be ≤ ${max}`) =>
+  z.int('must be an integer').check(z.minimum(min, `must be ≥ ${min}`), z.maximum(max, maxMessage));
+
 // Loose: output factories may add their own resource data (auth mode, secret ARN) for the CDK app.
 const resourcesSchema = z.looseObject({
-  topics: z.array(z.string()).optional(),
-  tables: z.array(z.string()).optional(),
-  bucketPrefix: z.string().optional(),
-  index: z.string().optional(),
+  topics: z.optional(z.array(z.string())),
+  tables: z.optional(z.array(z.string())),
+  bucketPrefix: z.optional(z.string()),
+  index: z.optional(z.string()),
 });
 
 const outputSpecSchema = z.looseObject({
   kind: z.enum(Object.values(OutputKinds), {
     error: `must be one of ${Object.values(OutputKinds).join(', ')}`,
   }),
-  name: z.string().min(1, 'must not be empty'),
-  when: filterSchema.optional(),
+  name: z.string().check(z.minLength(1, 'must not be empty')),
+  when: z.optional(filterSchema),
   resources: resourcesSchema,
   create: z.custom<() => Output>((v) => typeof v === 'function', 'must be a function returning an Output'),
 });
 
 const errorHandlingSchema = z.strictObject({
-  retryAttempts: z.int('must be an integer').min(-1, 'must be ≥ -1').max(10000, 'must be ≤ 10000').optional(),
-  maximumRecordAgeSeconds: z
-    .int('must be an integer')
-    .refine((s) => s === -1 || (s >= 60 && s <= 604800), 'must be -1 or 60..604800')
-    .optional(),
-  splitBatchOnError: z.boolean().optional(),
-  reportBatchItemFailures: z.boolean().optional(),
-  onFailure: z
-    .union([
+  retryAttempts: z.optional(int(-1, 10000)),
+  maximumRecordAgeSeconds: z.optional(
+    z
+      .int('must be an integer')
+      .check(z.refine((s) => s === -1 || (s >= 60 && s <= 604800), 'must be -1 or 60..604800')),
+  ),
+  splitBatchOnError: z.optional(z.boolean()),
+  reportBatchItemFailures: z.optional(z.boolean()),
+  onFailure: z.optional(
+    z.union([
       topicRef,
       z.strictObject({
-        arn: z.string().regex(/^arn:aws[a-z-]*:(sqs|sns|s3):/, 'must be an SQS, SNS or S3 ARN'),
+        arn: z.string().check(z.regex(/^arn:aws[a-z-]*:(sqs|sns|s3):/, 'must be an SQS, SNS or S3 ARN')),
       }),
-    ])
-    .optional(),
+    ]),
+  ),
 });
 
 const sourceSchema = z
   .strictObject({
     topic: topicRef,
-    consumerGroup: z
-      .string()
-      .regex(/^[a-zA-Z0-9._:-]{1,200}$/, 'must be 1-200 of a-z A-Z 0-9 . _ : -')
-      .optional(),
-    batchSize: z.int('must be an integer').min(1, 'must be ≥ 1').max(10000, 'must be ≤ 10000').default(100),
-    batchingWindowMs: z
-      .int('must be an integer')
-      .min(0, 'must be ≥ 0')
-      .max(300000, 'must be ≤ 300000 (300 s)')
-      .refine(
-        (ms) => ms % 1000 === 0 || ms === DEFAULT_BATCHING_WINDOW_MS,
-        'must be whole seconds (the mapping takes MaximumBatchingWindowInSeconds); leave unset for the 500 ms default',
-      )
-      .optional(),
-    startingPosition: z
-      .enum(Object.values(StartingPosition), { error: 'must be LATEST, TRIM_HORIZON or AT_TIMESTAMP' })
-      .default(StartingPosition.TrimHorizon),
-    startingPositionTimestamp: z
-      .union([z.number().int().nonnegative(), z.date()])
-      .transform((t) => (t instanceof Date ? t.getTime() : t))
-      .optional(),
-    filter: filterSchema.optional(),
-    errorHandling: errorHandlingSchema.default({}),
-    provisionedPollers: z
-      .strictObject({
-        minimum: z.int('must be an integer').min(1, 'must be ≥ 1').max(200, 'must be ≤ 200').default(1),
-        maximum: z.int('must be an integer').min(1, 'must be ≥ 1').max(2000, 'must be ≤ 2000').default(200),
-      })
-      .refine((p) => p.minimum <= p.maximum, 'minimum must be ≤ maximum')
-      .optional(),
+    consumerGroup: z.optional(
+      z.string().check(z.regex(/^[a-zA-Z0-9._:-]{1,200}$/, 'must be 1-200 of a-z A-Z 0-9 . _ : -')),
+    ),
+    batchSize: z._default(int(1, 10000), 100),
+    batchingWindowMs: z.optional(
+      int(0, 300000, 'must be ≤ 300000 (300 s)').check(
+        z.refine(
+          (ms) => ms % 1000 === 0 || ms === DEFAULT_BATCHING_WINDOW_MS,
+          'must be whole seconds (the mapping takes MaximumBatchingWindowInSeconds); leave unset for the 500 ms default',
+        ),
+      ),
+    ),
+    startingPosition: z._default(
+      z.enum(Object.values(StartingPosition), { error: 'must be LATEST, TRIM_HORIZON or AT_TIMESTAMP' }),
+      StartingPosition.TrimHorizon,
+    ),
+    startingPositionTimestamp: z.optional(
+      z.pipe(
+        z.union([z.int().check(z.nonnegative()), z.date()]),
+        z.transform((t) => (t instanceof Date ? t.getTime() : t)),
+      ),
+    ),
+    filter: z.optional(filterSchema),
+    errorHandling: z._default(errorHandlingSchema, {}),
+    provisionedPollers: z.optional(
+      z
+        .strictObject({
+          minimum: z._default(int(1, 200), 1),
+          maximum: z._default(int(1, 2000), 200),
+        })
+        .check(z.refine((p) => p.minimum <= p.maximum, 'minimum must be ≤ maximum')),
+    ),
   })
-  .superRefine((source, ctx) => {
-    const atTimestamp = source.startingPosition === StartingPosition.AtTimestamp;
-    if (atTimestamp && source.startingPositionTimestamp === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['startingPositionTimestamp'],
-        message: 'is required with AT_TIMESTAMP',
-      });
-    }
-    if (!atTimestamp && source.startingPositionTimestamp !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['startingPositionTimestamp'],
-        message: 'is only allowed with AT_TIMESTAMP',
-      });
-    }
-    const eh = source.errorHandling;
-    const provisionedOnly = {
-      retryAttempts: eh.retryAttempts !== undefined,
-      maximumRecordAgeSeconds: eh.maximumRecordAgeSeconds !== undefined,
-      splitBatchOnError: eh.splitBatchOnError !== undefined,
-      reportBatchItemFailures: eh.reportBatchItemFailures !== undefined,
-      onFailure: eh.onFailure !== undefined && isTopicRef(eh.onFailure),
-    };
-    if (source.provisionedPollers === undefined) {
-      for (const [key, used] of Object.entries(provisionedOnly)) {
-        if (used) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['errorHandling', key],
-            message: 'needs provisioned mode (set source.provisionedPollers)',
-          });
+  .check(
+    z.superRefine((source, ctx) => {
+      const atTimestamp = source.startingPosition === StartingPosition.AtTimestamp;
+      if (atTimestamp && source.startingPositionTimestamp === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['startingPositionTimestamp'],
+          message: 'is required with AT_TIMESTAMP',
+        });
+      }
+      if (!atTimestamp && source.startingPositionTimestamp !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['startingPositionTimestamp'],
+          message: 'is only allowed with AT_TIMESTAMP',
+        });
+      }
+      const eh = source.errorHandling;
+      const provisionedOnly = {
+        retryAttempts: eh.retryAttempts !== undefined,
+        maximumRecordAgeSeconds: eh.maximumRecordAgeSeconds !== undefined,
+        splitBatchOnError: eh.splitBatchOnError !== undefined,
+        reportBatchItemFailures: eh.reportBatchItemFailures !== undefined,
+        onFailure: eh.onFailure !== undefined && isTopicRef(eh.onFailure),
+      };
+      if (source.provisionedPollers === undefined) {
+        for (const [key, used] of Object.entries(provisionedOnly)) {
+          if (used) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['errorHandling', key],
+              message: 'needs provisioned mode (set source.provisionedPollers)',
+            });
+          }
         }
       }
-    }
-  });
+    }),
+  );
 
 const flowSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be lower-case kebab-case, at most 48 characters'),
-  description: z.string().max(256, 'must be ≤ 256 characters').optional(),
+  name: z
+    .string()
+    .check(z.regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be lower-case kebab-case, at most 48 characters')),
+  description: z.optional(z.string().check(z.maxLength(256, 'must be ≤ 256 characters'))),
   source: sourceSchema,
-  steps: z
-    .array(z.custom<Step>(isStep, 'must be a step (filter, map, validate, route, cleanse, enrich)'))
-    .default([]),
-  outputs: z.array(outputSpecSchema).min(1, 'needs at least one output'),
-  deadLetter: outputSpecSchema.refine(
-    (o) => o.kind === OutputKinds.Topic,
-    'must be a topic output (toTopic)',
+  steps: z._default(
+    z.array(z.custom<Step>(isStep, 'must be a step (filter, map, validate, route, cleanse, enrich)')),
+    [],
   ),
-  memoryMb: z.int('must be an integer').min(128, 'must be ≥ 128').max(10240, 'must be ≤ 10240').default(512),
-  timeoutSeconds: z
-    .int('must be an integer')
-    .min(1, 'must be ≥ 1')
-    .max(840, 'must be ≤ 840 (Kafka mappings allow 14 minutes)')
-    .default(60),
-  decoders: z
-    .record(
+  outputs: z.array(outputSpecSchema).check(z.minLength(1, 'needs at least one output')),
+  deadLetter: outputSpecSchema.check(
+    z.refine((o) => o.kind === OutputKinds.Topic, 'must be a topic output (toTopic)'),
+  ),
+  memoryMb: z._default(int(128, 10240), 512),
+  timeoutSeconds: z._default(int(1, 840, 'must be ≤ 840 (Kafka mappings allow 14 minutes)'), 60),
+  decoders: z.optional(
+    z.record(
       z.string(),
       z.custom<ValueDecoder>((v) => typeof v === 'function'),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 /**

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { ValueFormat } from '../decode/formats.ts';
 import { ConfigError } from '../errors.ts';
+import * as z from '../zod.ts';
 import { toConfigError } from './config-error.ts';
 
 export interface TopicRef {
@@ -38,44 +38,52 @@ export interface IndexRef {
 const topicSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)'),
+    .check(z.regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)')),
   format: z.enum(Object.values(ValueFormat), {
     error: `must be one of ${Object.values(ValueFormat).join(', ')}`,
   }),
-  partitions: z.int('must be an integer').min(1, 'must be ≥ 1').max(10000, 'must be ≤ 10000'),
+  partitions: z
+    .int('must be an integer')
+    .check(z.minimum(1, 'must be ≥ 1'), z.maximum(10000, 'must be ≤ 10000')),
 });
 
 const keySchema = z
-  .union([
-    z.string(),
-    z.strictObject({
-      name: z.string(),
-      type: z.enum(Object.values(KeyType), { error: 'must be string or number' }),
-    }),
-  ])
-  .transform((k) => (typeof k === 'string' ? { name: k, type: KeyType.String } : k))
-  .refine((k) => k.name.length > 0 && k.name.length <= 255, 'must name an attribute (1-255 characters)');
+  .pipe(
+    z.union([
+      z.string(),
+      z.strictObject({
+        name: z.string(),
+        type: z.enum(Object.values(KeyType), { error: 'must be string or number' }),
+      }),
+    ]),
+    z.transform((k) => (typeof k === 'string' ? { name: k, type: KeyType.String } : k)),
+  )
+  .check(
+    z.refine((k) => k.name.length > 0 && k.name.length <= 255, 'must name an attribute (1-255 characters)'),
+  );
 
 const tableSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)'),
+    .check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)')),
   partitionKey: keySchema,
-  sortKey: keySchema.optional(),
+  sortKey: z.optional(keySchema),
 });
 
 const namedSchema = z.strictObject({
   name: z
     .string()
-    .regex(
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-      'must be lower-case letters, digits, dots and dashes (3-63)',
+    .check(
+      z.regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        'must be lower-case letters, digits, dots and dashes (3-63)',
+      ),
     ),
 });
 
 const define = <In, Ref>(
   kind: string,
-  schema: z.ZodType<In>,
+  schema: z.ZodMiniType<In>,
   build: (value: In) => Ref,
 ): (<K extends string>(declared: Readonly<Record<K, unknown>>) => { readonly [P in K]: Ref }) => {
   return (declared) => {

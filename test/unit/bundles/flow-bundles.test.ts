@@ -1,0 +1,89 @@
+// What each function bundle holds, read from esbuild's metafile for the bundle CDK deploys (cdk/bundling.ts):
+// a guard against a flow growing an eager dependency it does not use. Import times: `npm run bench -- bundles`.
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flowBuildOptions, projectRoot } from '../../../cdk/bundling.ts';
+import { fromTopology } from '../../../cdk/topology.ts';
+import { topology } from '../../../functions/topology.ts';
+
+interface Bundle {
+  readonly bytes: number;
+  /** Input files that contribute code to the bundle. */
+  readonly inputs: readonly string[];
+  readonly meta: Metafile;
+}
+
+const bundles = new Map<string, Bundle>();
+
+beforeAll(async () => {
+  for (const flow of fromTopology(topology).flows) {
+    const outfile = join(projectRoot, '.local', 'test-bundles', flow.name, 'index.mjs');
+    const result = await build({ ...flowBuildOptions(flow.entry, outfile), write: false, metafile: true });
+    const output =
+      result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.mjs'))!]!;
+    bundles.set(flow.name, {
+      bytes: output.bytes,
+      inputs: Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path),
+      meta: result.metafile,
+    });
+  }
+}, 60_000);
+
+const packageOf = (input: string): string | undefined =>
+  /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+const packagesIn = (flow: string): Set<string> =>
+  new Set(bundles.get(flow)!.inputs.flatMap((input) => packageOf(input) ?? []));
+
+/** Heavy libraries, and the only flows whose bundles may carry them. */
+const OnlyIn: Readonly<Record<string, readonly string[]>> = {
+  'libphonenumber-js': ['cleanse-reviews'],
+  'i18n-iso-countries': ['cleanse-reviews'],
+  '@opensearch-project/opensearch': ['search-sink'],
+  'hyparquet-writer': ['lake-sink'],
+  'lru-cache': ['enrich-reviews'],
+};
+
+describe('function bundles', () => {
+  it('builds one bundle per flow of the topology', () => {
+    expect([...bundles.keys()].sort()).toEqual(topology.flows.map((f) => f.name).sort());
+  });
+
+  it('stay under 1 MiB (1,048,576 bytes) each', () => {
+    for (const [flow, bundle] of bundles)
+      expect({ flow, under: bundle.bytes <= 1024 * 1024 }).toEqual({ flow, under: true });
+  });
+
+  it.each(Object.entries(OnlyIn))('carry %s only in the flows that use it', (pkg, users) => {
+    const carrying = [...bundles.keys()].filter((flow) => packagesIn(flow).has(pkg));
+    expect(carrying.sort()).toEqual([...users].sort());
+  });
+
+  it('carry zod/mini, never classic zod nor a message locale besides English', () => {
+    for (const [flow, bundle] of bundles) {
+      const zod = bundle.inputs.filter((input) => packageOf(input) === 'zod');
+      const offending = zod.filter(
+        (input) => input.includes('/v4/classic/') || /\/locales\/(?!en\.js)/.test(input),
+      );
+      expect({ flow, offending }).toEqual({ flow, offending: [] });
+    }
+  });
+
+  it('import external packages (the AWS SDK the runtime provides) on first use, never at cold start', () => {
+    // A static import of an external is hoisted to the top of the ESM bundle and loaded at import time: the
+    // enrich-reviews bundle once loaded @aws-sdk/client-dynamodb that way, ~150 ms of every cold start.
+    const builtins = new Set(builtinModules);
+    for (const [flow, bundle] of bundles) {
+      const eager = Object.entries(bundle.meta.inputs).flatMap(([from, input]) =>
+        input.imports
+          .filter((i) => i.external && i.kind === 'import-statement' && i.path !== '<runtime>')
+          .filter((i) => !i.path.startsWith('node:') && !builtins.has(i.path))
+          .map((i) => `${from} → ${i.path}`),
+      );
+      expect({ flow, eager }).toEqual({ flow, eager: [] });
+    }
+  });
+});
