@@ -1,13 +1,14 @@
-import * as z from 'zod/mini';
 import { handlerFor } from '../shared/handler/index.ts';
 import { toTopic } from '../shared/outputs/topic.ts';
 import { cleanse, validate } from '../shared/steps/index.ts';
 import { defineFlow } from '../shared/topology/index.ts';
+import * as z from '../shared/zod.ts';
 import { topics } from './resources.ts';
 
 /**
- * Tier 1 → tier 2: what every review must look like before anyone downstream relies on it. Written with zod/mini,
- * which tree-shakes; `validate` takes classic zod too, at ~400 KB more bundle for the function.
+ * Tier 1 → tier 2: what every review must look like before anyone downstream relies on it. Written with the
+ * runtime's zod (`shared/zod.ts`: zod/mini, which tree-shakes, with objects on zod's compiled fast path);
+ * `validate` takes classic zod too, at ~400 KB more bundle for the function.
  */
 export const rawReview = z.object({
   reviewId: z.string().check(z.minLength(1)),
