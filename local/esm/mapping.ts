@@ -193,9 +193,7 @@ export class EventSourceMapping {
       }
     };
     // FilterCriteria: records matching no pattern never reach the function, but their offsets advance.
-    const matching = filterCriteria
-      ? batch.filter((r) => this.passesFilter(r.eventRecord ?? toEventRecord(r)))
-      : batch;
+    const matching = filterCriteria ? batch.filter((r) => this.passesFilter(toEventRecord(r))) : batch;
     this.stats.filtered += batch.length - matching.length;
     if (matching.length === 0) {
       await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
