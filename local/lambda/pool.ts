@@ -3,7 +3,7 @@ import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InvocationOutcome } from '../esm/deliver.ts';
-import { lambdaNode } from './runtime.ts';
+import { lambdaNode, lambdaNodeArgs } from './runtime.ts';
 
 export interface FunctionSpec {
   readonly name: string;
@@ -57,7 +57,11 @@ export class FunctionPool {
       env: { ...this.spec.environment, PATH: process.env.PATH ?? '' },
       stdio: ['ignore', log, log, 'ipc'],
       execPath: lambdaNode().path,
-      execArgv: ['--enable-source-maps', ...profileArgs(this.spec.name)],
+      execArgv: [
+        ...lambdaNodeArgs(this.spec.memoryMb),
+        '--enable-source-maps',
+        ...profileArgs(this.spec.name),
+      ],
       // V8 serialisation: the event's JSON crosses as one flat string, not re-escaped inside another JSON.
       serialization: 'advanced',
     });
