@@ -135,12 +135,16 @@ const measureLatency = async (kafka: Kafka, producer: Producer, inputRate: numbe
   await consumer.connect();
   await consumer.subscribe({ topic: 'reviews.enriched', fromBeginning: false });
   const prefix = `bench-lat-${Date.now()}`;
+  const probe = Buffer.from(`"reviewId":"${prefix}-`);
+  const createdAtField = Buffer.from('"createdAt":"');
   await consumer.run({
     eachBatch: async ({ batch }) => {
       const arrived = Date.now();
+      // Found in the bytes, not by parsing 5,000 documents a second on the cores the pipeline needs.
       for (const m of batch.messages) {
-        const value = JSON.parse(String(m.value)) as { reviewId: string; createdAt: string };
-        if (value.reviewId.startsWith(prefix)) latencies.push(arrived - Date.parse(value.createdAt));
+        if (!m.value || m.value.indexOf(probe) < 0) continue;
+        const at = m.value.indexOf(createdAtField) + createdAtField.length;
+        latencies.push(arrived - Date.parse(m.value.toString('latin1', at, m.value.indexOf('"', at))));
       }
     },
   });
