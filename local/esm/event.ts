@@ -11,15 +11,16 @@ export interface FetchedRecord {
   readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
   /** Bytes this record adds to the invocation payload, computed once when it is fetched. */
   readonly payloadBytes: number;
-  /** The record as the event carries it (base64 and byte arrays), made once when it is fetched. */
-  readonly eventRecord?: KafkaEventRecord;
+  /** The record's JSON inside the event (base64 and byte arrays), made once when it is fetched. */
+  readonly json?: string;
 }
 
 /** Lambda encodes header values as arrays of signed Java bytes. */
 const javaBytes = (value: Buffer | null): number[] =>
   value ? Array.from(value, (b) => (b > 127 ? b - 256 : b)) : [];
 
-export const toEventRecord = (record: FetchedRecord): KafkaEventRecord => ({
+/** The record as the event carries it, as an object (FilterCriteria, on-failure destinations, samples). */
+export const toEventRecord = (record: Omit<FetchedRecord, 'payloadBytes'>): KafkaEventRecord => ({
   topic: record.topic,
   partition: record.partition,
   offset: record.offset,
@@ -30,37 +31,41 @@ export const toEventRecord = (record: FetchedRecord): KafkaEventRecord => ({
   headers: record.headers.map((h) => ({ [h.key]: javaBytes(h.value) })),
 });
 
-const base64Length = (bytes: Buffer | null) => (bytes ? 2 + 4 * Math.ceil(bytes.length / 3) : 4);
-const FIXED_JSON_BYTES =
-  '{"topic":"","partition":,"offset":,"timestamp":,"timestampType":"CREATE_TIME","key":,"value":,"headers":}'
-    .length;
+const signedByteText = Array.from({ length: 256 }, (_, b) => String(b > 127 ? b - 256 : b));
+
+const javaBytesJson = (value: Buffer | null): string => {
+  if (!value || value.length === 0) return '[]';
+  let text = `[${signedByteText[value[0] as number]}`;
+  for (let i = 1; i < value.length; i++) text += `,${signedByteText[value[i] as number]}`;
+  return `${text}]`;
+};
+
+const base64Json = (bytes: Buffer | null): string => (bytes ? `"${bytes.toString('base64')}"` : 'null');
+
+/**
+ * `JSON.stringify(toEventRecord(record))`, written straight from the fetched buffers: no intermediate object,
+ * no array of numbers per header byte. Building it once per record at fetch time is what lets an invocation
+ * be a string concatenation, and it gives the record's exact payload size.
+ */
+export const eventRecordJson = (record: Omit<FetchedRecord, 'payloadBytes'>): string => {
+  let headers = '';
+  for (const h of record.headers) {
+    headers += `${headers ? ',' : ''}{${JSON.stringify(h.key)}:${javaBytesJson(h.value)}}`;
+  }
+  return `{"topic":${JSON.stringify(record.topic)},"partition":${record.partition},"offset":${record.offset},"timestamp":${record.timestamp},"timestampType":"CREATE_TIME","key":${base64Json(record.key)},"value":${base64Json(record.value)},"headers":[${headers}]}`;
+};
 
 /**
  * JSON size of one record inside the event, with the comma that separates it from the next: what counts against
- * Lambda's 6 MB invocation payload limit. Worked out from the lengths (topic names need no JSON escaping), since
- * serialising every fetched record just to measure it cost the emulator more than anything else it did.
+ * Lambda's 6 MB invocation payload limit.
  */
-export const payloadBytesOf = (record: Omit<FetchedRecord, 'payloadBytes'>): number => {
-  const eventRecord = record.eventRecord ?? toEventRecord({ ...record, payloadBytes: 0 });
-  return (
-    FIXED_JSON_BYTES +
-    record.topic.length +
-    String(record.partition).length +
-    String(record.offset).length +
-    String(record.timestamp).length +
-    base64Length(record.key) +
-    base64Length(record.value) +
-    (eventRecord.headers && eventRecord.headers.length > 0
-      ? Buffer.byteLength(JSON.stringify(eventRecord.headers))
-      : 2) +
-    1
-  );
-};
+export const payloadBytesOf = (record: Omit<FetchedRecord, 'payloadBytes'>): number =>
+  Buffer.byteLength(record.json ?? eventRecordJson(record)) + 1;
 
-/** A fetched record with its event form and payload size, each computed once. */
-export const fetchedRecord = (record: Omit<FetchedRecord, 'payloadBytes' | 'eventRecord'>): FetchedRecord => {
-  const eventRecord = toEventRecord({ ...record, payloadBytes: 0 });
-  return { ...record, eventRecord, payloadBytes: payloadBytesOf({ ...record, eventRecord }) };
+/** A fetched record with its event JSON and payload size, each computed once. */
+export const fetchedRecord = (record: Omit<FetchedRecord, 'payloadBytes' | 'json'>): FetchedRecord => {
+  const json = eventRecordJson(record);
+  return { ...record, json, payloadBytes: Buffer.byteLength(json) + 1 };
 };
 
 export interface EventSourceIdentity {
@@ -75,7 +80,7 @@ export const buildEvent = (identity: EventSourceIdentity, records: readonly Fetc
   for (const record of records) {
     const id = `${record.topic}-${record.partition}`;
     grouped[id] ??= [];
-    grouped[id].push(record.eventRecord ?? toEventRecord(record));
+    grouped[id].push(toEventRecord(record));
   }
   return identity.clusterArn
     ? {
@@ -85,6 +90,31 @@ export const buildEvent = (identity: EventSourceIdentity, records: readonly Fetc
         records: grouped,
       }
     : { eventSource: 'SelfManagedKafka', bootstrapServers: identity.bootstrapServers, records: grouped };
+};
+
+/**
+ * The same event as JSON, `JSON.stringify(buildEvent(identity, records))` byte for byte, assembled from each
+ * record's JSON made at fetch time: what the emulator hands to an execution environment, as Lambda hands its
+ * runtime the event's JSON.
+ */
+export const buildEventJson = (identity: EventSourceIdentity, records: readonly FetchedRecord[]): string => {
+  const groups = new Map<string, string[]>();
+  for (const record of records) {
+    const id = `${record.topic}-${record.partition}`;
+    let group = groups.get(id);
+    if (!group) {
+      group = [];
+      groups.set(id, group);
+    }
+    group.push(record.json ?? eventRecordJson(record));
+  }
+  let grouped = '';
+  for (const [id, group] of groups)
+    grouped += `${grouped ? ',' : ''}${JSON.stringify(id)}:[${group.join(',')}]`;
+  const head = identity.clusterArn
+    ? `{"eventSource":"aws:kafka","eventSourceArn":${JSON.stringify(identity.clusterArn)},`
+    : '{"eventSource":"SelfManagedKafka",';
+  return `${head}"bootstrapServers":${JSON.stringify(identity.bootstrapServers)},"records":{${grouped}}}`;
 };
 
 /**

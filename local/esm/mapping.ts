@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import type { Consumer, Kafka } from 'kafkajs';
 import { compileFilterCriteria, type EventRecordMatcher } from '../../shared/filter/index.ts';
 import { PartitionBuffer } from './batcher.ts';
@@ -21,6 +22,26 @@ export interface MappingStats extends DeliveryCounters {
   /** Next offset to read, per partition, as committed. */
   committed: Record<number, number>;
 }
+
+/**
+ * SLUICE_ESM_TRACE=<file> appends one line per invocation (flow, partition, records, start, duration, outcome):
+ * where the benchmark's wall time goes. Off by default.
+ */
+const trace = process.env.SLUICE_ESM_TRACE;
+const traced = async (
+  flow: string,
+  records: readonly FetchedRecord[],
+  invoke: DeliveryPorts['invoke'],
+): Promise<Awaited<ReturnType<DeliveryPorts['invoke']>>> => {
+  const start = Date.now();
+  const outcome = await invoke(records);
+  const first = records[0] as FetchedRecord;
+  appendFileSync(
+    trace as string,
+    `${JSON.stringify({ flow, partition: first.partition, records: records.length, start, ms: Date.now() - start, ok: outcome.ok, age: start - first.timestamp })}\n`,
+  );
+  return outcome;
+};
 
 /** Thrown out of a retry wait when the mapping stops: the batch stays uncommitted and is re-read next start. */
 class Stopped extends Error {}
@@ -193,16 +214,16 @@ export class EventSourceMapping {
       }
     };
     // FilterCriteria: records matching no pattern never reach the function, but their offsets advance.
-    const matching = filterCriteria
-      ? batch.filter((r) => this.passesFilter(r.eventRecord ?? toEventRecord(r)))
-      : batch;
+    const matching = filterCriteria ? batch.filter((r) => this.passesFilter(toEventRecord(r))) : batch;
     this.stats.filtered += batch.length - matching.length;
     if (matching.length === 0) {
       await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
       return;
     }
     const ports: DeliveryPorts = {
-      invoke: (records) => this.ports.invoke(records),
+      invoke: trace
+        ? (records) => traced(this.config.functionName, records, this.ports.invoke)
+        : (records) => this.ports.invoke(records),
       commit,
       sendToDestination: (records, reason) => this.ports.sendToDestination(records, reason),
       sleep: (ms) => this.sleep(ms),

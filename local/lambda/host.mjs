@@ -34,8 +34,10 @@ const errorOf = (error) => ({
 
 // The runner is gone (exited or killed): an execution environment never outlives its service.
 process.on('disconnect', () => process.exit(0));
+// Stopped by the pool: exit normally, so that exit hooks (a --cpu-prof profile) still run.
+process.on('SIGTERM', () => process.exit(0));
 
-process.on('message', async ({ id, event, timeoutMs }) => {
+process.on('message', async ({ id, payload, timeoutMs }) => {
   logTail.length = 0;
   const requestId = randomUUID();
   const deadline = Date.now() + timeoutMs;
@@ -55,6 +57,8 @@ process.on('message', async ({ id, event, timeoutMs }) => {
   let reply;
   try {
     const fn = await load();
+    // The runtime hands the handler the parsed JSON of the invocation payload.
+    const event = JSON.parse(payload);
     reply = { id, ok: true, payload: (await fn(event, context)) ?? null };
   } catch (error) {
     reply = { id, ok: false, ...errorOf(error) };

@@ -1,8 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InvocationOutcome } from '../esm/deliver.ts';
-import { lambdaNode } from './runtime.ts';
+import { lambdaNode, lambdaNodeArgs } from './runtime.ts';
 
 export interface FunctionSpec {
   readonly name: string;
@@ -24,6 +25,15 @@ export type InvocationResult = InvocationOutcome & {
 };
 
 const hostScript = fileURLToPath(new URL('./host.mjs', import.meta.url));
+
+/**
+ * SLUICE_CPU_PROF=<dir> writes a V8 CPU profile per execution environment into <dir> when it exits (for the
+ * end-to-end benchmark's notes on where invocation time goes); off by default.
+ */
+const profileArgs = (functionName: string): string[] => {
+  const dir = process.env.SLUICE_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, functionName)}`] : [];
+};
 
 interface Host {
   readonly child: ChildProcess;
@@ -47,8 +57,12 @@ export class FunctionPool {
       env: { ...this.spec.environment, PATH: process.env.PATH ?? '' },
       stdio: ['ignore', log, log, 'ipc'],
       execPath: lambdaNode().path,
-      execArgv: ['--enable-source-maps'],
-      // Structured clone instead of JSON for the multi-megabyte events: cheaper on both sides of the pipe.
+      execArgv: [
+        ...lambdaNodeArgs(this.spec.memoryMb),
+        '--enable-source-maps',
+        ...profileArgs(this.spec.name),
+      ],
+      // V8 serialisation: the event's JSON crosses as one flat string, not re-escaped inside another JSON.
       serialization: 'advanced',
     });
     const host: Host = { child, busy: false };
@@ -84,7 +98,16 @@ export class FunctionPool {
     if (next) void this.acquire().then(next);
   }
 
-  async invoke(event: unknown): Promise<InvocationResult> {
+  /** Invokes with an event object, serialised as the Invoke API would carry it. */
+  invoke(event: unknown): Promise<InvocationResult> {
+    return this.invokeJson(JSON.stringify(event ?? null));
+  }
+
+  /**
+   * Invokes with the event's JSON, which the environment parses, as the Lambda runtime parses the payload it
+   * receives: one string crosses the pipe instead of a cloned object graph.
+   */
+  async invokeJson(payload: string): Promise<InvocationResult> {
     const host = await this.acquire();
     const id = this.nextId++;
     try {
@@ -112,7 +135,7 @@ export class FunctionPool {
         };
         host.child.on('message', onMessage);
         host.child.once('exit', onExit);
-        host.child.send({ id, event, timeoutMs: this.spec.timeoutMs });
+        host.child.send({ id, payload, timeoutMs: this.spec.timeoutMs });
       });
     } finally {
       this.release(host);

@@ -89,6 +89,13 @@ export class LocalPipeline {
     return started;
   }
 
+  /** Stops some flows' mappings (as disabling them would); their environments stay warm for a later start. */
+  async stopMappings(names: readonly string[]): Promise<void> {
+    const stopping = this.mappings.filter((m) => names.includes(m.config.functionName));
+    await Promise.all(stopping.map((m) => m.stop()));
+    for (const m of stopping) this.mappings.splice(this.mappings.indexOf(m), 1);
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.mappings.map((m) => m.stop()));
     this.server?.close();

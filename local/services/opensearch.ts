@@ -92,7 +92,7 @@ export const opensearch: ServiceDefinition = {
       OPENSEARCH_PATH_CONF: dirs.config,
       OPENSEARCH_TMPDIR: dirs.tmp,
       OPENSEARCH_JAVA_HOME: javaHome(),
-      OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m -XX:TieredStopAtLevel=1',
+      OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m',
     };
     const launch = [join(home, 'bin', 'opensearch'), ...settings.flatMap((s) => ['-E', s])];
     if (!runningAsRoot()) return { command: launch[0] as string, args: launch.slice(1), env, cwd: base };

@@ -122,6 +122,18 @@ describe('the local Lambda Invoke API, through the AWS SDK LambdaClient', () => 
     expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8')).node).toMatch(/^24\./);
   });
 
+  it("starts node with the heap limits the Lambda runtime sets for the function's memory size", async () => {
+    // Act
+    const response = await lambda.send(
+      new InvokeCommand({ FunctionName: 'recorder', Payload: Buffer.from(JSON.stringify(event([]))) }),
+    );
+
+    // Assess: 256 MB → a tenth as new space (12 MB per semi-space), the rest as old space.
+    expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8')).execArgv).toEqual(
+      expect.arrayContaining(['--expose-gc', '--max-semi-space-size=12', '--max-old-space-size=231']),
+    );
+  });
+
   it('answers ResourceNotFoundException for a function that does not exist', async () => {
     // Act
     const invoking = lambda.send(

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PartitionBuffer } from '../../../local/esm/batcher.ts';
-import { buildEvent, MAX_PAYLOAD_BYTES, toEventRecord } from '../../../local/esm/event.ts';
+import {
+  buildEvent,
+  buildEventJson,
+  fetchedRecord,
+  MAX_PAYLOAD_BYTES,
+  toEventRecord,
+} from '../../../local/esm/event.ts';
 import { fetched } from './records.ts';
 
 describe('the partition buffer of the event-source-mapping emulator', () => {
@@ -102,6 +108,37 @@ describe('the payload size of a fetched record', () => {
     // Act / Assess
     for (const record of records) {
       expect(record.payloadBytes).toBe(JSON.stringify(toEventRecord(record)).length + 1);
+    }
+  });
+});
+
+describe('the event JSON the emulator sends to an execution environment', () => {
+  const records = [
+    ...fetched(3),
+    ...fetched(2, 40, { key: null, value: null }),
+    ...fetched(1, 9, {
+      partition: 2,
+      value: Buffer.from('{"é":"ü"}'),
+      headers: [
+        { key: 'trace', value: Buffer.from([0xff, 0, 7, 128, 127]) },
+        { key: 'a', value: null },
+        { key: 'quote"d', value: Buffer.alloc(0) },
+      ],
+    }),
+  ].map(({ payloadBytes: _, ...r }) => fetchedRecord(r));
+
+  it('is byte for byte the JSON of the Lambda event, for MSK and self-managed sources', () => {
+    for (const identity of [
+      { clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/c/1', bootstrapServers: 'b-1:9098' },
+      { bootstrapServers: '127.0.0.1:9092' },
+    ]) {
+      expect(buildEventJson(identity, records)).toBe(JSON.stringify(buildEvent(identity, records)));
+    }
+  });
+
+  it('counts each record at its exact size in the event', () => {
+    for (const record of records) {
+      expect(record.payloadBytes).toBe(Buffer.byteLength(JSON.stringify(toEventRecord(record))) + 1);
     }
   });
 });
