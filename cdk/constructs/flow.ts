@@ -121,6 +121,8 @@ export class FlowFunction extends Construct {
         mainFields: [...FlowBundle.mainFields],
         banner: FlowBundle.banner,
         externalModules: [...FlowBundle.external],
+        // esbuild's own size table and timing are noise in synth and test output; warnings and errors still show.
+        logLevel: nodejs.LogLevel.WARNING,
       },
     });
     for (const statement of flowStatements(this, flow, props)) this.function.addToRolePolicy(statement);
