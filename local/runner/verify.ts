@@ -51,7 +51,7 @@ export const readLake = async (
         if (!object.Key || since?.has(object.Key) || object.Key.includes('_sluice/')) continue;
         keys.push(object.Key);
         const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-        const bytes = Buffer.from(await body.Body!.transformToByteArray());
+        const bytes = Buffer.from((await body.Body?.transformToByteArray()) ?? []);
         const text = (
           body.ContentEncoding === 'gzip' || object.Key.endsWith('.gz') ? gunzipSync(bytes) : bytes
         ).toString('utf8');

@@ -83,14 +83,15 @@ if (remote) {
   functionName = await remoteFunctionName();
   client = new LambdaClient({});
 } else {
+  if (!kafka) throw new Error('no local Kafka client');
   await up();
   const state = readState();
-  await provision(topology, state, kafka!);
+  await provision(topology, state, kafka);
   let endpoint = existsSync(invokeEndpointFile) ? readFileSync(invokeEndpointFile, 'utf8').trim() : '';
   if (!endpoint || !(await reachable(endpoint))) {
     // No runner is serving: serve this one flow for the length of the call.
     const only: Topology = { ...topology, flows: [flow] };
-    pipeline = new LocalPipeline(only, state, kafka!);
+    pipeline = new LocalPipeline(only, state, kafka);
     await pipeline.buildFunctions();
     endpoint = await pipeline.serveInvokeApi();
   }
@@ -99,7 +100,7 @@ if (remote) {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const admin = kafka!.admin();
+  const admin = kafka.admin();
   await admin.connect();
   before = await topicEnds(admin, [...outputTopics, ...deadLetterTopics]);
   await admin.disconnect();
