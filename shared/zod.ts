@@ -37,37 +37,32 @@ const ZodMiniObjectJIT: core.$constructor<ZodMiniObject> = core.$constructor(
 type Shape = core.$ZodLooseShape;
 type Params = string | core.$ZodObjectParams;
 
+/** A JIT object; `catchall` decides what happens to unknown keys (absent: stripped). */
+const jitObject = (shape: Shape, params: Params | undefined, catchall?: core.$ZodType): never =>
+  new ZodMiniObjectJIT({
+    type: 'object',
+    shape,
+    ...(catchall ? { catchall } : {}),
+    ...core.util.normalizeParams(params),
+  }) as never;
+
 export function object<T extends Shape = Record<never, core.SomeType>>(
   shape?: T,
   params?: Params,
 ): ZodMiniObject<core.util.Writeable<T>, core.$strip> {
-  return new ZodMiniObjectJIT({
-    type: 'object',
-    shape: shape ?? {},
-    ...core.util.normalizeParams(params),
-  }) as never;
+  return jitObject(shape ?? {}, params);
 }
 
 export function strictObject<T extends Shape>(
   shape: T,
   params?: Params,
 ): ZodMiniObject<core.util.Writeable<T>, core.$strict> {
-  return new ZodMiniObjectJIT({
-    type: 'object',
-    shape,
-    catchall: never(),
-    ...core.util.normalizeParams(params),
-  }) as never;
+  return jitObject(shape, params, never());
 }
 
 export function looseObject<T extends Shape>(
   shape: T,
   params?: Params,
 ): ZodMiniObject<core.util.Writeable<T>, core.$loose> {
-  return new ZodMiniObjectJIT({
-    type: 'object',
-    shape,
-    catchall: unknown(),
-    ...core.util.normalizeParams(params),
-  }) as never;
+  return jitObject(shape, params, unknown());
 }
