@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { services, up } from '../../../local/services/manager.ts';
 import { groupAlive } from '../../../local/services/process.ts';
 import { readState } from '../../../local/services/state.ts';
 import { startService, statusOf, stopService } from '../../support/servers.ts';
@@ -32,5 +33,29 @@ describe('the service manager', () => {
     // Assess
     expect(again.reused).toBe(true);
     expect(again.state.pid).toBe(readState().s3?.pid);
+  });
+
+  it('stops what it started when another server of the same call cannot start, and says why', async () => {
+    // Prepare: both down; moto made to look uninstalled (a fault a real install cannot be made to show).
+    await stopService('dynamodb');
+    await stopService('s3');
+    const missing = vi
+      .spyOn(services.s3, 'missing')
+      .mockReturnValue('moto is not installed: run npm run setup');
+    try {
+      // Act
+      const starting = up(['dynamodb', 's3']);
+
+      // Assess
+      await expect(starting).rejects.toThrow('moto is not installed: run npm run setup');
+      expect((await statusOf('dynamodb')).healthy).toBe(false);
+      const pid = readState().dynamodb?.pid ?? -1;
+      expect(pid === -1 || !groupAlive(pid)).toBe(true);
+    } finally {
+      missing.mockRestore();
+      await up(['dynamodb', 's3']);
+    }
+    expect((await statusOf('dynamodb')).healthy).toBe(true);
+    expect((await statusOf('s3')).healthy).toBe(true);
   });
 });
