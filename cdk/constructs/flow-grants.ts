@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
 import type { DeployFlow } from '../model.ts';
 import { TopologyDeployError } from '../validate.ts';
@@ -35,10 +36,6 @@ export const producedTopics = (flow: DeployFlow): string[] => {
 /** The objects an S3 output may write: its prefix, or the whole bucket for an empty prefix. */
 export const lakeObjectsArn = (stack: Stack, bucket: string, prefix: string): string =>
   `arn:${stack.partition}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}*`;
-
-/** The flow's own replay marks (shared/outputs/lake-replay-marks.ts). */
-export const replayMarksPrefix = (prefix: string, flowName: string): string =>
-  `${prefix ? `${prefix}/` : ''}_sluice/replay-marks/${flowName}/`;
 
 const statement = (sid: string, actions: string[], resources: string[]) =>
   new iam.PolicyStatement({ sid, actions, resources });
@@ -130,17 +127,13 @@ export const flowStatements = (
         if (output.resources.replayMarks) {
           const marks = replayMarksPrefix(prefix, flow.name);
           statements.push(
-            statement(
-              sid(`LakeMarks${i}`),
-              ['s3:GetObject'],
-              [`arn:${stack.partition}:s3:::${targets.bucket}/${marks}*`],
-            ),
+            statement(sid(`LakeMarks${i}`), ['s3:GetObject'], [lakeObjectsArn(stack, targets.bucket, marks)]),
             // Without ListBucket a missing object reads as AccessDenied, not NoSuchKey; limited to the marks.
             new iam.PolicyStatement({
               sid: sid(`LakeMarksList${i}`),
               actions: ['s3:ListBucket'],
               resources: [`arn:${stack.partition}:s3:::${targets.bucket}`],
-              conditions: { StringLike: { 's3:prefix': [`${marks}*`] } },
+              conditions: { StringLike: { 's3:prefix': [`${marks}/*`] } },
             }),
           );
         }

@@ -12,18 +12,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import { FlowBundle, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
 import type { DeployFlow, OnFailure } from '../model.ts';
 import { acknowledgeLakePrefix, acknowledgeManagedPolicies, acknowledgeReplayMarks } from '../nag.ts';
-import {
-  flowStatements,
-  type GrantTargets,
-  lakeObjectsArn,
-  producedTopics,
-  replayMarksPrefix,
-} from './flow-grants.ts';
+import { flowStatements, type GrantTargets, lakeObjectsArn, producedTopics } from './flow-grants.ts';
 
 /** Function settings a flow does not declare. */
 export const FlowDefaults = {
@@ -150,19 +145,15 @@ export class FlowFunction extends Construct {
     ]);
     const stack = Stack.of(this);
     for (const output of props.flow.outputs) {
-      if (output.kind !== 's3' || !props.bucket) continue;
+      const bucket = props.bucket;
+      if (output.kind !== 's3' || !bucket) continue;
       const prefix = output.resources.bucketPrefix ?? '';
       // cdk-nag names the resource as it renders it: the partition pseudo-parameter in angle brackets.
-      const rendered = lakeObjectsArn(stack, props.bucket, prefix).replace(
-        stack.partition,
-        '<AWS::Partition>',
-      );
-      acknowledgeLakePrefix(this.function, rendered);
+      const rendered = (objectsPrefix: string) =>
+        lakeObjectsArn(stack, bucket, objectsPrefix).replace(stack.partition, '<AWS::Partition>');
+      acknowledgeLakePrefix(this.function, rendered(prefix));
       if (output.resources.replayMarks) {
-        acknowledgeReplayMarks(
-          this.function,
-          `arn:<AWS::Partition>:s3:::${props.bucket}/${replayMarksPrefix(prefix, props.flow.name)}*`,
-        );
+        acknowledgeReplayMarks(this.function, rendered(replayMarksPrefix(prefix, props.flow.name)));
       }
     }
   }

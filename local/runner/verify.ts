@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Admin } from 'kafkajs';
+import { isReplayMarksKey } from '../../shared/outputs/lake-replay-marks.ts';
 import { localAwsConfig } from '../services/aws-local.ts';
 import type { LocalState } from '../services/state.ts';
 
@@ -28,6 +29,22 @@ export interface LakeContents {
   readonly copies: Map<string, number>;
 }
 
+/** Every data object's key under a prefix, page by page; replay marks (shared/outputs) are not data. */
+async function* lakeObjectKeys(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<string> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? [])
+      if (object.Key && !isReplayMarksKey(object.Key)) yield object.Key;
+    token = page.NextContinuationToken;
+  } while (token);
+}
+
+const localS3 = (state: LocalState) =>
+  new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
+
 /** Every lake object under a prefix, read back and counted, so the report states what really landed. */
 export const readLake = async (
   state: LocalState,
@@ -35,39 +52,31 @@ export const readLake = async (
   prefix: string,
   since?: Set<string>,
 ): Promise<LakeContents> => {
-  const s3 = new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
+  const s3 = localS3(state);
   const keys: string[] = [];
   let records = 0;
   const ids = new Set<string>();
   const copies = new Map<string, number>();
   try {
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-      );
-      for (const object of page.Contents ?? []) {
-        // Replay marks (shared/outputs/lake-replay-marks.ts) live under `_sluice/`: not data.
-        if (!object.Key || since?.has(object.Key) || object.Key.includes('_sluice/')) continue;
-        keys.push(object.Key);
-        const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-        const bytes = Buffer.from((await body.Body?.transformToByteArray()) ?? []);
-        const text = (
-          body.ContentEncoding === 'gzip' || object.Key.endsWith('.gz') ? gunzipSync(bytes) : bytes
-        ).toString('utf8');
-        for (const line of text.split('\n')) {
-          if (!line) continue;
-          records++;
-          const parsed = JSON.parse(line) as { reviewId?: string; value?: { reviewId?: string } };
-          const id = parsed.value?.reviewId ?? parsed.reviewId;
-          if (id) {
-            ids.add(id);
-            copies.set(id, (copies.get(id) ?? 0) + 1);
-          }
+    for await (const key of lakeObjectKeys(s3, bucket, prefix)) {
+      if (since?.has(key)) continue;
+      keys.push(key);
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const bytes = Buffer.from((await body.Body?.transformToByteArray()) ?? []);
+      const text = (
+        body.ContentEncoding === 'gzip' || key.endsWith('.gz') ? gunzipSync(bytes) : bytes
+      ).toString('utf8');
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        records++;
+        const parsed = JSON.parse(line) as { reviewId?: string; value?: { reviewId?: string } };
+        const id = parsed.value?.reviewId ?? parsed.reviewId;
+        if (id) {
+          ids.add(id);
+          copies.set(id, (copies.get(id) ?? 0) + 1);
         }
       }
-      token = page.NextContinuationToken;
-    } while (token);
+    }
   } finally {
     s3.destroy();
   }
@@ -89,19 +98,12 @@ export const lakeCopiesOf = (
   return { found, lines };
 };
 
-/** The keys under a prefix, listed (not read): what was there before a run. */
+/** The data keys under a prefix, listed (not read): what was there before a run. */
 export const lakeKeys = async (state: LocalState, bucket: string, prefix: string): Promise<Set<string>> => {
-  const s3 = new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
+  const s3 = localS3(state);
   const keys = new Set<string>();
   try {
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-      );
-      for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
-      token = page.NextContinuationToken;
-    } while (token);
+    for await (const key of lakeObjectKeys(s3, bucket, prefix)) keys.add(key);
   } finally {
     s3.destroy();
   }

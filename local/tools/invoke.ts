@@ -3,6 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Topology } from '../../shared/topology/topology.ts';
 import { localKafka } from '../kafka-client.ts';
+import { FlowSummary } from '../runner/function-logs.ts';
 import { invokeEndpointFile, LocalPipeline } from '../runner/pipeline.ts';
 import { provision } from '../runner/provision.ts';
 import { topicEnds } from '../runner/verify.ts';
@@ -119,18 +120,9 @@ console.log(
   `log summary:\n${(summaryLines.length > 0 ? summaryLines : logs.split('\n').slice(-5)).map((l) => `  ${l}`).join('\n')}`,
 );
 
-/** "N record(s)" an output wrote in this invocation, from its batch summary lines, plus replays it left out. */
-function outputCounts(lines: readonly string[], output: string): string {
-  let written = 0;
-  let replayed = 0;
-  for (const line of lines) {
-    if (!line.includes('"message":"batch"')) continue;
-    const batch = JSON.parse(line) as { out?: Record<string, number>; counters?: Record<string, number> };
-    written += batch.out?.[output] ?? 0;
-    replayed += batch.counters?.RecordsReplayed ?? 0;
-  }
-  return `${written} record(s)${replayed > 0 ? `, ${replayed} replayed copies left out` : ''}`;
-}
+/** What the invocation's batch lines say each output wrote, and the replayed copies left out. */
+const invocation = new FlowSummary();
+for (const line of summaryLines) if (line.includes('"message":"batch"')) invocation.add(JSON.parse(line));
 
 if (!remote && before && kafka) {
   // What the outputs received: the records this invocation added to each topic it writes.
@@ -144,7 +136,7 @@ if (!remote && before && kafka) {
   await admin.disconnect();
   for (const o of flow.outputs.filter((o) => o.kind !== 'topic')) {
     console.log(
-      `${o.name}: written ${outputCounts(summaryLines, o.name)} (see npm start's report for where to look)`,
+      `${o.name}: written ${invocation.written.get(o.name) ?? 0} record(s)${invocation.replayed > 0 ? `, ${invocation.replayed} replayed copies left out` : ''} (see npm start's report for where to look)`,
     );
   }
 }

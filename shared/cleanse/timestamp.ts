@@ -132,19 +132,16 @@ const parseCommonIso = (text: string): number | undefined | null => {
       (digits > 1 ? digit(text, start + 1) * 10 : 0) +
       (digits > 2 ? digit(text, start + 2) : 0);
   }
+  // No zone or `Z`: UTC. Otherwise exactly `±HH:MM`.
   let offset = 0;
-  if (i === n) offset = 0;
-  else if (text.charCodeAt(i) === 90 && i + 1 === n) offset = 0;
-  else if (
-    (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45) &&
-    i + 6 === n &&
-    text.charCodeAt(i + 3) === 58
-  ) {
+  const zone = text.charCodeAt(i);
+  if (i < n && !(zone === 90 && i + 1 === n)) {
+    if ((zone !== 43 && zone !== 45) || i + 6 !== n || text.charCodeAt(i + 3) !== 58) return null;
     const oh = two(text, i + 1);
     const om = two(text, i + 4);
     if (oh < 0 || om < 0) return null;
-    offset = (text.charCodeAt(i) === 45 ? -1 : 1) * (oh * 60 + om);
-  } else return null;
+    offset = (zone === 45 ? -1 : 1) * (oh * 60 + om);
+  }
   return utc(y1 * 100 + y2, mo - 1, d, h, mi, s, ms, offset);
 };
 

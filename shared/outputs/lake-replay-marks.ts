@@ -2,8 +2,18 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ReplayMarkStore, ReplayMarks } from './replay-guard.ts';
 
 /** Marks live beside the data, under `_sluice/`: Athena, Glue and Spark skip paths that start with `_`. */
+const MARKS_DIR = '_sluice/replay-marks';
+
+/** Where one flow's marks live under a lake prefix (no trailing slash): what its grant is scoped to. */
+export const replayMarksPrefix = (prefix: string, flowName: string): string =>
+  `${prefix ? `${prefix}/` : ''}${MARKS_DIR}/${flowName}`;
+
 export const replayMarksKey = (prefix: string, flowName: string, partition: string): string =>
-  `${prefix ? `${prefix}/` : ''}_sluice/replay-marks/${flowName}/${partition}.json`;
+  `${replayMarksPrefix(prefix, flowName)}/${partition}.json`;
+
+/** True for a replay-marks object, which readers of the lake's data skip. */
+export const isReplayMarksKey = (key: string): boolean =>
+  key.startsWith(`${MARKS_DIR}/`) || key.includes(`/${MARKS_DIR}/`);
 
 /** A sink's replay marks as small JSON objects in the lake bucket (S3 reads are strongly consistent). */
 export const s3ReplayMarks = (deps: {

@@ -36,6 +36,15 @@ export const putObjectInput = (
   ContentLength: object.body.length,
 });
 
+/** A failed S3 call as a RetriableError: the mapping retries the batch. */
+const retriable = (what: string, error: unknown): RetriableError =>
+  new RetriableError(
+    `${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    {
+      cause: error,
+    },
+  );
+
 /** Writes a batch as gzip NDJSON objects whose keys and bytes depend only on the records. */
 export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
   name: deps.name,
@@ -59,9 +68,7 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
     };
     await Promise.all(Array.from({ length: Math.min(deps.concurrency, objects.length) }, worker));
     if (failures.length > 0) {
-      const first = failures[0];
-      const detail = first instanceof Error ? `${first.name}: ${first.message}` : String(first);
-      throw new RetriableError(`s3 put to ${deps.bucket} failed: ${detail}`, { cause: first });
+      throw retriable(`s3 put to ${deps.bucket} failed`, failures[0]);
     }
     // Only once the objects are in: a failure before this point replays the batch into the same keys.
     if (store && guarded) await saveMarks(store, guarded.marks, deps.bucket);
@@ -73,15 +80,7 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
   },
 });
 
-const retriable = (what: string, error: unknown): RetriableError =>
-  new RetriableError(
-    `${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-    {
-      cause: error,
-    },
-  );
-
-/** Each source partition's records filtered against that partition's marks. */
+/** Each source partition's records filtered against that partition's marks (read in parallel). */
 const withoutReplays = async (records: readonly FlowRecord[], store: ReplayMarkStore, bucket: string) => {
   const byPartition = new Map<string, FlowRecord[]>();
   for (const record of records) {
@@ -90,25 +89,30 @@ const withoutReplays = async (records: readonly FlowRecord[], store: ReplayMarkS
     if (list) list.push(record);
     else byPartition.set(id, [record]);
   }
+  const results = await Promise.all(
+    [...byPartition].map(async ([id, list]) => {
+      const before = await store.read(id).catch((error) => {
+        throw retriable(`reading replay marks from ${bucket} failed`, error);
+      });
+      return { id, ...dropReplays(list, before) };
+    }),
+  );
   const kept: FlowRecord[] = [];
   const marks = new Map<string, ReplayMarks>();
   let replayed = 0;
-  for (const [id, list] of byPartition) {
-    const before = await store.read(id).catch((error) => {
-      throw retriable(`reading replay marks from ${bucket} failed`, error);
-    });
-    const result = dropReplays(list, before);
+  for (const result of results) {
     for (const r of result.kept) kept.push(r);
     replayed += result.replayed;
-    if (result.kept.length > 0) marks.set(id, result.marks);
+    if (result.kept.length > 0) marks.set(result.id, result.marks);
   }
   return { kept, replayed, marks };
 };
 
-const saveMarks = async (store: ReplayMarkStore, marks: ReadonlyMap<string, ReplayMarks>, bucket: string) => {
-  for (const [id, m] of marks) {
-    await store.write(id, m).catch((error) => {
-      throw retriable(`writing replay marks to ${bucket} failed`, error);
-    });
-  }
-};
+const saveMarks = (store: ReplayMarkStore, marks: ReadonlyMap<string, ReplayMarks>, bucket: string) =>
+  Promise.all(
+    [...marks].map(([id, m]) =>
+      store.write(id, m).catch((error) => {
+        throw retriable(`writing replay marks to ${bucket} failed`, error);
+      }),
+    ),
+  );
