@@ -27,7 +27,8 @@ export const readState = (): LocalState => {
 
 /**
  * Read-modify-write under a lock of its own, so two processes updating different servers never write over each
- * other's entry (which lost a running server); an atomic rename, so a reader never sees half a file.
+ * other's entry (a lost entry leaves a running server unrecorded); an atomic rename, so a reader never sees half
+ * a file.
  */
 export const updateState = (name: ServiceName, value: ServiceState | undefined): Promise<LocalState> =>
   withServiceLock('state', async () => {
