@@ -1,5 +1,12 @@
 import { runLocalPipeline } from './runner/start.ts';
-import { down, resolveNames, ServiceStartError, statusOf, up } from './services/manager.ts';
+import {
+  down,
+  resolveNames,
+  ServiceStartError,
+  statusOf,
+  unrecordedProcesses,
+  up,
+} from './services/manager.ts';
 import { groupRssMiB } from './services/memory.ts';
 import { stateFile } from './services/paths.ts';
 import { MissingPrerequisiteError } from './services/prerequisites.ts';
@@ -20,6 +27,13 @@ const printStatus = async (names: readonly string[]) => {
     console.log(
       `${name.padEnd(11)} ${status.healthy ? 'healthy' : 'down   '}  ${where}${rss ? `  ${rss} MiB` : ''}`,
     );
+    const strays = unrecordedProcesses(name);
+    if (strays.length > 0) {
+      allHealthy = false;
+      console.log(
+        `${''.padEnd(11)} not in ${stateFile}: pid ${strays.join(', ')} (npm run servers -- down stops them)`,
+      );
+    }
   }
   return allHealthy;
 };

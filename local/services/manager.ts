@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { dynamodb } from './dynamodb.ts';
 import { kafka } from './kafka.ts';
 import { withServiceLock } from './lock.ts';
+import { markedProcesses, markerEnv, stopMarked } from './marker.ts';
 import { opensearch } from './opensearch.ts';
 import { logsDir } from './paths.ts';
 import { choosePorts } from './ports.ts';
@@ -37,7 +38,8 @@ const startUnlocked = async (name: ServiceName): Promise<{ state: ServiceState; 
   const current = await statusOf(name);
   if (current.healthy && current.state) return { state: current.state, reused: true };
   const definition = services[name];
-  if (current.state) await stopGroup(current.state.pid);
+  // Whatever is left of an earlier start (recorded or not) goes first: never two of one server.
+  await stopEvery(name, current.state);
   const missing = definition.missing();
   if (missing) throw new ServiceStartError(missing);
 
@@ -46,8 +48,11 @@ const startUnlocked = async (name: ServiceName): Promise<{ state: ServiceState; 
   const log = join(logsDir, `${name}.log`);
   const plan = await definition.prepare(ports);
   const startedAt = Date.now();
-  const pid = launchDetached(plan, log);
+  const pid = launchDetached({ ...plan, env: { ...plan.env, ...markerEnv(name) } }, log);
   const endpoint = definition.endpoint(ports);
+  const launched = { pid, ports, endpoint, startedAt: new Date(startedAt).toISOString(), readyMs: -1, log };
+  // Recorded at once: a starter killed while waiting (a fault test's worker at its timeout) leaves it findable.
+  await updateState(name, launched);
   const deadline = startedAt + definition.startTimeoutSeconds * 1000;
   while (!(await definition.isReady(endpoint))) {
     if (!groupAlive(pid))
@@ -60,28 +65,39 @@ const startUnlocked = async (name: ServiceName): Promise<{ state: ServiceState; 
     }
     await sleep(200);
   }
-  const state: ServiceState = {
-    pid,
-    ports,
-    endpoint,
-    startedAt: new Date(startedAt).toISOString(),
-    readyMs: Date.now() - startedAt,
-    log,
-  };
-  updateState(name, state);
+  const state: ServiceState = { ...launched, readyMs: Date.now() - startedAt };
+  await updateState(name, state);
   return { state, reused: false };
 };
 
 export const stopService = (name: ServiceName): Promise<'stopped' | 'killed' | 'not-running'> =>
   withServiceLock(name, () => stopUnlocked(name));
 
-const stopUnlocked = async (name: ServiceName): Promise<'stopped' | 'killed' | 'not-running'> => {
+type StopOutcome = 'stopped' | 'killed' | 'not-running';
+
+/** The recorded process group and every process marked as this server of this checkout, whatever the state says. */
+const stopEvery = async (name: ServiceName, state: ServiceState | undefined): Promise<StopOutcome> => {
+  const outcomes = [
+    state && state.pid > 0 ? await stopGroup(state.pid) : 'not-running',
+    ...(await stopMarked(name)),
+  ];
+  return outcomes.includes('killed') ? 'killed' : outcomes.includes('stopped') ? 'stopped' : 'not-running';
+};
+
+const stopUnlocked = async (name: ServiceName): Promise<StopOutcome> => {
   const state = readState()[name];
-  if (!state) return 'not-running';
-  const outcome = await stopGroup(state.pid);
+  const outcome = await stopEvery(name, state);
   // Keep the ports so a restart comes back where clients expect it; forget the pid.
-  updateState(name, { ...state, pid: -1 });
+  if (state) await updateState(name, { ...state, pid: -1 });
   return outcome;
+};
+
+/** Processes of this checkout's `name` server that the state file does not name (what `down` would stop too). */
+export const unrecordedProcesses = (name: ServiceName): number[] => {
+  const recorded = readState()[name]?.pid ?? -1;
+  return markedProcesses(name)
+    .filter((p) => p.pgid !== recorded)
+    .map((p) => p.pid);
 };
 
 export const resolveNames = (names: readonly string[]): ServiceName[] => {

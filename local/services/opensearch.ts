@@ -1,8 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { localDir, opensearchHome, versions } from './paths.ts';
+import { basename, join } from 'node:path';
+import { localDir, opensearchHome, projectRoot, versions } from './paths.ts';
 import { javaHome } from './prerequisites.ts';
 import type { LaunchPlan, ServiceDefinition } from './service.ts';
 
@@ -36,14 +47,21 @@ const chownTree = (path: string): void => {
 const layout = (): { home: string; base: string } => {
   const base = join(localDir, 'opensearch');
   if (!runningAsRoot() || nobodyCanUse(join(opensearchHome, 'lib'))) return { home: opensearchHome, base };
-  // The checkout sits where `nobody` cannot read (e.g. under /root): run from a copy it can read, made once.
-  const shared = join(tmpdir(), 'sluice-servers');
-  const home = join(shared, `opensearch-${versions.opensearch}`);
+  // The checkout sits where `nobody` cannot read (e.g. under /root): run from a copy it can read, made once per
+  // checkout, so no two checkouts share a distribution or a node (each stops only its own).
+  const key = `${basename(projectRoot)}-${createHash('sha256').update(projectRoot).digest('hex').slice(0, 12)}`;
+  const own = join(tmpdir(), 'sluice-servers', key);
+  const home = join(own, `opensearch-${versions.opensearch}`);
   if (!existsSync(join(home, 'lib'))) {
-    mkdirSync(shared, { recursive: true, mode: 0o755 });
-    cpSync(opensearchHome, home, { recursive: true });
+    mkdirSync(own, { recursive: true, mode: 0o755 });
+    // Copied aside and renamed, so a copy cut short is never taken for a whole one.
+    const partial = `${home}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(opensearchHome, partial, { recursive: true });
+    rmSync(home, { recursive: true, force: true });
+    renameSync(partial, home);
   }
-  return { home, base: join(shared, `node-${Buffer.from(localDir).toString('base64url').slice(-24)}`) };
+  return { home, base: join(own, 'node') };
 };
 
 /** Small heap, serial GC, no GC log files: this machine runs Kafka and the flows beside it on 2 cores. */

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { withServiceLock } from './lock.ts';
 import { localDir, stateFile } from './paths.ts';
 
 export const serviceNames = ['kafka', 'dynamodb', 'opensearch', 's3'] as const;
@@ -24,13 +25,18 @@ export const readState = (): LocalState => {
   }
 };
 
-/** Read-modify-write with an atomic rename, so a reader never sees half a file. */
-export const updateState = (name: ServiceName, value: ServiceState | undefined): LocalState => {
-  const state = { ...readState(), [name]: value };
-  if (value === undefined) delete state[name];
-  mkdirSync(localDir, { recursive: true });
-  const tmp = `${stateFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(tmp, stateFile);
-  return state;
-};
+/**
+ * Read-modify-write under a lock of its own, so two processes updating different servers never write over each
+ * other's entry (a lost entry leaves a running server unrecorded); an atomic rename, so a reader never sees half
+ * a file.
+ */
+export const updateState = (name: ServiceName, value: ServiceState | undefined): Promise<LocalState> =>
+  withServiceLock('state', async () => {
+    const state = { ...readState(), [name]: value };
+    if (value === undefined) delete state[name];
+    mkdirSync(localDir, { recursive: true });
+    const tmp = `${stateFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(tmp, stateFile);
+    return state;
+  });

@@ -52,12 +52,20 @@ for (const [name, alpha2] of Object.entries(EXTRA_NAMES)) byName.set(name, alpha
 const alpha2Codes = new Set(Object.keys(countries.getAlpha2Codes()));
 
 /**
+ * Longer than any name or variant above (the longest, "South Georgia and the South Sandwich Islands", has 44
+ * characters): longer text is not a country, and is neither normalised nor remembered.
+ */
+export const MAX_COUNTRY_TEXT = 100;
+
+/**
  * A country name or code (alpha-2, alpha-3, numeric, English name or common variant) → ISO 3166-1 alpha-2, or
  * undefined when it is not recognisable. "uk", "U.K." and "United Kingdom" all give "GB"; "UK" is not an ISO code
  * but is what people write.
  */
 export const toCountryCode = (input: unknown): string | undefined => {
   if (typeof input === 'string') {
+    // Only short keys are remembered, so the memo stays within MEMO_LIMIT × MAX_COUNTRY_TEXT characters.
+    if (input.length > MAX_COUNTRY_TEXT) return lookup(input);
     // Records repeat a handful of spellings: remember answers (bounded) instead of normalising each time.
     const known = memo.get(input);
     if (known !== undefined) return known === NOT_A_COUNTRY ? undefined : known;
@@ -73,11 +81,19 @@ const MEMO_LIMIT = 10_000;
 const NOT_A_COUNTRY = '';
 const memo = new Map<string, string>();
 
+/** What the memo holds: entries and the characters of their keys (for tests of its bound). */
+export const countryMemoFootprint = (): { readonly entries: number; readonly keyChars: number } => {
+  let keyChars = 0;
+  for (const key of memo.keys()) keyChars += key.length;
+  return { entries: memo.size, keyChars };
+};
+
 const lookup = (input: unknown): string | undefined => {
   if (typeof input === 'number')
     return Number.isInteger(input) ? countries.numericToAlpha2(input) : undefined;
   if (typeof input !== 'string') return undefined;
   const text = input.trim();
+  if (text.length > MAX_COUNTRY_TEXT) return undefined;
   if (text.length === 2) {
     const upper = text.toUpperCase();
     if (alpha2Codes.has(upper)) return upper;

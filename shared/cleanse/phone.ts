@@ -1,5 +1,8 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
+/** libphonenumber-js reads at most 250 characters (longer input is TOO_LONG); we refuse it before any work. */
+export const MAX_PHONE_TEXT = 250;
+
 /**
  * A phone number → E.164 ("+442071838750"), or undefined when it cannot be a valid number. National numbers
  * ("020 7183 8750") need the country they belong to, usually the record's own (cleansed) country. Uses the
@@ -8,7 +11,7 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/
 export const toE164 = (input: unknown, defaultCountry?: string): string | undefined => {
   if (typeof input !== 'string' && typeof input !== 'number') return undefined;
   const text = String(input).trim();
-  if (text === '') return undefined;
+  if (text === '' || text.length > MAX_PHONE_TEXT) return undefined;
   const country =
     defaultCountry && /^[A-Z]{2}$/.test(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
   const parsed = parsePhoneNumberFromString(

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { estimateBytes } from './item-bytes.ts';
 
 /** A looked-up item, frozen: the same object is shared by every record (and batch) that joins with it. */
 export type Item = Readonly<Record<string, unknown>>;
@@ -6,9 +7,13 @@ export type Item = Readonly<Record<string, unknown>>;
 /** Cached knowledge that a key is absent from the table (negative caching). */
 export const MISSING: unique symbol = Symbol('missing');
 export type Cached = Item | typeof MISSING;
+/** A negative entry holds a key and the shared symbol. */
+const MISSING_BYTES = 16;
 
 export interface CacheOptions {
   readonly maxEntries: number;
+  /** Budget for keys and items together, by `estimateBytes`; an item larger than all of it is not cached. */
+  readonly maxBytes: number;
   readonly ttlMs: number;
   readonly negativeTtlMs: number;
 }
@@ -16,7 +21,8 @@ export interface CacheOptions {
 /**
  * The lookup cache of one enrich step. The step lives at module scope (flows are declared at import time), so the
  * cache survives warm invocations of the execution environment. Entries expire by TTL so reference-data changes
- * arrive within `ttlMs` (and new keys within `negativeTtlMs`); the LRU bound caps memory.
+ * arrive within `ttlMs` (and new keys within `negativeTtlMs`). The LRU holds at most `maxEntries` entries and
+ * `maxBytes` of them: a count alone let a table of 400 KB items (DynamoDB's limit) fill the function's memory.
  */
 export class LookupCache {
   readonly #options: CacheOptions;
@@ -33,6 +39,9 @@ export class LookupCache {
   #cache(): LRUCache<string | number, Cached> {
     this.#lru ??= new LRUCache<string | number, Cached>({
       max: this.#options.maxEntries,
+      maxSize: this.#options.maxBytes,
+      sizeCalculation: (value, key) =>
+        estimateBytes(key) + (value === MISSING ? MISSING_BYTES : estimateBytes(value)),
       ttl: this.#options.ttlMs,
       // Expired entries are dropped when read or evicted, not by timers: no work between invocations.
       ttlAutopurge: false,
@@ -55,6 +64,11 @@ export class LookupCache {
 
   get size(): number {
     return this.#lru?.size ?? 0;
+  }
+
+  /** Estimated bytes of what the cache holds now (never above `maxBytes`). */
+  get bytes(): number {
+    return this.#lru?.calculatedSize ?? 0;
   }
 
   clear(): void {

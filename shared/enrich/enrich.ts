@@ -37,9 +37,7 @@ export interface EnrichOptions {
   /** Attributes to keep from the item (projection); the whole item when unset. */
   readonly attributes?: readonly string[];
   /** The cache across warm invocations; `false` turns it off (each batch still reads each key once). */
-  readonly cache?:
-    | false
-    | { readonly maxEntries?: number; readonly ttlSeconds?: number; readonly negativeTtlSeconds?: number };
+  readonly cache?: false | EnrichCacheOptions;
   readonly consistentRead?: boolean;
   readonly maxParallelCalls?: number;
   readonly retry?: {
@@ -48,6 +46,36 @@ export interface EnrichOptions {
     readonly maxDelayMs?: number;
   };
 }
+
+/** The lookup cache of one enrich step: bounded by entries and by bytes, whichever is reached first. */
+export interface EnrichCacheOptions {
+  /**
+   * Most entries (items and remembered misses) kept.
+   * @default 50000
+   */
+  readonly maxEntries?: number;
+  /**
+   * Most bytes of keys and items kept, by an estimate of their size on the heap (on the high side).
+   * @default a tenth of the function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`; 512 MB when unset): 51.2 MiB
+   */
+  readonly maxBytes?: number;
+  /**
+   * How long a found item is served from the cache: reference-data changes arrive within this.
+   * @default 300
+   */
+  readonly ttlSeconds?: number;
+  /**
+   * How long a missing key is remembered as missing: new keys arrive within this.
+   * @default 60
+   */
+  readonly negativeTtlSeconds?: number;
+}
+
+/** The cache's default byte budget: a tenth of the memory the function has (the Lambda runtime sets the variable). */
+export const defaultCacheBytes = (memoryMb = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE): number => {
+  const mb = Number(memoryMb);
+  return Math.floor(((Number.isFinite(mb) && mb > 0 ? mb : 512) * 2 ** 20) / 10);
+};
 
 const selector = z.union([
   z.string().check(z.minLength(1, 'must name a field')),
@@ -77,6 +105,7 @@ const optionsSchema = z.strictObject({
       z.literal(false),
       z.strictObject({
         maxEntries: z._default(int(1, 10_000_000), 50_000),
+        maxBytes: z.optional(int(2 ** 16, 2 ** 34)),
         ttlSeconds: z._default(seconds(), 300),
         negativeTtlSeconds: z._default(seconds(), 60),
       }),
@@ -133,6 +162,7 @@ export const enrich = (options: EnrichOptions): Step => {
       ? undefined
       : new LookupCache({
           maxEntries: o.cache.maxEntries,
+          maxBytes: o.cache.maxBytes ?? defaultCacheBytes(),
           ttlMs: o.cache.ttlSeconds * 1000,
           negativeTtlMs: o.cache.negativeTtlSeconds * 1000,
         });
