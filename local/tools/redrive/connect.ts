@@ -17,7 +17,8 @@ export interface Connections {
   readonly flowOf: (functionName: string) => string | undefined;
 }
 
-const quiet = { logLevel: logLevel.ERROR, connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
+// Failures surface as thrown errors; kafkajs's own log would also print the retries it recovers from.
+const quiet = { logLevel: logLevel.NOTHING, connectionTimeout: 5_000, requestTimeout: 30_000 } as const;
 
 /** The local servers named in `.local/state.json`. */
 export const localConnections = (): Connections => {

@@ -1,0 +1,294 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topology } from '../../../functions/topology.ts';
+import { runRedrive } from '../../../local/tools/redrive/cli.ts';
+import { kafkaProducer } from '../../../shared/clients/kafka.ts';
+import { deadLetterRecord } from '../../../shared/dead-letter.ts';
+import { RecordRejectedError, Stage, ValidationError } from '../../../shared/errors.ts';
+import type { DeadLetter } from '../../../shared/outputs/output.ts';
+import { toTopic } from '../../../shared/outputs/topic.ts';
+import type { FlowRecord, RecordHeader } from '../../../shared/record.ts';
+import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
+import { readTopic, topicEndOffsets } from '../../support/topics.ts';
+import { useLocalServers } from '../outputs/support.ts';
+
+useLocalServers();
+const kafka = new Kafka({ brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const s3 = new S3Client({ ...localAws(endpoints().s3.endpoint), forcePathStyle: true });
+const flows = async () => topology.flows.map((f) => f.name);
+const BINARY = Buffer.from([0xff, 0x00, 0xfe]);
+
+/** Runs the tool in-process as the CLI does; returns its exit code and what it printed. */
+const redriveCli = async (...argv: string[]) => {
+  const out: string[] = [];
+  const code = await runRedrive(argv, { out: (l) => out.push(l), err: (l) => out.push(l), flows });
+  return { code, output: out.join('\n') };
+};
+
+/** A record as it arrived on `topic`, carrying the lineage of the hop before (reviews.raw/1, origin offset 7). */
+const original = (topic: string, partition: number, offset: number): FlowRecord => {
+  const headers: RecordHeader[] = [
+    { key: 'trace', value: Buffer.from('t-1') },
+    { key: 'bin', value: BINARY },
+    { key: 'sluice.path', value: Buffer.from('reviews.raw/1') },
+    { key: 'sluice.origin.offset', value: Buffer.from('7') },
+  ];
+  return {
+    source: {
+      topic,
+      partition,
+      offset,
+      timestamp: Date.UTC(2025, 0, 2),
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from(`key-${offset}`),
+      value: Buffer.from(`{"n":${offset},"rating":"five"}`),
+      headers,
+    },
+    key: `key-${offset}`,
+    value: { n: offset, rating: 'five' },
+    headers: { trace: 't-1', 'sluice.path': 'reviews.raw/1', 'sluice.origin.offset': '7' },
+  };
+};
+
+/** Dead letters written exactly as the handler writes them: deadLetterRecord through the flow's topic output. */
+const writeDeadLetters = async (dlq: string, flow: string, letters: DeadLetter[], omitValue = false) => {
+  const result = await toTopic(dlq)
+    .create()
+    .write(
+      letters.map((d) => deadLetterRecord(d, flow, { omitValue })),
+      { flowName: flow },
+    );
+  expect(result.written).toBe(letters.length);
+};
+
+const header = (m: KafkaMessage, name: string): Buffer | undefined => {
+  const value = m.headers?.[name];
+  return value === undefined ? undefined : Buffer.from((Array.isArray(value) ? value[0] : value) as Buffer);
+};
+
+describe('npm run redrive on the real local Kafka and S3', () => {
+  let source: string;
+  let dlq: string;
+
+  beforeAll(async () => {
+    await admin.connect();
+    source = uniqueName('redrive-src');
+    dlq = uniqueName('redrive-dlq');
+    await admin.createTopics({
+      topics: [
+        { topic: source, numPartitions: 3 },
+        { topic: dlq, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    const validation = (offset: number): DeadLetter => ({
+      record: original(source, 1, offset),
+      stage: Stage.Validate,
+      error: new ValidationError('rating: expected number, received string'),
+      component: 'validate-review',
+    });
+    await writeDeadLetters(dlq, 'cleanse-reviews', [validation(10), validation(11)]);
+    await writeDeadLetters(dlq, 'enrich-reviews', [
+      {
+        record: original(source, 2, 20),
+        stage: Stage.Output,
+        error: new RecordRejectedError('record too large for reviews.enriched'),
+        component: 'reviews-enriched',
+      },
+    ]);
+    // A dead letter the dead-letter topic refused whole: sent without its value.
+    await writeDeadLetters(
+      dlq,
+      'enrich-reviews',
+      [
+        {
+          record: original(source, 0, 30),
+          stage: Stage.Output,
+          error: new RecordRejectedError('too large'),
+          component: 'reviews-enriched',
+        },
+      ],
+      true,
+    );
+  });
+
+  afterAll(async () => {
+    await admin.disconnect();
+    await kafkaProducer().disconnect();
+    s3.destroy();
+  });
+
+  it('publishes each dead letter to its source partition byte for byte, context removed, lineage kept, marked as redriven', async () => {
+    // Prepare
+    const ledger = uniqueName('ledger');
+    const before = await topicEndOffsets(source);
+    // Act
+    const { code, output } = await redriveCli(dlq, '--ledger', ledger);
+    // Assess
+    expect(code).toBe(0);
+    const redriven = await readTopic(source, before);
+    expect(redriven.map((m) => [m.partition, String(m.key), String(m.value)])).toEqual([
+      [1, 'key-10', '{"n":10,"rating":"five"}'],
+      [1, 'key-11', '{"n":11,"rating":"five"}'],
+      [2, 'key-20', '{"n":20,"rating":"five"}'],
+    ]);
+    const first = redriven[0] as KafkaMessage;
+    expect(Object.keys(first.headers ?? {}).sort()).toEqual(
+      [
+        'bin',
+        'sluice.origin.offset',
+        'sluice.path',
+        'sluice.redrive.at',
+        'sluice.redrive.from',
+        'sluice.redrive.source',
+        'trace',
+      ].sort(),
+    );
+    expect(header(first, 'bin')).toEqual(BINARY);
+    expect(String(header(first, 'trace'))).toBe('t-1');
+    expect(String(header(first, 'sluice.path'))).toBe('reviews.raw/1');
+    expect(String(header(first, 'sluice.origin.offset'))).toBe('7');
+    expect(String(header(first, 'sluice.redrive.from'))).toBe(`${dlq}/0/0`);
+    expect(String(header(first, 'sluice.redrive.source'))).toBe(`${source}/1/10`);
+    expect(output).toMatch(
+      /validate\s+ValidationError\s+rating: expected number, received string\s+\S+\s+2\s+0\s+0/,
+    );
+    expect(output).toMatch(/total\s+3\s+0\s+1/);
+    expect(output).toContain(
+      `not redrivable: ${dlq}/0/3: value omitted (${original(source, 0, 30).source.value?.length} bytes): re-read it from ${source} partition 0 offset 30 if still retained`,
+    );
+  });
+
+  it('selects with --where and --flow, writes nothing on --dry-run, and redrives nothing twice', async () => {
+    // Prepare
+    const ledger = uniqueName('ledger');
+    const before = await topicEndOffsets(source);
+    // Act
+    const dry = await redriveCli(dlq, '--ledger', ledger, '--where', 'stage=validate', '--dry-run');
+    const afterDry = await readTopic(source, before);
+    const ledgerAfterDry = (await admin.listTopics()).includes(ledger);
+    const flow = await redriveCli(
+      dlq,
+      '--ledger',
+      ledger,
+      '--flow',
+      'enrich-reviews',
+      '--where',
+      'reason~=large',
+    );
+    const rest = await redriveCli(dlq, '--ledger', ledger);
+    const again = await redriveCli(dlq, '--ledger', ledger);
+    const published = await readTopic(source, before);
+    // Assess
+    expect(dry.code).toBe(0);
+    expect(dry.output).toContain('dry run (nothing written)');
+    expect(dry.output).toMatch(/total\s+2\s+0\s+0/);
+    expect(afterDry).toEqual([]);
+    expect(ledgerAfterDry).toBe(false);
+    expect(flow.output).toMatch(/left out by --flow\/--where/);
+    expect(flow.output).toMatch(/total\s+1\s+0\s+1/);
+    expect(rest.output).toMatch(/total\s+2\s+1\s+1/);
+    expect(again.output).toMatch(/total\s+0\s+3\s+1/);
+    expect(published.map((m) => String(m.key)).sort()).toEqual(['key-10', 'key-11', 'key-20']);
+  });
+
+  it('redrives the records of a failed-batch object in the local S3 to their topic and partition, once', async () => {
+    // Prepare: the invocation record an S3 on-failure destination receives
+    const bucket = uniqueName('failed');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const eventRecord = (offset: number) => ({
+      topic: source,
+      partition: 2,
+      offset,
+      timestamp: Date.UTC(2025, 0, 3),
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from(`fb-${offset}`).toString('base64'),
+      value: Buffer.from(`{"fb":${offset}}`).toString('base64'),
+      // Java bytes are signed: 0xff arrives as -1.
+      headers: [{ trace: [116, 45, 50] }, { bin: [-1, 0, -2] }, { trace: [116, 45, 51] }],
+    });
+    const invocation = {
+      requestContext: {
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:enrich-reviews',
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 11,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: '2025-01-03T00:00:00.000Z',
+      KafkaBatchInfo: {
+        batchSize: 2,
+        topic: source,
+        partition: 2,
+        firstOffset: 100,
+        lastOffset: 101,
+        errorType: 'RetriableError',
+        errorMessage: 'kafka send failed: broker down',
+      },
+      payload: {
+        eventSource: 'SelfManagedKafka',
+        records: { [`${source}-2`]: [eventRecord(100), eventRecord(101)] },
+      },
+    };
+    const body = JSON.stringify(invocation);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: '_sluice/failed/enrich-reviews/batch-1.json', Body: body }),
+    );
+    const folder = mkdtempSync(join(tmpdir(), 'sluice-failed-'));
+    writeFileSync(join(folder, 'batch-1.json'), body);
+    const ledger = uniqueName('ledger');
+    const before = await topicEndOffsets(source);
+    // Act
+    const first = await redriveCli(
+      `s3://${bucket}/_sluice/failed/`,
+      '--ledger',
+      ledger,
+      '--flow',
+      'enrich-reviews',
+    );
+    const copy = await redriveCli(`${folder}/`, '--ledger', ledger);
+    const published = await readTopic(source, before);
+    // Assess
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(
+      /failed-batch\s+RetriableError\s+kafka send failed: broker down\s+\S+\s+2\s+0\s+0/,
+    );
+    expect(copy.output).toMatch(/total\s+0\s+2\s+0/);
+    expect(published.map((m) => [m.partition, String(m.key), String(m.value)])).toEqual([
+      [2, 'fb-100', '{"fb":100}'],
+      [2, 'fb-101', '{"fb":101}'],
+    ]);
+    const headers = (published[0] as KafkaMessage).headers ?? {};
+    expect((headers.trace as Buffer[]).map(String)).toEqual(['t-2', 't-3']);
+    expect(headers.bin).toEqual(Buffer.from([0xff, 0x00, 0xfe]));
+    expect(String(headers['sluice.redrive.from'])).toBe(
+      `s3://${bucket}/_sluice/failed/enrich-reviews/batch-1.json#${source}-2@100`,
+    );
+  });
+
+  it('runs as a user runs it: npm run redrive exits 0 with the report, 2 with the usage line on bad arguments', async () => {
+    // Prepare
+    const run = promisify(execFile);
+    const npm = (...args: string[]) =>
+      run('npm', ['run', '--silent', 'redrive', '--', ...args], { cwd: process.cwd() }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    // Act
+    const ok = await npm(dlq, '--ledger', uniqueName('ledger'), '--dry-run');
+    const bad = await npm(dlq, '--where', 'colour=red');
+    // Assess
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/total\s+3\s+0\s+1/);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--where colour=red: expected stage=S, class=C or reason~=TEXT');
+    expect(bad.stderr).toContain('usage: npm run redrive --');
+  }, 120_000);
+});
