@@ -4,7 +4,7 @@ import type { Letter } from './letter.ts';
 
 export const USAGE =
   'usage: npm run redrive -- <dead-letter topic | s3://bucket/prefix | folder> [--flow F] ' +
-  '[--where stage=S|class=C|reason~=TEXT]... [--to TOPIC] [--dry-run] [--remote] [--stack NAME] [--ledger TOPIC]';
+  '[--where stage=S|class=C|reason~=TEXT]... [--to TOPIC] [--dry-run] [--from-source] [--remote] [--stack NAME] [--ledger TOPIC]';
 
 /** Where the records to redrive are. */
 export type RedriveFrom =
@@ -28,6 +28,8 @@ export interface RedriveArgs {
   readonly stack: string;
   /** The compacted topic recording what was redriven. @default '_sluice.redrive' */
   readonly ledger: string;
+  /** Re-read a dead letter sent without its value from its source topic, if still retained. @default false */
+  readonly fromSource: boolean;
 }
 
 export interface Condition {
@@ -80,6 +82,7 @@ export const parseRedriveArgs = (argv: readonly string[]): RedriveArgs => {
     remote: values.remote ?? false,
     stack: values.stack ?? 'SluiceFlows',
     ledger: values.ledger ?? '_sluice.redrive',
+    fromSource: values['from-source'] ?? false,
   };
 };
 
@@ -96,6 +99,7 @@ const parse = (argv: readonly string[]) =>
       remote: { type: 'boolean' },
       stack: { type: 'string' },
       ledger: { type: 'string' },
+      'from-source': { type: 'boolean' },
     },
   });
 

@@ -6,6 +6,7 @@ import { type Connections, kafkaClient, localConnections, remoteConnections } fr
 import { deadLetterOf } from './dead-letters.ts';
 import { folderObjects, s3Objects } from './failed-batch-objects.ts';
 import { failedBatchLetters } from './failed-batches.ts';
+import { withOriginalsFromSource } from './from-source.ts';
 import { kafkaLedger } from './ledger.ts';
 import type { Letter } from './letter.ts';
 import { kafkaPublisher } from './publish.ts';
@@ -74,8 +75,9 @@ export const runRedrive = async (argv: readonly string[], io: CliIo): Promise<nu
   }
   try {
     const connections = await (io.connect ?? (args.remote ? deployed : localConnections))(args, flows);
-    const letters = await readLetters(args, connections);
     const kafka = kafkaClient(connections.kafka);
+    const read = await readLetters(args, connections);
+    const letters = args.fromSource ? await withOriginalsFromSource(kafka, read) : read;
     const publisher = kafkaPublisher(kafka);
     try {
       const report = await redrive(letters, args, { ledger: kafkaLedger(kafka, args.ledger), publisher });

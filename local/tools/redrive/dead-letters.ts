@@ -101,7 +101,7 @@ export const deadLetterOf = (message: ReadMessage): Letter => {
     const where = source
       ? `re-read it from ${source.topic} partition ${source.partition} offset ${source.offset} if still retained`
       : 'its source is not named';
-    return { ...base, notRedrivable: `value omitted (${omitted} bytes): ${where}` };
+    return { ...base, valueOmitted: true, notRedrivable: `value omitted (${omitted} bytes): ${where}` };
   }
   return { ...base, message: originalMessage(message) };
 };

@@ -34,6 +34,8 @@ export interface Letter {
   /** The record to publish again, or why it cannot be (then `message` is absent). */
   readonly message?: RedriveMessage;
   readonly notRedrivable?: string;
+  /** The dead-letter topic refused the full message and it was sent without its value. */
+  readonly valueOmitted?: boolean;
 }
 
 export const coordinates = (source: NonNullable<Letter['source']>): string =>

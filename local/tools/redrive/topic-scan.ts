@@ -24,6 +24,19 @@ export const headerList = (headers: IHeaders | undefined): RecordHeader[] => {
 export interface ScanOptions {
   /** Gives up when no partition advanced for this long. @default 60_000 */
   readonly stallMs?: number;
+  /**
+   * Only these offsets (`from` inclusive, `to` exclusive) of these partitions, clamped to what the topic
+   * retains. @default every partition, from its earliest retained offset to its end
+   */
+  readonly ranges?: ReadonlyMap<number, { readonly from: number; readonly to: number }>;
+}
+
+/** The offsets a scan reads per partition: what was asked for, within what the topic holds now. */
+export interface ScanRange {
+  readonly from: number;
+  readonly to: number;
+  /** The earliest offset the topic still retains. */
+  readonly low: number;
 }
 
 /**
@@ -37,7 +50,7 @@ export const scanTopic = async (
   topic: string,
   each: (message: ReadMessage) => void,
   options: ScanOptions = {},
-): Promise<{ readonly partitions: number; readonly messages: number }> => {
+): Promise<{ readonly ranges: ReadonlyMap<number, ScanRange>; readonly messages: number }> => {
   const admin = kafka.admin();
   await admin.connect();
   let offsets: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
@@ -46,12 +59,19 @@ export const scanTopic = async (
   } finally {
     await admin.disconnect();
   }
-  const ends = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
-  const pending = new Set(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => p.partition));
+  const ranges = new Map<number, ScanRange>();
+  for (const p of offsets) {
+    const low = Number(p.low);
+    const high = Number(p.high);
+    const asked = options.ranges ? options.ranges.get(p.partition) : { from: low, to: high };
+    if (asked)
+      ranges.set(p.partition, { from: Math.max(asked.from, low), to: Math.min(asked.to, high), low });
+  }
+  const pending = new Set([...ranges].filter(([, r]) => r.to > r.from).map(([partition]) => partition));
   // Next offset per partition: a batch fetched again (after a rejoin) is not counted twice.
-  const next = new Map<number, number>();
+  const next = new Map([...ranges].map(([partition, r]) => [partition, r.from]));
   let messages = 0;
-  if (pending.size === 0) return { partitions: offsets.length, messages };
+  if (pending.size === 0) return { ranges, messages };
 
   const groupId = `sluice-redrive-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500 });
@@ -68,7 +88,7 @@ export const scanTopic = async (
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             const partition = batch.partition;
-            const end = ends.get(partition) ?? 0;
+            const end = ranges.get(partition)?.to ?? 0;
             if (!pending.has(partition)) return;
             for (const m of batch.messages) {
               const offset = Number(m.offset);
@@ -94,6 +114,15 @@ export const scanTopic = async (
             }
           },
         })
+        .then(() => {
+          // Partial reads start where they are asked to; partitions not asked for are not fetched at all.
+          if (!options.ranges) return;
+          const others = offsets.map((p) => p.partition).filter((partition) => !pending.has(partition));
+          if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+          for (const partition of pending) {
+            consumer.seek({ topic, partition, offset: String(ranges.get(partition)?.from ?? 0) });
+          }
+        })
         .catch(reject);
     });
   } finally {
@@ -106,5 +135,5 @@ export const scanTopic = async (
       .catch(() => undefined)
       .finally(() => cleanup.disconnect());
   }
-  return { partitions: offsets.length, messages };
+  return { ranges, messages };
 };

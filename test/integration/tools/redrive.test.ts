@@ -273,6 +273,52 @@ describe('npm run redrive on the real local Kafka and S3', () => {
     );
   });
 
+  it('re-reads a dead letter sent without its value from its source topic with --from-source, when still there', async () => {
+    // Prepare: three originals on partition 0 of their topic; dead letters (values omitted) for offset 1 and 99
+    const topic = uniqueName('redrive-orig');
+    const letters = uniqueName('redrive-dlq-big');
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 2 },
+        { topic: letters, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [0, 1, 2].map((n) => ({
+        partition: 0,
+        key: `big-${n}`,
+        value: Buffer.alloc(64, n),
+        headers: { 'sluice.path': 'reviews.raw/0', 'sluice.origin.offset': String(n), bin: BINARY },
+      })),
+    });
+    await producer.disconnect();
+    const tooLarge = (offset: number): DeadLetter => ({
+      record: original(topic, 0, offset),
+      stage: Stage.Output,
+      error: new RecordRejectedError('too large'),
+      component: 'out',
+    });
+    await writeDeadLetters(letters, 'enrich-reviews', [tooLarge(1), tooLarge(99)], true);
+    const before = await topicEndOffsets(topic);
+    // Act
+    const { code, output } = await redriveCli(letters, '--ledger', uniqueName('ledger'), '--from-source');
+    const published = await readTopic(topic, before);
+    // Assess
+    expect(code).toBe(0);
+    expect(output).toMatch(/total\s+1\s+0\s+1/);
+    expect(output).toContain(`--from-source: offset 99 of ${topic} partition 0 was not found`);
+    expect(published).toHaveLength(1);
+    const [copy] = published as [KafkaMessage & { partition: number }];
+    expect([copy.partition, String(copy.key), copy.value]).toEqual([0, 'big-1', Buffer.alloc(64, 1)]);
+    expect(String(header(copy, 'sluice.origin.offset'))).toBe('1');
+    expect(header(copy, 'bin')).toEqual(BINARY);
+    expect(String(header(copy, 'sluice.redrive.from'))).toBe(`${letters}/0/0`);
+  });
+
   it('runs as a user runs it: npm run redrive exits 0 with the report, 2 with the usage line on bad arguments', async () => {
     // Prepare
     const run = promisify(execFile);

@@ -146,7 +146,12 @@ describe('redrive arguments', () => {
     // Act
     const topic = parseRedriveArgs(['reviews.dlq', '--where', 'stage=validate', '--where', 'reason~=rating']);
     const s3 = parseRedriveArgs(['s3://bucket/_sluice/failed/', '--remote', '--stack', 'Prod', '--to', 't']);
-    const folder = parseRedriveArgs(['.local/on-failure/enrich-reviews', '--ledger', 'mine']);
+    const folder = parseRedriveArgs([
+      '.local/on-failure/enrich-reviews',
+      '--ledger',
+      'mine',
+      '--from-source',
+    ]);
     // Assess
     expect(topic).toMatchObject({
       from: { kind: 'topic', topic: 'reviews.dlq' },
@@ -158,6 +163,7 @@ describe('redrive arguments', () => {
       remote: false,
       stack: 'SluiceFlows',
       ledger: '_sluice.redrive',
+      fromSource: false,
     });
     expect(s3).toMatchObject({
       from: { kind: 's3', bucket: 'bucket', prefix: '_sluice/failed/' },
