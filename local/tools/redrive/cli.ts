@@ -41,6 +41,19 @@ const sourceName = (args: RedriveArgs): string =>
       : args.from.path;
 
 const readLetters = async (args: RedriveArgs, connections: Connections): Promise<Letter[]> => {
+  try {
+    return await readAll(args, connections);
+  } catch (error) {
+    throw new Error(
+      `reading ${sourceName(args)}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+};
+
+const readAll = async (args: RedriveArgs, connections: Connections): Promise<Letter[]> => {
   const letters: Letter[] = [];
   const from = args.from;
   if (from.kind === 'topic') {

@@ -3,8 +3,9 @@ import type { Ledger, LedgerEntry } from './ledger.ts';
 import { coordinates, type Letter, RedriveHeader } from './letter.ts';
 import type { Outgoing, Publisher } from './publish.ts';
 
-/** One row of the report: the letters of one stage, error class and reason. */
+/** One row of the report: the letters of one flow, stage, error class and reason. */
 export interface ReasonRow {
+  readonly flow: string;
   readonly stage: string;
   readonly errorClass: string;
   readonly reason: string;
@@ -33,10 +34,11 @@ export interface RedriveDeps {
 }
 
 const rowOf = (rows: Map<string, ReasonRow>, letter: Letter): ReasonRow => {
-  const id = JSON.stringify([letter.stage, letter.errorClass, letter.reason]);
+  const id = JSON.stringify([letter.flow, letter.stage, letter.errorClass, letter.reason]);
   let row = rows.get(id);
   if (!row) {
     row = {
+      flow: letter.flow ?? '-',
       stage: letter.stage,
       errorClass: letter.errorClass,
       reason: letter.reason,

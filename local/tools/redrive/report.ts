@@ -17,7 +17,7 @@ const table = (rows: readonly (readonly string[])[]): string[] => {
   );
 };
 
-/** The report people read: one row per stage, error class and reason, then totals and what could not go. */
+/** The report people read: one row per flow, stage, error class and reason, then totals and what could not go. */
 export const formatReport = (report: RedriveReport, source: string): string => {
   const verb = report.dryRun ? 'would redrive' : 'redriven';
   const rows = [...report.rows].sort((a, b) => b.redriven + b.already - (a.redriven + a.already));
@@ -28,8 +28,9 @@ export const formatReport = (report: RedriveReport, source: string): string => {
   if (rows.length > 0) {
     lines.push(
       ...table([
-        ['stage', 'class', 'reason', 'to', verb, 'already redriven', 'not redrivable'],
+        ['flow', 'stage', 'class', 'reason', 'to', verb, 'already redriven', 'not redrivable'],
         ...rows.map((r) => [
+          r.flow,
           r.stage,
           r.errorClass,
           cut(r.reason, REASON_WIDTH),
@@ -40,6 +41,7 @@ export const formatReport = (report: RedriveReport, source: string): string => {
         ]),
         [
           'total',
+          '',
           '',
           '',
           '',

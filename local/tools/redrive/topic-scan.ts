@@ -55,6 +55,8 @@ export const scanTopic = async (
   await admin.connect();
   let offsets: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
   try {
+    // Asking a missing topic's offsets retries for seconds before it says so.
+    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
     offsets = await admin.fetchTopicOffsets(topic);
   } finally {
     await admin.disconnect();

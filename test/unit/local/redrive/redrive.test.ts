@@ -133,9 +133,9 @@ describe('redrive', () => {
     expect(formatReport(report, 'dlq')).toBe(
       [
         'dry run (nothing written): dlq: 3 record(s) read, 2 left out by --flow/--where',
-        'stage     class            reason      to           would redrive  already redriven  not redrivable',
-        'validate  ValidationError  bad rating  reviews.raw              1                 0               0',
-        'total                                                           1                 0               0',
+        'flow             stage     class            reason      to           would redrive  already redriven  not redrivable',
+        'cleanse-reviews  validate  ValidationError  bad rating  reviews.raw              1                 0               0',
+        'total                                                                            1                 0               0',
       ].join('\n'),
     );
   });
