@@ -3,22 +3,30 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { topology } from '../../../functions/topology.ts';
 import { runRedrive } from '../../../local/tools/redrive/cli.ts';
 import { kafkaProducer } from '../../../shared/clients/kafka.ts';
 import { deadLetterRecord } from '../../../shared/dead-letter.ts';
 import { RecordRejectedError, Stage, ValidationError } from '../../../shared/errors.ts';
+import { handlerFor } from '../../../shared/handler/handler-for.ts';
 import type { DeadLetter } from '../../../shared/outputs/output.ts';
 import { toTopic } from '../../../shared/outputs/topic.ts';
 import type { FlowRecord, RecordHeader } from '../../../shared/record.ts';
+import { validate } from '../../../shared/steps/validate.ts';
+import { defineFlow } from '../../../shared/topology/flow.ts';
+import { defineTopics } from '../../../shared/topology/resources.ts';
 import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
 import { readTopic, topicEndOffsets } from '../../support/topics.ts';
 import { useLocalServers } from '../outputs/support.ts';
 
 useLocalServers();
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const kafka = new Kafka({ brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const s3 = new S3Client({ ...localAws(endpoints().s3.endpoint), forcePathStyle: true });
@@ -317,6 +325,86 @@ describe('npm run redrive on the real local Kafka and S3', () => {
     expect(String(header(copy, 'sluice.origin.offset'))).toBe('1');
     expect(header(copy, 'bin')).toEqual(BINARY);
     expect(String(header(copy, 'sluice.redrive.from'))).toBe(`${letters}/0/0`);
+  });
+
+  it('redrives what a real flow run dead-lettered back to the same source partition, with the original bytes', async () => {
+    // Prepare: a flow whose schema rejects a string rating, run in process on records read from its topic
+    const names = {
+      raw: uniqueName('redrive-raw'),
+      clean: uniqueName('redrive-clean'),
+      dlq: uniqueName('redrive-dl'),
+    };
+    await admin.createTopics({
+      topics: [
+        { topic: names.raw, numPartitions: 2 },
+        { topic: names.clean, numPartitions: 2 },
+        { topic: names.dlq, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    const topics = defineTopics({
+      raw: { name: names.raw, format: 'json', partitions: 2 },
+      clean: { name: names.clean, format: 'json', partitions: 2 },
+      dlq: { name: names.dlq, format: 'bytes', partitions: 1 },
+    });
+    const flow = defineFlow({
+      name: 'cleanse-reviews',
+      source: { topic: topics.raw },
+      steps: [validate(z.looseObject({ reviewId: z.string(), rating: z.int() }))],
+      outputs: [toTopic(topics.clean)],
+      deadLetter: toTopic(topics.dlq),
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: names.raw,
+      messages: [
+        { partition: 1, key: 'r1', value: '{"reviewId":"r1","rating":5}', headers: { trace: 'a' } },
+        {
+          partition: 1,
+          key: 'r2',
+          value: '{"reviewId":"r2","rating":"five"}',
+          headers: { trace: 'b', bin: BINARY },
+        },
+      ],
+    });
+    await producer.disconnect();
+    const event = {
+      eventSource: 'SelfManagedKafka',
+      records: {
+        [`${names.raw}-1`]: (await readTopic(names.raw)).map((m) => ({
+          topic: names.raw,
+          partition: m.partition,
+          offset: Number(m.offset),
+          timestamp: Number(m.timestamp),
+          timestampType: 'CREATE_TIME',
+          key: m.key?.toString('base64') ?? null,
+          value: m.value?.toString('base64') ?? null,
+          headers: Object.entries(m.headers ?? {}).map(([k, v]) => ({ [k]: [...(v as Buffer)] })),
+        })),
+      },
+    };
+    const handler = handlerFor(flow, { logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }) });
+    await handler(event, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
+    const before = await topicEndOffsets(names.raw);
+    // Act
+    const { code, output } = await redriveCli(names.dlq, '--ledger', uniqueName('ledger'));
+    const redriven = await readTopic(names.raw, before);
+    // Assess
+    expect(code).toBe(0);
+    expect(output).toMatch(/cleanse-reviews\s+validate\s+ValidationError\s+.*rating.*\s+1\s+0\s+0/);
+    expect(redriven).toHaveLength(1);
+    const [copy] = redriven as [KafkaMessage & { partition: number }];
+    expect([copy.partition, String(copy.key), String(copy.value)]).toEqual([
+      1,
+      'r2',
+      '{"reviewId":"r2","rating":"five"}',
+    ]);
+    expect(Object.keys(copy.headers ?? {}).sort()).toEqual(
+      ['bin', 'sluice.redrive.at', 'sluice.redrive.from', 'sluice.redrive.source', 'trace'].sort(),
+    );
+    expect(header(copy, 'bin')).toEqual(BINARY);
+    expect(String(header(copy, 'sluice.redrive.source'))).toBe(`${names.raw}/1/1`);
   });
 
   it('runs as a user runs it: npm run redrive exits 0 with the report, 2 with the usage line on bad arguments', async () => {
