@@ -1,8 +1,16 @@
 import type { Kafka } from 'kafkajs';
 import { coordinates, type Letter, REDRIVE_HEADER_PREFIX } from './letter.ts';
-import { scanTopic } from './topic-scan.ts';
+import { type ScanRange, scanTopic } from './topic-scan.ts';
 
 type Source = NonNullable<Letter['source']>;
+
+/** Why an original was not found where its dead letter says it was. */
+export const whyMissing = ({ topic, partition, offset }: Source, range: ScanRange | undefined): string =>
+  range === undefined
+    ? `${topic} has no partition ${partition}`
+    : offset < range.low
+      ? `${topic} partition ${partition} no longer retains offset ${offset} (it starts at ${range.low})`
+      : `offset ${offset} of ${topic} partition ${partition} was not found`;
 
 /**
  * Dead letters sent without their value (too large for the dead-letter topic) get their original back from the
@@ -45,13 +53,7 @@ export const withOriginalsFromSource = async (
       for (const [partition, offsets] of partitions) {
         const range = scan.ranges.get(partition);
         for (const offset of offsets) {
-          const why =
-            range === undefined
-              ? `${topic} has no partition ${partition}`
-              : offset < range.low
-                ? `${topic} partition ${partition} no longer retains offset ${offset} (it starts at ${range.low})`
-                : `offset ${offset} of ${topic} partition ${partition} was not found`;
-          missing.set(`${topic}/${partition}/${offset}`, why);
+          missing.set(`${topic}/${partition}/${offset}`, whyMissing({ topic, partition, offset }, range));
         }
       }
     } catch (error) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deadLetterOf, type ReadMessage } from '../../../../local/tools/redrive/dead-letters.ts';
 import { failedBatchLetters } from '../../../../local/tools/redrive/failed-batches.ts';
+import { whyMissing } from '../../../../local/tools/redrive/from-source.ts';
 import { kafkajsHeaders } from '../../../../local/tools/redrive/publish.ts';
 import { headerList } from '../../../../local/tools/redrive/topic-scan.ts';
 import type { RecordHeader } from '../../../../shared/record.ts';
@@ -217,5 +218,24 @@ describe('headers between kafkajs and the ordered list', () => {
     expect(Object.keys(headers)).toEqual(['__proto__', 'a']);
     expect(headers.a).toEqual([Buffer.from('1'), Buffer.from('2')]);
     expect(Object.getPrototypeOf(headers)).toBeNull();
+  });
+});
+
+describe('--from-source, when the original is not there', () => {
+  it('says whether retention removed it, the partition does not exist, or the offset was never written', () => {
+    // Prepare
+    const at = { topic: 'reviews.clean', partition: 2, offset: 5 };
+    // Act
+    const reasons = [
+      whyMissing(at, { from: 6, to: 9, low: 6 }),
+      whyMissing(at, undefined),
+      whyMissing(at, { from: 5, to: 5, low: 0 }),
+    ];
+    // Assess
+    expect(reasons).toEqual([
+      'reviews.clean partition 2 no longer retains offset 5 (it starts at 6)',
+      'reviews.clean has no partition 2',
+      'offset 5 of reviews.clean partition 2 was not found',
+    ]);
   });
 });
