@@ -51,9 +51,19 @@ export interface RemoteDeps {
  */
 export const remoteConnections = async (stackName: string, deps: RemoteDeps): Promise<Connections> => {
   const outputs = await stackOutputs(deps.cloudformation, stackName);
-  const functions = new Map(deps.flows.map((flow) => [flowFunctionName(outputs, stackName, flow), flow]));
+  // A flow added to the topology but not deployed yet has no output: the others still name their functions.
+  const functions = new Map<string, string>();
+  const missing: Error[] = [];
+  for (const flow of deps.flows) {
+    try {
+      functions.set(flowFunctionName(outputs, stackName, flow), flow);
+    } catch (error) {
+      missing.push(error as Error);
+    }
+  }
   const [anyFunction] = functions.keys();
-  if (anyFunction === undefined) throw new Error(`stack ${stackName}: the topology has no flows`);
+  if (anyFunction === undefined)
+    throw missing[0] ?? new Error(`stack ${stackName}: the topology has no flows`);
   const config = await deps.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: anyFunction }));
   const env = config.Environment?.Variables ?? {};
   const brokers = (env.SLUICE_KAFKA_BROKERS ?? '')
