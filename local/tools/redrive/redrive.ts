@@ -134,6 +134,13 @@ export const redrive = async (
   report.rows.push(...rows.values());
   if (args.dryRun || outgoing.length === 0) return report;
   await deps.publisher.send(outgoing);
-  await deps.ledger.record(entries);
+  try {
+    await deps.ledger.record(entries);
+  } catch (error) {
+    throw new Error(
+      `published ${outgoing.length} record(s) but could not record them in the ledger, so a next run would publish them again: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
   return report;
 };

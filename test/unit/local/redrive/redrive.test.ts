@@ -89,6 +89,24 @@ describe('redrive', () => {
     ]);
   });
 
+  it('says what was published when the ledger cannot record it', async () => {
+    // Prepare
+    const { publisher, sent } = fakePublisher({ 'reviews.raw': 3 });
+    const ledger: Ledger = {
+      load: async () => new Set(),
+      record: async () => {
+        throw new Error('TOPIC_AUTHORIZATION_FAILED');
+      },
+    };
+    // Act
+    const run = redrive([letter(0), letter(1)], options, { ledger, publisher, now });
+    // Assess
+    await expect(run).rejects.toThrow(
+      'published 2 record(s) but could not record them in the ledger, so a next run would publish them again: TOPIC_AUTHORIZATION_FAILED',
+    );
+    expect(sent).toHaveLength(2);
+  });
+
   it('publishes the same record found twice once', async () => {
     // Prepare
     const { ledger } = fakeLedger();
