@@ -1,4 +1,4 @@
-import { runRedrive } from './redrive/cli.ts';
+import { flowInfos, runRedrive } from './redrive/cli.ts';
 
 /**
  * npm run redrive -- <dead-letter topic | s3://bucket/prefix | folder> [--flow F] [--where stage=S]... [--to T]
@@ -14,7 +14,7 @@ const code = await runRedrive(process.argv.slice(2), {
   err: (line) => console.error(line),
   flows: async () => {
     const { topology } = await import('../../functions/topology.ts');
-    return topology.flows.map((f) => f.name);
+    return flowInfos(topology.flows);
   },
 });
 // Exit only once stdout is flushed: on a pipe, console.log is asynchronous.

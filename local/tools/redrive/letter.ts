@@ -34,6 +34,8 @@ export interface Letter {
   /** The record to publish again, or why it cannot be (then `message` is absent). */
   readonly message?: RedriveMessage;
   readonly notRedrivable?: string;
+  /** Where it goes when it names no source and no `--to` is given (a flow's Kafka on-failure topic). */
+  readonly defaultTopic?: string;
   /** The dead-letter topic refused the full message and it was sent without its value. */
   readonly valueOmitted?: boolean;
 }

@@ -75,7 +75,12 @@ export const redrive = async (
   report.filteredOut = letters.length - selected.length;
   const done = new Set(await deps.ledger.load());
   const targets = [
-    ...new Set(selected.flatMap((l) => (args.to ? [args.to] : l.source ? [l.source.topic] : []))),
+    ...new Set(
+      selected.flatMap((l) => {
+        const topic = args.to ?? l.source?.topic ?? l.defaultTopic;
+        return topic === undefined ? [] : [topic];
+      }),
+    ),
   ];
   const partitions =
     targets.length > 0 ? await deps.publisher.partitions(targets) : new Map<string, number>();
@@ -96,7 +101,7 @@ export const redrive = async (
       refuse(letter, row, letter.notRedrivable ?? 'no message');
       continue;
     }
-    const topic = args.to ?? letter.source?.topic;
+    const topic = args.to ?? letter.source?.topic ?? letter.defaultTopic;
     if (topic === undefined) {
       refuse(letter, row, 'it names no source topic: pass --to <topic>');
       continue;

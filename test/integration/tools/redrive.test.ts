@@ -10,7 +10,7 @@ import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { topology } from '../../../functions/topology.ts';
-import { runRedrive } from '../../../local/tools/redrive/cli.ts';
+import { type FlowInfo, flowInfos, runRedrive } from '../../../local/tools/redrive/cli.ts';
 import { kafkaProducer } from '../../../shared/clients/kafka.ts';
 import { deadLetterRecord } from '../../../shared/dead-letter.ts';
 import { RecordRejectedError, Stage, ValidationError } from '../../../shared/errors.ts';
@@ -30,13 +30,14 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const kafka = new Kafka({ brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const s3 = new S3Client({ ...localAws(endpoints().s3.endpoint), forcePathStyle: true });
-const flows = async () => topology.flows.map((f) => f.name);
+const flows = async (): Promise<FlowInfo[]> => flowInfos(topology.flows);
 const BINARY = Buffer.from([0xff, 0x00, 0xfe]);
 
 /** Runs the tool in-process as the CLI does; returns its exit code and what it printed. */
-const redriveCli = async (...argv: string[]) => {
+const redriveCli = async (...argv: string[]) => redriveWith(flows, ...argv);
+const redriveWith = async (known: () => Promise<FlowInfo[]>, ...argv: string[]) => {
   const out: string[] = [];
-  const code = await runRedrive(argv, { out: (l) => out.push(l), err: (l) => out.push(l), flows });
+  const code = await runRedrive(argv, { out: (l) => out.push(l), err: (l) => out.push(l), flows: known });
   return { code, output: out.join('\n') };
 };
 
@@ -405,6 +406,48 @@ describe('npm run redrive on the real local Kafka and S3', () => {
     );
     expect(header(copy, 'bin')).toEqual(BINARY);
     expect(String(header(copy, 'sluice.redrive.source'))).toBe(`${names.raw}/1/1`);
+  });
+
+  it("sends the records of a flow's Kafka on-failure topic back to that flow's source topic as they are", async () => {
+    // Prepare: the records themselves, as a Kafka on-failure destination receives them
+    const failed = uniqueName('redrive-failed');
+    await admin.createTopics({ topics: [{ topic: failed, numPartitions: 1 }], waitForLeaders: true });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: failed,
+      messages: [
+        {
+          key: 'of-1',
+          value: '{"of":1}',
+          headers: { 'sluice.path': 'reviews.raw/2', 'sluice.origin.offset': '4' },
+        },
+      ],
+    });
+    await producer.disconnect();
+    const known = async (): Promise<FlowInfo[]> => [
+      ...(await flows()),
+      { name: 'provisioned-flow', sourceTopic: source, onFailureTopic: failed },
+    ];
+    const before = await topicEndOffsets(source);
+    // Act
+    const { code, output } = await redriveWith(
+      known,
+      failed,
+      '--ledger',
+      uniqueName('ledger'),
+      '--flow',
+      'provisioned-flow',
+    );
+    const published = await readTopic(source, before);
+    // Assess
+    expect(code).toBe(0);
+    expect(output).toMatch(/provisioned-flow\s+on-failure\s+-\s+failed batch\s+\S+\s+1\s+0\s+0/);
+    expect(published.map((m) => [String(m.key), String(m.value)])).toEqual([['of-1', '{"of":1}']]);
+    const [copy] = published as [KafkaMessage & { partition: number }];
+    expect(String(header(copy, 'sluice.path'))).toBe('reviews.raw/2');
+    expect(String(header(copy, 'sluice.origin.offset'))).toBe('4');
+    expect(String(header(copy, 'sluice.redrive.from'))).toBe(`${failed}/0/0`);
   });
 
   it('runs as a user runs it: npm run redrive exits 0 with the report, 2 with the usage line on bad arguments', async () => {
