@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Topology } from '../../shared/topology/topology.ts';
 import { localKafka } from '../kafka-client.ts';
@@ -9,6 +9,7 @@ import { provision } from '../runner/provision.ts';
 import { topicEnds } from '../runner/verify.ts';
 import { up } from '../services/manager.ts';
 import { readState } from '../services/state.ts';
+import { flowFunctionName, stackOutputs } from './stack-outputs.ts';
 
 /**
  * npm run invoke -- <flow> <event.json> [--remote] [--stack NAME]
@@ -49,19 +50,8 @@ if (!flow) {
 }
 
 /** The deployed function's name, from the stack output the CDK app writes for each flow. */
-const remoteFunctionName = async (): Promise<string> => {
-  const cloudformation = new CloudFormationClient({});
-  const { Stacks } = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = Stacks?.[0]?.Outputs ?? [];
-  const wanted = `${flowName.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}FunctionName`;
-  const output = outputs.find((o) => o.OutputKey === wanted || o.OutputKey?.startsWith(wanted));
-  if (!output?.OutputValue) {
-    throw new Error(
-      `stack ${stackName} has no output ${wanted}; outputs: ${outputs.map((o) => o.OutputKey).join(', ')}`,
-    );
-  }
-  return output.OutputValue;
-};
+const remoteFunctionName = async (flow: string, stack: string): Promise<string> =>
+  flowFunctionName(await stackOutputs(new CloudFormationClient({}), stack), stack, flow);
 
 const reachable = async (endpoint: string) => {
   try {
@@ -81,7 +71,7 @@ let before: Map<string, number> | undefined;
 const kafka = remote ? undefined : localKafka('sluice-invoke');
 
 if (remote) {
-  functionName = await remoteFunctionName();
+  functionName = await remoteFunctionName(flowName, stackName ?? 'SluiceFlows');
   client = new LambdaClient({});
 } else {
   if (!kafka) throw new Error('no local Kafka client');
