@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { setHeader } from './decode/headers.ts';
 import type { DeadLetter } from './outputs/output.ts';
 import type { FlowRecord, RecordHeader } from './record.ts';
 
@@ -15,7 +16,10 @@ export const DeadLetterHeader = {
   SourceTimestamp: 'sluice.dlq.source-timestamp',
   /** Present when the dead-letter topic refused the full message: the original value's size in bytes. */
   ValueOmittedBytes: 'sluice.dlq.value-omitted-bytes',
-  /** Prefix for original headers that are not valid UTF-8, carried base64 under this name + the header's name. */
+  /**
+   * Prefix under which dead letters written before issue 10 carried an original non-UTF-8 header, base64. No
+   * longer written (original headers now travel as their bytes); kept so tools can read older dead letters.
+   */
   HeaderBase64Prefix: 'sluice.dlq.header-base64.',
 } as const;
 
@@ -70,11 +74,12 @@ export const deadLetterMessage = (deadLetter: DeadLetter, flowName: string): Kaf
 
 /**
  * The dead letter as a record for the flow's dead-letter output (a topic output, which writes a Buffer value as
- * its bytes and reuses the source key bytes when the key is unchanged). Headers are text in the record model, so
- * the rare non-UTF-8 header travels base64 in a `sluice.dlq.header-base64.<name>` header instead of being
- * mangled. `source` stays the original record, so the output's lineage headers name the original topic,
- * partition and offset. `omitValue` is the fallback when the dead-letter topic refuses the full message (too
- * large): the value is dropped and its size recorded, everything else kept.
+ * its bytes and reuses the source key bytes when the key is unchanged). Its header view is what decoding made of
+ * the original headers plus the context headers, so the output forwards every original header as its bytes, in
+ * order, repeated and binary ones included, then the context headers. `source` stays the original record, so the
+ * output's lineage headers name the original topic, partition and offset. `omitValue` is the fallback when the
+ * dead-letter topic refuses the full message (too large): the value is dropped and its size recorded, everything
+ * else kept.
  */
 export const deadLetterRecord = (
   deadLetter: DeadLetter,
@@ -84,8 +89,7 @@ export const deadLetterRecord = (
   const source = deadLetter.record.source;
   const headers: Record<string, string> = {};
   for (const header of source.headers) {
-    if (isUtf8(header.value)) headers[header.key] = header.value.toString('utf8');
-    else headers[DeadLetterHeader.HeaderBase64Prefix + header.key] = header.value.toString('base64');
+    if (isUtf8(header.value)) setHeader(headers, header.key, header.value.toString('utf8'));
   }
   for (const [name, value] of contextHeaders(deadLetter, flowName)) headers[name] = value;
   const key = source.key === null ? null : source.key.toString('utf8');

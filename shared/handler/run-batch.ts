@@ -147,7 +147,12 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   }
 
   if (deadLetters.length > 0 && !loudFailure) {
-    await writeDeadLetters(flow, deadLetters, deps, outputContext, fail);
+    // The time left now, not when the outputs started: they may have used most of it.
+    const deadLetterContext: OutputContext = {
+      flowName: flow.name,
+      ...(deps.remainingMs ? { deadlineMs: deps.remainingMs() } : {}),
+    };
+    await writeDeadLetters(flow, deadLetters, deps, deadLetterContext, fail);
   }
 
   const now = deps.now();
@@ -179,9 +184,10 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
 };
 
 /**
- * Dead letters go to the flow's dead-letter topic in source order. If that topic refuses some (too large), they
- * are sent again without their value (its size recorded in a header); refusing even that fails the batch loudly,
- * since a record would otherwise be lost.
+ * Dead letters go to the flow's dead-letter topic in source order, in sends cut to fit the topic (the topic
+ * writer's `max.message.bytes` handling). If that topic refuses some (too large), they are sent again without
+ * their value (its size recorded in a header); refusing even that fails the batch loudly, since a record would
+ * otherwise be lost.
  */
 const writeDeadLetters = async (
   flow: Flow,
