@@ -145,6 +145,8 @@ const metadataOf = (count: number): PartitionerArgs['partitionMetadata'] =>
 /** Builds a kafkajs-backed producer. It connects on first send and reconnects after a failure. */
 export const createKafkaProducer = (connection: KafkaConnection): KafkaProducer => {
   let connected: Promise<Producer> | undefined;
+  // The producer of `connected` as soon as it exists: closing it aborts a connect that a hung broker holds up.
+  let made: Producer | undefined;
   // Learnt from the partitioner at each send, so later sends can be cut per partition.
   const partitionCounts = new Map<string, PartitionerArgs['partitionMetadata']>();
   const keyed = Partitioners.DefaultPartitioner();
@@ -182,14 +184,18 @@ export const createKafkaProducer = (connection: KafkaConnection): KafkaProducer 
       const onRequest = connection.onRequest;
       producer.on(producer.events.REQUEST, (event) => onRequest(event.payload.apiName));
     }
+    made = producer;
     await producer.connect();
     return producer;
   };
 
   const reset = async (): Promise<void> => {
     const current = connected;
+    const producer = made;
     connected = undefined;
-    if (current) await current.then((producer) => producer.disconnect()).catch(() => undefined);
+    made = undefined;
+    if (producer) await producer.disconnect().catch(() => undefined);
+    else if (current) await current.then((p) => p.disconnect()).catch(() => undefined);
   };
 
   const send = async (batch: readonly TopicMessages[], ackTimeoutMs: number): Promise<void> => {

@@ -111,7 +111,7 @@ export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
     let written = 0;
     const send = async (run: readonly Pending[]): Promise<void> => {
       try {
-        const options = deadline === undefined ? {} : { budgetMs: deadline - Date.now() };
+        const options = deadline === undefined ? {} : { budgetMs: Math.floor(deadline - Date.now()) };
         await producer.sendBatch([{ topic: deps.topic, messages: run.map((p) => p.message) }], options);
         written += run.length;
       } catch (error) {
