@@ -93,4 +93,3 @@ describe('a kafka send against a hung broker', () => {
     delete process.env.SLUICE_KAFKA_BROKERS;
   });
 });
-
