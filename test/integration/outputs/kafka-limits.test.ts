@@ -114,9 +114,11 @@ describe('topic output sends on a real broker with max.message.bytes', () => {
       incompressible(5, 500 * KB, 'customer-42'),
       incompressible(6, 1 * KB, 'customer-7'),
     ];
+    const before = producer.partitionOf?.(topic, Buffer.from('customer-42'));
     // Act
     const result = await output.write(records, { flowName: 'cleanse-reviews', deadlineMs: 50_000 });
     const consumed = await consume(topic);
+    const learnt = producer.partitionOf?.(topic, Buffer.from('customer-42'));
     await producer.disconnect();
     // Assess
     expect(result.written).toBe(5);
@@ -131,6 +133,9 @@ describe('topic output sends on a real broker with max.message.bytes', () => {
     const customer42 = consumed.filter((c) => c.key === 'customer-42');
     expect(new Set(customer42.map((c) => c.partition)).size).toBe(1);
     expect(customer42.map(offsetOf)).toEqual([1, 3, 5]);
+    // The first send taught the producer the partition count: later sends are cut per partition
+    expect(before).toBeUndefined();
+    expect(learnt).toBe(customer42[0]?.partition);
   });
 
   it('splits a send the broker refuses as too large and dead-letters the record it refuses alone', async () => {
