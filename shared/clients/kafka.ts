@@ -147,11 +147,14 @@ export const createKafkaProducer = (connection: KafkaConnection): KafkaProducer 
   let connected: Promise<Producer> | undefined;
   // The producer of `connected` as soon as it exists: closing it aborts a connect that a hung broker holds up.
   let made: Producer | undefined;
+  // Bumped by every reset, so a connect that outlives its reset does not claim `made`.
+  let generation = 0;
   // Learnt from the partitioner at each send, so later sends can be cut per partition.
   const partitionCounts = new Map<string, PartitionerArgs['partitionMetadata']>();
   const keyed = Partitioners.DefaultPartitioner();
 
   const connect = async (): Promise<Producer> => {
+    const mine = generation;
     const security = await kafkaSecurity(connection.auth, {
       region: process.env.AWS_REGION ?? 'us-east-1',
       iamToken: (region) => mskIamToken(region),
@@ -184,7 +187,7 @@ export const createKafkaProducer = (connection: KafkaConnection): KafkaProducer 
       const onRequest = connection.onRequest;
       producer.on(producer.events.REQUEST, (event) => onRequest(event.payload.apiName));
     }
-    made = producer;
+    if (mine === generation) made = producer;
     await producer.connect();
     return producer;
   };
@@ -194,6 +197,7 @@ export const createKafkaProducer = (connection: KafkaConnection): KafkaProducer 
     const producer = made;
     connected = undefined;
     made = undefined;
+    generation++;
     if (producer) await producer.disconnect().catch(() => undefined);
     else if (current) await current.then((p) => p.disconnect()).catch(() => undefined);
   };
