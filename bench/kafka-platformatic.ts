@@ -34,11 +34,9 @@ export const platformaticProducer = (brokers: readonly string[]): KafkaProducer 
           topic,
           key: key ?? undefined,
           value: value ?? undefined,
+          // Keys are Buffers, so a Map keeps repeated names (distinct Buffer objects), in order.
           headers: new Map(
-            Object.entries(headers).map(([k, v]) => [
-              Buffer.from(k),
-              Buffer.isBuffer(v) ? v : Buffer.from(v),
-            ]),
+            headers.map(({ key: k, value: v }) => [Buffer.from(k), Buffer.isBuffer(v) ? v : Buffer.from(v)]),
           ),
         })),
       );

@@ -15,7 +15,7 @@ import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { down, up } from '../local/services/manager.ts';
 import { readState } from '../local/services/state.ts';
-import { createKafkaProducer } from '../shared/clients/kafka.ts';
+import { createKafkaProducer, toKafkaHeaders } from '../shared/clients/kafka.ts';
 import { envelopeLine } from '../shared/outputs/lake-objects.ts';
 import { createLakeWriter } from '../shared/outputs/lake-writer.ts';
 import type { Output } from '../shared/outputs/output.ts';
@@ -156,7 +156,7 @@ const benchKafka = async (brokers: string[], n: number, size: number, naiveN: nu
       await naive.send({
         topic: naiveTopic,
         acks: -1,
-        messages: [{ key: m.key, value: m.value, headers: { ...m.headers } }],
+        messages: [{ key: m.key, value: m.value, headers: toKafkaHeaders(m.headers) }],
       });
     }
   };

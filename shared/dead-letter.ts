@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
+import { setHeader } from './decode/headers.ts';
 import type { DeadLetter } from './outputs/output.ts';
-import type { FlowRecord, RecordHeader } from './record.ts';
+import type { FlowRecord, RecordHeader, SourceRecord } from './record.ts';
 
 /** Context headers on every dead-letter message. */
 export const DeadLetterHeader = {
@@ -15,7 +16,14 @@ export const DeadLetterHeader = {
   SourceTimestamp: 'sluice.dlq.source-timestamp',
   /** Present when the dead-letter topic refused the full message: the original value's size in bytes. */
   ValueOmittedBytes: 'sluice.dlq.value-omitted-bytes',
-  /** Prefix for original headers that are not valid UTF-8, carried base64 under this name + the header's name. */
+  /** Present when it refused the message even without its value: the original key's size in bytes. */
+  KeyOmittedBytes: 'sluice.dlq.key-omitted-bytes',
+  /** Present with KeyOmittedBytes: the original headers' total size (names and values) in bytes. */
+  HeadersOmittedBytes: 'sluice.dlq.headers-omitted-bytes',
+  /**
+   * Prefix under which dead letters written before issue 10 carried an original non-UTF-8 header, base64. No
+   * longer written (original headers now travel as their bytes); kept so tools can read older dead letters.
+   */
   HeaderBase64Prefix: 'sluice.dlq.header-base64.',
 } as const;
 
@@ -70,22 +78,42 @@ export const deadLetterMessage = (deadLetter: DeadLetter, flowName: string): Kaf
 
 /**
  * The dead letter as a record for the flow's dead-letter output (a topic output, which writes a Buffer value as
- * its bytes and reuses the source key bytes when the key is unchanged). Headers are text in the record model, so
- * the rare non-UTF-8 header travels base64 in a `sluice.dlq.header-base64.<name>` header instead of being
- * mangled. `source` stays the original record, so the output's lineage headers name the original topic,
- * partition and offset. `omitValue` is the fallback when the dead-letter topic refuses the full message (too
- * large): the value is dropped and its size recorded, everything else kept.
+ * its bytes and reuses the source key bytes when the key is unchanged). Its header view is what decoding made of
+ * the original headers plus the context headers, so the output forwards every original header as its bytes, in
+ * order, repeated and binary ones included, then the context headers. `source` stays the original record, so the
+ * output's lineage headers name the original topic, partition and offset. The fallbacks, when the dead-letter
+ * topic refuses the message as too large: `omitValue` drops the value (its size recorded), everything else kept;
+ * `omitOriginal` also drops the key and the original headers (sizes recorded), leaving the context headers and
+ * the lineage, which always fit.
  */
 export const deadLetterRecord = (
   deadLetter: DeadLetter,
   flowName: string,
-  options: { readonly omitValue?: boolean } = {},
+  options: { readonly omitValue?: boolean; readonly omitOriginal?: boolean } = {},
 ): FlowRecord<Buffer> => {
   const source = deadLetter.record.source;
   const headers: Record<string, string> = {};
+  if (options.omitOriginal) {
+    for (const [name, value] of contextHeaders(deadLetter, flowName)) headers[name] = value;
+    let headerBytes = 0;
+    for (const h of source.headers) headerBytes += Buffer.byteLength(h.key) + h.value.length;
+    headers[DeadLetterHeader.ValueOmittedBytes] = String(source.value?.length ?? 0);
+    headers[DeadLetterHeader.KeyOmittedBytes] = String(source.key?.length ?? 0);
+    headers[DeadLetterHeader.HeadersOmittedBytes] = String(headerBytes);
+    const bare: SourceRecord = {
+      topic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      timestamp: source.timestamp,
+      timestampType: source.timestampType,
+      key: null,
+      value: null,
+      headers: [],
+    };
+    return { source: bare, key: null, value: null, headers };
+  }
   for (const header of source.headers) {
-    if (isUtf8(header.value)) headers[header.key] = header.value.toString('utf8');
-    else headers[DeadLetterHeader.HeaderBase64Prefix + header.key] = header.value.toString('base64');
+    if (isUtf8(header.value)) setHeader(headers, header.key, header.value.toString('utf8'));
   }
   for (const [name, value] of contextHeaders(deadLetter, flowName)) headers[name] = value;
   const key = source.key === null ? null : source.key.toString('utf8');

@@ -44,6 +44,13 @@ export class LookupError extends SluiceError {}
 /** A store rejected one record for good (mapping conflict, item too large). */
 export class RecordRejectedError extends SluiceError {}
 
+/**
+ * The broker refused a produce request as too large for the topic (Kafka's MESSAGE_TOO_LARGE or
+ * RECORD_LIST_TOO_LARGE). The writer splits the send and tries again; a record too large on its own is
+ * dead-lettered.
+ */
+export class MessageTooLargeError extends SluiceError {}
+
 /** Throttling, 5xx, broker or server unavailable: the batch must be retried. */
 export class RetriableError extends SluiceError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -33,7 +33,13 @@ export const provision = async (
     const missing = topology.topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
       await admin.createTopics({
-        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          ...(t.maxMessageBytes === undefined
+            ? {}
+            : { configEntries: [{ name: 'max.message.bytes', value: String(t.maxMessageBytes) }] }),
+        })),
         waitForLeaders: true,
       });
     }

@@ -36,14 +36,25 @@ export const headersAsText = (
       const kind = byteKind(numbers);
       if (kind === NOT_BYTES) return undefined;
       if (kind === ASCII) {
-        text[name] = asciiText(numbers as readonly number[]);
+        setHeader(text, name, asciiText(numbers as readonly number[]));
         continue;
       }
       const bytes = toBytes(numbers as readonly number[]);
-      if (isUtf8(bytes)) text[name] = bytes.toString('utf8');
+      if (isUtf8(bytes)) setHeader(text, name, bytes.toString('utf8'));
     }
   }
   return text;
+};
+
+/**
+ * Sets a header in a text view. `__proto__` would set the object's prototype instead (and a string is then
+ * ignored), so that one name is defined as an own property; every other name, `constructor` included, is an
+ * ordinary assignment. The view stays a plain object (fast to build and read); look names up with Object.hasOwn.
+ */
+export const setHeader = (view: Record<string, string>, name: string, value: string): void => {
+  if (name === '__proto__')
+    Object.defineProperty(view, name, { value, enumerable: true, writable: true, configurable: true });
+  else view[name] = value;
 };
 
 const NOT_BYTES = 0;
@@ -86,8 +97,9 @@ export const headersAsBytes = (
 };
 
 /**
- * True when `text` (from headersAsText) holds every header of `headers`: each one decoded (UTF-8) and no name
- * repeated. Then the text alone reproduces the headers' bytes, and outputs can forward it as it is.
+ * True when `text` (from headersAsText) holds every header of `headers` in their order: each one decoded (UTF-8),
+ * no name repeated, and no name that starts with a digit (an object lists array-index names first). Then the text
+ * alone reproduces the headers' bytes and order, and outputs can forward it as it is.
  */
 export const holdsEveryHeader = (
   text: Readonly<Record<string, string>>,
@@ -96,6 +108,10 @@ export const holdsEveryHeader = (
   let entries = 0;
   if (headers != null) for (const header of headers) for (const _ in header) entries++;
   let kept = 0;
-  for (const _ in text) kept++;
+  for (const name in text) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) return false;
+    kept++;
+  }
   return kept === entries;
 };

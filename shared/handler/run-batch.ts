@@ -147,7 +147,12 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   }
 
   if (deadLetters.length > 0 && !loudFailure) {
-    await writeDeadLetters(flow, deadLetters, deps, outputContext, fail);
+    // The time left now, not when the outputs started: they may have used most of it.
+    const deadLetterContext: OutputContext = {
+      flowName: flow.name,
+      ...(deps.remainingMs ? { deadlineMs: deps.remainingMs() } : {}),
+    };
+    await writeDeadLetters(flow, deadLetters, deps, deadLetterContext, fail);
   }
 
   const now = deps.now();
@@ -178,10 +183,15 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
     : { summary };
 };
 
+/** Each refused dead letter is sent again with less of the original: first whole, then without its value, then bare. */
+const DEAD_LETTER_FALLBACKS = [{}, { omitValue: true }, { omitOriginal: true }] as const;
+
 /**
- * Dead letters go to the flow's dead-letter topic in source order. If that topic refuses some (too large), they
- * are sent again without their value (its size recorded in a header); refusing even that fails the batch loudly,
- * since a record would otherwise be lost.
+ * Dead letters go to the flow's dead-letter topic in source order, in sends cut to fit the topic (the topic
+ * writer's `max.message.bytes` handling). If that topic refuses some (too large), they are sent again without
+ * their value (its size recorded in a header), then without their key and original headers too (sizes
+ * recorded); refusing even that (a topic whose limit is below a few hundred bytes) fails the batch loudly, since
+ * a record would otherwise be lost.
  */
 const writeDeadLetters = async (
   flow: Flow,
@@ -197,27 +207,26 @@ const writeDeadLetters = async (
   );
   const output = deps.outputFor(flow.deadLetter);
   try {
-    const first = await output.write(
-      ordered.map((d) => deadLetterRecord(d, flow.name)),
-      context,
-    );
-    if (first.deadLetters.length === 0) return;
-    const refused = first.deadLetters.map((d) => d.record.source);
-    const bySource = new Map(ordered.map((d) => [d.record.source, d]));
-    const retry = refused.flatMap((s) => {
-      const original = bySource.get(s);
-      return original ? [deadLetterRecord(original, flow.name, { omitValue: true })] : [];
-    });
-    const second = await output.write(retry, context);
-    if (second.deadLetters.length > 0) {
-      const [example] = second.deadLetters;
-      fail(
-        new SluiceError(
-          `dead-letter output ${flow.deadLetter.name} refused ${second.deadLetters.length} dead letters even without their values: ${example?.error.message}`,
-        ),
-        [],
+    let pending: readonly DeadLetter[] = ordered;
+    let refusal: string | undefined;
+    for (const options of DEAD_LETTER_FALLBACKS) {
+      const records = new Map<FlowRecord, DeadLetter>(
+        pending.map((d) => [deadLetterRecord(d, flow.name, options), d]),
       );
+      const result = await output.write([...records.keys()], context);
+      if (result.deadLetters.length === 0) return;
+      refusal = result.deadLetters[0]?.error.message;
+      pending = result.deadLetters.flatMap((d) => {
+        const original = records.get(d.record);
+        return original ? [original] : [];
+      });
     }
+    fail(
+      new SluiceError(
+        `dead-letter output ${flow.deadLetter.name} refused ${pending.length} dead letters even without their key, value and headers: ${refusal}`,
+      ),
+      [],
+    );
   } catch (error) {
     fail(
       isRetriable(error) ? error : asSluiceError(error),

@@ -1,78 +1,139 @@
-import type { ProducedMessage, TopicMessages } from '../clients/kafka.ts';
-import { RecordRejectedError, Stage } from '../errors.ts';
+import { isUtf8 } from 'node:buffer';
+import type { ProducedHeader, ProducedMessage, SendOptions, TopicMessages } from '../clients/kafka.ts';
+import { MessageTooLargeError, RecordRejectedError, Stage } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 import { encodeKey, encodeValue } from './encode.ts';
 import { addLineage, isLineageHeader } from './lineage.ts';
-import type { DeadLetter, Output } from './output.ts';
+import type { DeadLetter, Output, OutputContext } from './output.ts';
+import { batchBytes, cutSends, recordBytes, type Sized } from './send-plan.ts';
 
 export interface TopicWriterDeps {
   readonly name: string;
   readonly topic: string;
-  readonly producer: () => { sendBatch(batch: readonly TopicMessages[]): Promise<void> };
-  /** Records larger than this (key + value + headers, uncompressed) are dead-lettered instead of sent. */
+  readonly producer: () => {
+    sendBatch(batch: readonly TopicMessages[], options?: SendOptions): Promise<void>;
+    partitionOf?(topic: string, key: Buffer | null): number | undefined;
+  };
+  /** The topic's `max.message.bytes`: no partition's record batch in one send exceeds it. */
   readonly maxMessageBytes: number;
 }
 
-const isUtf8 = (bytes: Buffer): boolean => Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+/**
+ * Time kept back from the invocation's remaining time, so that after a send that used its whole budget the
+ * dead letters can still be written and the batch's summary line logged.
+ */
+const reserveMs = (remainingMs: number): number => Math.min(2_000, Math.max(0, remainingMs) / 10);
 
 /**
- * Headers to forward: the record's decoded headers, as the source bytes where a step left them unchanged, plus
- * the source's binary (non-UTF-8) headers, which are not decoded; lineage headers are this hop's, not inherited.
+ * Headers to forward, in order, repeated names kept: every source header whose name a step left as decoding gave
+ * it (as the very bytes that arrived, binary ones included), then the names a step added or changed. Lineage
+ * headers are this hop's (added by `toProducedMessage`), not inherited.
  */
-export const forwardedHeaders = (record: FlowRecord): Record<string, string | Buffer> => {
-  const headers: Record<string, string | Buffer> = {};
-  if (record.headers === record.source.decodedHeaders) {
-    // Untouched since decoding and all text: the strings encode back to the very bytes that arrived.
-    for (const key in record.headers) if (!isLineageHeader(key)) headers[key] = record.headers[key] as string;
-    return headers;
+export const forwardedHeaders = (record: FlowRecord): ProducedHeader[] => {
+  const view = record.headers;
+  const forwarded: ProducedHeader[] = [];
+  if (view === record.source.decodedHeaders) {
+    // Untouched since decoding, all text, no name repeated: the strings encode back to the bytes that arrived.
+    for (const key in view) if (!isLineageHeader(key)) forwarded.push({ key, value: view[key] as string });
+    return forwarded;
   }
-  for (const { key, value } of record.source.headers) {
+  const source = record.source.headers;
+  // What decoding put in the view for each name: its last UTF-8 value (undefined when none was UTF-8).
+  const decoded = new Map<string, string | undefined>();
+  for (const { key, value } of source) {
+    if (isUtf8(value)) decoded.set(key, value.toString('utf8'));
+    else if (!decoded.has(key)) decoded.set(key, undefined);
+  }
+  for (const header of source) {
+    if (isLineageHeader(header.key)) continue;
+    const now = Object.hasOwn(view, header.key) ? view[header.key] : undefined;
+    if (now === decoded.get(header.key)) forwarded.push(header);
+  }
+  for (const key of Object.keys(view)) {
     if (isLineageHeader(key)) continue;
-    const decoded = record.headers[key];
-    if (decoded === undefined ? !isUtf8(value) : decoded === value.toString('utf8')) headers[key] = value;
+    const value = view[key] as string;
+    if (!decoded.has(key) || decoded.get(key) !== value) forwarded.push({ key, value });
   }
-  for (const [key, value] of Object.entries(record.headers)) {
-    if (!isLineageHeader(key) && !(key in headers)) headers[key] = value;
-  }
-  return headers;
+  return forwarded;
 };
 
 /** The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage. */
-export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => ({
-  key: encodeKey(record),
-  value: encodeValue(record.value),
-  headers: addLineage(forwardedHeaders(record), record, flowName),
-});
-
-const messageBytes = (message: ProducedMessage): number => {
-  let size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
-  const headers = message.headers;
-  for (const key in headers) {
-    const value = headers[key] as string | Buffer;
-    size += Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
-  }
-  return size;
+export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => {
+  const headers = forwardedHeaders(record);
+  const lineage = addLineage({}, record, flowName);
+  for (const key in lineage) headers.push({ key, value: lineage[key] as string | Buffer });
+  return { key: encodeKey(record), value: encodeValue(record.value), headers };
 };
 
-/** Writes a batch to one topic in a single batched send, in source order. */
+interface Pending extends Sized {
+  readonly record: FlowRecord;
+  readonly message: ProducedMessage;
+}
+
+const describe = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/**
+ * Writes a batch to one topic in source order: one send when it fits the topic's `max.message.bytes`, else
+ * consecutive sends cut by bytes per partition. A record that cannot be encoded, or is too large on its own, is
+ * dead-lettered; a send the broker still refuses as too large is split in halves and sent again.
+ */
 export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
   name: deps.name,
   async write(records, context) {
-    const messages: ProducedMessage[] = [];
+    const producer = deps.producer();
     const deadLetters: DeadLetter[] = [];
+    const reject = (record: FlowRecord, reason: string): void => {
+      const error = new RecordRejectedError(reason);
+      deadLetters.push({ record, stage: Stage.Output, error, component: deps.name });
+    };
+    const pending: Pending[] = [];
     for (const record of records) {
-      const message = toProducedMessage(record, context.flowName);
-      const size = messageBytes(message);
-      if (size > deps.maxMessageBytes) {
-        const error = new RecordRejectedError(
-          `record of ${size} bytes exceeds the ${deps.maxMessageBytes}-byte limit of topic ${deps.topic}`,
-        );
-        deadLetters.push({ record, stage: Stage.Output, error, component: deps.name });
-      } else {
-        messages.push(message);
+      try {
+        const message = toProducedMessage(record, context.flowName);
+        const bytes = recordBytes(message);
+        if (batchBytes(bytes) > deps.maxMessageBytes) {
+          reject(
+            record,
+            `record of ${bytes} bytes exceeds the ${deps.maxMessageBytes}-byte limit (max.message.bytes) of topic ${deps.topic}`,
+          );
+          continue;
+        }
+        const partition = producer.partitionOf?.(deps.topic, message.key);
+        pending.push({ record, message, bytes, partition });
+      } catch (error) {
+        // Record content (a 20,000-deep array, a BigInt, a throwing toJSON) must not fail the batch.
+        reject(record, `cannot encode the record for topic ${deps.topic}: ${describe(error)}`);
       }
     }
-    await deps.producer().sendBatch([{ topic: deps.topic, messages }]);
-    return { written: messages.length, deadLetters };
+
+    const deadline = deadlineOf(context);
+    let written = 0;
+    const send = async (run: readonly Pending[]): Promise<void> => {
+      try {
+        const options = deadline === undefined ? {} : { budgetMs: Math.floor(deadline - Date.now()) };
+        await producer.sendBatch([{ topic: deps.topic, messages: run.map((p) => p.message) }], options);
+        written += run.length;
+      } catch (error) {
+        if (!(error instanceof MessageTooLargeError)) throw error;
+        const [only] = run;
+        if (run.length === 1 && only) {
+          reject(only.record, `topic ${deps.topic} refused the record as too large: ${error.message}`);
+          return;
+        }
+        // The estimate was short (the partition count changed, or the topic's limit is lower than declared).
+        const half = Math.ceil(run.length / 2);
+        await send(run.slice(0, half));
+        await send(run.slice(half));
+      }
+    };
+    for (const run of cutSends(pending, deps.maxMessageBytes)) await send(run);
+    return { written, deadLetters };
   },
 });
+
+/** The wall-clock time by which sends must be done, or undefined when the invocation's time is unknown. */
+const deadlineOf = (context: OutputContext): number | undefined =>
+  context.deadlineMs === undefined
+    ? undefined
+    : Date.now() + context.deadlineMs - reserveMs(context.deadlineMs);

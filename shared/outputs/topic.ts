@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { KafkaAuth } from '../clients/kafka-auth.ts';
+import type { TopicRef } from '../topology/resources.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { int, nameOf, oneOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
 
@@ -21,9 +22,16 @@ const optionsSchema = z.strictObject({
   when: z.optional(z.unknown()),
   /** Auth for the producer; by default from SLUICE_KAFKA_AUTH (plaintext when unset). */
   auth: z.optional(authSchema),
-  /** Records larger than this are dead-lettered (the broker default message.max.bytes is ~1 MiB). */
-  maxMessageBytes: z._default(int(1), 1024 * 1024),
+  /**
+   * The topic's `max.message.bytes`: sends are cut so that no partition's record batch exceeds it, and a record
+   * larger on its own is dead-lettered. MSK Serverless allows 8 MiB (8388608).
+   * @default the declared topic's `maxMessageBytes`, else 1048588 (Kafka's and MSK's default, 1 MiB + 12)
+   */
+  maxMessageBytes: z.optional(int(1)),
 });
+
+/** Kafka's (and MSK's) default `max.message.bytes`: 1 MiB plus the 12 bytes of log overhead. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 export type TopicOutputOptions = z.input<typeof optionsSchema>;
 export interface TopicResources {
@@ -38,6 +46,7 @@ export const toTopic = (
   options: TopicOutputOptions = {},
 ): DeclaredOutput<'topic', TopicResources> => {
   const topicName = nameOf(parseOptions(resourceName, topic, 'toTopic(topic)'));
+  const declaredLimit = typeof topic === 'string' ? undefined : (topic as Partial<TopicRef>).maxMessageBytes;
   const opts = parseOptions(optionsSchema, options, `toTopic(${topicName})`);
   const name = `topic:${topicName}`;
   const auth = opts.auth as KafkaAuth | undefined;
@@ -62,7 +71,7 @@ export const toTopic = (
           name,
           topic: topicName,
           producer: () => producer,
-          maxMessageBytes: opts.maxMessageBytes,
+          maxMessageBytes: opts.maxMessageBytes ?? declaredLimit ?? DEFAULT_MAX_MESSAGE_BYTES,
         });
       }),
   };

@@ -8,6 +8,12 @@ export interface TopicRef {
   readonly name: string;
   readonly format: ValueFormat;
   readonly partitions: number;
+  /**
+   * The topic's `max.message.bytes`: the largest record batch the broker accepts, which cuts the sends of a topic
+   * output. MSK's default is 1 MiB (1048588); MSK Serverless allows 8 MiB (8388608).
+   * @default 1048588
+   */
+  readonly maxMessageBytes?: number;
 }
 
 export const KeyType = { String: 'string', Number: 'number' } as const;
@@ -45,6 +51,11 @@ const topicSchema = z.strictObject({
   partitions: z
     .int('must be an integer')
     .check(z.minimum(1, 'must be ≥ 1'), z.maximum(10000, 'must be ≤ 10000')),
+  maxMessageBytes: z.optional(
+    z
+      .int('must be an integer')
+      .check(z.minimum(1024, 'must be ≥ 1024'), z.maximum(2 ** 31 - 1, 'must be ≤ 2^31-1')),
+  ),
 });
 
 const keySchema = z
@@ -99,7 +110,9 @@ const define = <In, Ref>(
 
 /** Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`. */
 export const defineTopics: <K extends string>(
-  declared: Readonly<Record<K, { name: string; format: ValueFormat; partitions: number }>>,
+  declared: Readonly<
+    Record<K, { name: string; format: ValueFormat; partitions: number; maxMessageBytes?: number }>
+  >,
 ) => { readonly [P in K]: TopicRef } = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
 
 /** Declares DynamoDB tables: `defineTables({ customers: { name: 'customers', partitionKey: 'customerId' } })`. */

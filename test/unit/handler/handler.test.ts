@@ -323,6 +323,37 @@ describe('handlerFor', () => {
     expect(dead.output.records[0]?.headers[DeadLetterHeader.ValueOmittedBytes]).toBe('2000');
   });
 
+  it('re-sends a dead letter without its key and headers too when the topic refuses it even without its value', async () => {
+    // Prepare: headers too large for the dead-letter topic
+    const { dead, handler, logs } = build();
+    dead.output.reject = (r) =>
+      r.source.headers.length > 0 ? new RecordRejectedError('too large') : undefined;
+    // Act
+    await handler(
+      kafkaEvent([
+        { offset: 1, key: 'big-key', rawValue: 'bm90IGpzb24=', headers: { big: 'h'.repeat(2000) } },
+      ]),
+      context,
+    );
+    // Assess
+    expect(logs.error).not.toHaveBeenCalled();
+    expect(dead.output.records).toHaveLength(1);
+    const [bare] = dead.output.records;
+    expect([bare?.key, bare?.value, bare?.source.offset, bare?.source.topic]).toEqual([
+      null,
+      null,
+      1,
+      'reviews.raw',
+    ]);
+    expect(bare?.headers).toMatchObject({
+      [DeadLetterHeader.Stage]: 'decode',
+      [DeadLetterHeader.ValueOmittedBytes]: '8',
+      [DeadLetterHeader.KeyOmittedBytes]: '7',
+      [DeadLetterHeader.HeadersOmittedBytes]: '2003',
+    });
+    expect(bare?.headers).not.toHaveProperty('big');
+  });
+
   it('dead-letters records an output rejects for good, with the output as component', async () => {
     // Prepare
     const { clean, dead, handler } = build({ steps: [map((v) => v)] });

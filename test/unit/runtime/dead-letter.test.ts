@@ -8,6 +8,7 @@ import {
 } from '../../../shared/dead-letter.ts';
 import { decodeBatch } from '../../../shared/decode/decode-batch.ts';
 import { StepError } from '../../../shared/errors.ts';
+import { toProducedMessage } from '../../../shared/outputs/topic-writer.ts';
 import { kafkaEvent } from './kafka-events.ts';
 
 const decodeFailure = () => {
@@ -48,21 +49,24 @@ describe('dead-letter messages', () => {
     ]);
   });
 
-  it('become records whose value is the original bytes and whose binary headers travel base64', () => {
+  it('become records whose value is the original bytes and whose topic message keeps every header byte for byte', () => {
     // Prepare
     const dead = decodeFailure();
     if (!dead) throw new Error('expected a dead letter');
     // Act
     const record = deadLetterRecord(dead, 'enrich-reviews');
+    const message = toProducedMessage(record, 'enrich-reviews');
     // Assess
     expect(Buffer.isBuffer(record.value)).toBe(true);
     expect(record.source).toBe(dead.record.source);
     expect(record.key).toBe('k');
-    expect(record.headers).toMatchObject({
-      trace: 'b',
-      [`${DeadLetterHeader.HeaderBase64Prefix}sig`]: Buffer.from([255, 0]).toString('base64'),
-      [DeadLetterHeader.Stage]: 'decode',
-    });
+    expect(record.headers).toMatchObject({ trace: 'b', [DeadLetterHeader.Stage]: 'decode' });
+    expect(message.headers.slice(0, 4).map((h) => [h.key, [...Buffer.from(h.value)]])).toEqual([
+      ['trace', [97]],
+      ['sig', [255, 0]],
+      ['trace', [98]],
+      [DeadLetterHeader.Flow, [...Buffer.from('enrich-reviews')]],
+    ]);
   });
 
   it('truncate long error messages to 1 KiB of UTF-8 without splitting a character', () => {
