@@ -37,11 +37,18 @@ export const forwardedHeaders = (record: FlowRecord): Record<string, string | Bu
   return headers;
 };
 
-/** The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage. */
-export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => ({
+/**
+ * The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage (inbound
+ * lineage extended only when `trustsLineage`: the source topic is internal).
+ */
+export const toProducedMessage = (
+  record: FlowRecord,
+  flowName: string,
+  trustsLineage = false,
+): ProducedMessage => ({
   key: encodeKey(record),
   value: encodeValue(record.value),
-  headers: addLineage(forwardedHeaders(record), record, flowName),
+  headers: addLineage(forwardedHeaders(record), record, flowName, trustsLineage),
 });
 
 const messageBytes = (message: ProducedMessage): number => {
@@ -61,7 +68,7 @@ export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
     const messages: ProducedMessage[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const record of records) {
-      const message = toProducedMessage(record, context.flowName);
+      const message = toProducedMessage(record, context.flowName, context.trustsLineage);
       const size = messageBytes(message);
       if (size > deps.maxMessageBytes) {
         const error = new RecordRejectedError(

@@ -8,6 +8,14 @@ export interface TopicRef {
   readonly name: string;
   readonly format: ValueFormat;
   readonly partitions: number;
+  /**
+   * Written only by this topology's flows: records read from it keep the lineage headers (`sluice.path`,
+   * `sluice.origin.offset`) their producing flow set. On an ingress topic (false), which outside producers
+   * write, inbound lineage is stripped and each record's path starts at the flow that reads it.
+   * `defineTopology` checks it against the flows' outputs both ways.
+   * @default false
+   */
+  readonly internal: boolean;
 }
 
 export const KeyType = { String: 'string', Number: 'number' } as const;
@@ -45,6 +53,7 @@ const topicSchema = z.strictObject({
   partitions: z
     .int('must be an integer')
     .check(z.minimum(1, 'must be ≥ 1'), z.maximum(10000, 'must be ≤ 10000')),
+  internal: z._default(z.boolean('must be true or false'), false),
 });
 
 const keySchema = z
@@ -97,9 +106,14 @@ const define = <In, Ref>(
   };
 };
 
-/** Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`. */
+/**
+ * Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`;
+ * `internal: true` on a topic that only flows write (see TopicRef.internal).
+ */
 export const defineTopics: <K extends string>(
-  declared: Readonly<Record<K, { name: string; format: ValueFormat; partitions: number }>>,
+  declared: Readonly<
+    Record<K, { name: string; format: ValueFormat; partitions: number; internal?: boolean }>
+  >,
 ) => { readonly [P in K]: TopicRef } = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
 
 /** Declares DynamoDB tables: `defineTables({ customers: { name: 'customers', partitionKey: 'customerId' } })`. */
