@@ -34,7 +34,16 @@ export interface ReplayWindow {
   readonly bytes: number;
 }
 
-export const defaultReplayWindow: ReplayWindow = { records: 2048, bytes: 20 * 1024 };
+/**
+ * A window of `records`, its bytes capped at 10 a record (real paths take ~6; forged long ones are shed), and
+ * never below 4 KiB, so a few records with the longest accepted paths still fit.
+ */
+export const replayWindowOf = (records: number): ReplayWindow => ({
+  records,
+  bytes: Math.max(records * 10, 4096),
+});
+
+export const defaultReplayWindow: ReplayWindow = replayWindowOf(2048);
 
 export interface ReplayFilterResult {
   readonly kept: FlowRecord[];

@@ -8,6 +8,7 @@ import {
   type ReplayWindow,
 } from '../../../shared/outputs/replay-guard.ts';
 import { decodeReplayMarks, encodeReplayMarks } from '../../../shared/outputs/replay-marks-codec.ts';
+import { toS3 } from '../../../shared/outputs/s3.ts';
 import { flowRecord } from './records.ts';
 
 const PATH = 'reviews.raw/2>reviews.clean/0>reviews.enriched/0';
@@ -200,6 +201,13 @@ describe('dropping replayed copies by lineage', () => {
     // Assess
     await expect(write).rejects.toMatchObject({ retriable: true });
     expect(saved.size).toBe(0);
+  });
+});
+
+describe('the lake output’s replay window option', () => {
+  it('defaults to 2,048 records and rejects a window too small to catch a replayed batch, naming it', () => {
+    expect(() => toS3({ bucket: 'lake', replayWindow: 10 })).toThrow('toS3.replayWindow: must be ≥ 64');
+    expect(() => toS3({ bucket: 'lake' })).not.toThrow();
   });
 });
 
