@@ -55,19 +55,23 @@ export interface ReplayFilterResult {
   readonly marks: ReplayMarks;
 }
 
-/** FNV-1a over the key (length first, so key and value cannot trade bytes) and the value, as received. */
-export const recordDigest = (source: SourceRecord): number => {
-  let h = 0x811c9dc5;
-  const mix = (bytes: Buffer | null) => {
-    const length = bytes === null ? 0xffffffff : bytes.length;
-    for (let shift = 0; shift < 32; shift += 8) h = Math.imul(h ^ ((length >>> shift) & 0xff), 0x01000193);
-    if (bytes !== null)
-      for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193);
-  };
-  mix(source.key);
-  mix(source.value);
-  return h >>> 0;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a of a length (so key and value cannot trade bytes; 0xffffffff for null) and then of the bytes. */
+const fnv = (h: number, bytes: Buffer | null): number => {
+  const length = bytes === null ? 0xffffffff : bytes.length;
+  let x = Math.imul(h ^ (length & 0xff), FNV_PRIME);
+  x = Math.imul(x ^ ((length >>> 8) & 0xff), FNV_PRIME);
+  x = Math.imul(x ^ ((length >>> 16) & 0xff), FNV_PRIME);
+  x = Math.imul(x ^ (length >>> 24), FNV_PRIME);
+  if (bytes !== null)
+    for (let i = 0; i < bytes.length; i++) x = Math.imul(x ^ (bytes[i] as number), FNV_PRIME);
+  return x;
 };
+
+/** 32-bit digest of a record's key and value bytes as received: a copy made by a replay has the same. */
+export const recordDigest = (source: SourceRecord): number =>
+  fnv(fnv(0x811c9dc5, source.key), source.value) >>> 0;
 
 interface PathSeen {
   /** `origin/digest` of every remembered record of the path. */
