@@ -8,7 +8,7 @@ import {
   ndjsonGzip,
   planLakeObjects,
 } from './lake-objects.ts';
-import type { Output } from './output.ts';
+import type { DeadLetter, Output } from './output.ts';
 import { dropReplays, type ReplayMarkStore, type ReplayMarks, type ReplayWindow } from './replay-guard.ts';
 
 export interface LakeWriterDeps extends LakePlanOptions {
@@ -61,6 +61,7 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
       : undefined;
     const records = guarded ? guarded.kept : batch;
     const { objects, deadLetters } = planLakeObjects(records, deps);
+    const marks = guarded ? guarded.marksAfter(deadLetters) : undefined;
     const queue = [...objects];
     const failures: unknown[] = [];
     const worker = async () => {
@@ -78,7 +79,7 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
       throw retriable(`s3 put to ${deps.bucket} failed`, failures[0]);
     }
     // Only once the objects are in: a failure before this point replays the batch into the same keys.
-    if (store && guarded) await saveMarks(store, guarded.marks, deps.bucket);
+    if (store && marks) await saveMarks(store, marks, deps.bucket);
     return {
       written: objects.reduce((n, o) => n + o.records.length, 0),
       deadLetters,
@@ -113,16 +114,24 @@ const withoutReplays = async (
     }),
   );
   const kept: FlowRecord[] = [];
-  const marks = new Map<string, ReplayMarks>();
   let replayed = 0;
   let unsure = 0;
   for (const result of results) {
     for (const r of result.kept) kept.push(r);
     replayed += result.replayed;
     unsure += result.unsure;
-    if (result.kept.length > 0) marks.set(result.id, result.marks);
   }
-  return { kept, replayed, unsure, marks };
+  /** Each partition's marks once its kept records, but for those the planner dead-lettered, are written. */
+  const marksAfter = (deadLetters: readonly DeadLetter[]): Map<string, ReplayMarks> => {
+    const notWritten = new Set(deadLetters.map((d) => d.record.source));
+    const marks = new Map<string, ReplayMarks>();
+    for (const result of results) {
+      if (result.kept.length === 0) continue;
+      marks.set(result.id, notWritten.size === 0 ? result.marks : result.marksWithout(notWritten));
+    }
+    return marks;
+  };
+  return { kept, replayed, unsure, marksAfter };
 };
 
 const saveMarks = (store: ReplayMarkStore, marks: ReadonlyMap<string, ReplayMarks>, bucket: string) =>

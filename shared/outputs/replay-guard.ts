@@ -53,6 +53,11 @@ export interface ReplayFilterResult {
   readonly unsure: number;
   /** The marks after `kept` is written, within the window: pass them to the store once the write succeeded. */
   readonly marks: ReplayMarks;
+  /**
+   * The marks when the output wrote `kept` except these records (it dead-lettered them): a record never written
+   * must not be taken for written, or its redrive would be dropped as a copy.
+   */
+  marksWithout(notWritten: ReadonlySet<SourceRecord>): ReplayMarks;
 }
 
 const FNV_PRIME = 0x01000193;
@@ -97,6 +102,8 @@ export const dropReplays = (
   for (const mark of marks) remember(mark);
 
   const written: WrittenRecord[] = [];
+  /** The source of each entry of `written`. */
+  const writtenFrom: SourceRecord[] = [];
   const kept: FlowRecord[] = [];
   let replayed = 0;
   let unsure = 0;
@@ -114,12 +121,20 @@ export const dropReplays = (
     const mark = { path, origin, digest };
     remember(mark);
     written.push(mark);
+    writtenFrom.push(record.source);
   }
+  const window = options.window ?? defaultReplayWindow;
   return {
     kept,
     replayed,
     unsure,
-    marks: withinWindow(marks, written, options.window ?? defaultReplayWindow),
+    marks: withinWindow(marks, written, window),
+    marksWithout: (notWritten) =>
+      withinWindow(
+        marks,
+        written.filter((_, i) => !notWritten.has(writtenFrom[i] as SourceRecord)),
+        window,
+      ),
   };
 };
 

@@ -57,13 +57,14 @@ const memoryMarks = () => {
 const lakeWriter = (
   send: (command: { input: { Key?: string } }) => Promise<unknown>,
   store: ReplayMarkStore,
+  line: typeof envelopeLine = envelopeLine,
 ) =>
   createLakeWriter({
     name: 's3:lake',
     bucket: 'lake',
     prefix: 'reviews',
     maxObjectBytes: 1 << 20,
-    line: envelopeLine,
+    line,
     tombstones: 'keep',
     concurrency: 1,
     client: () => ({ send }) as never,
@@ -188,6 +189,28 @@ describe('dropping replayed copies by lineage', () => {
     expect(puts).toHaveLength(2);
     expect(puts[1]).toMatch(/reviews\.enriched-0-0*4\./);
     expect(saved.get('reviews.enriched-0')?.map((m) => m.origin)).toEqual([10, 11, 12]);
+  });
+
+  it('does not remember a record it dead-lettered, so the same record redriven later is written', async () => {
+    // Prepare: the line function fails on origin 11 (say, a bug fixed since), which is dead-lettered.
+    const { store } = memoryMarks();
+    let broken = true;
+    const writer = lakeWriter(
+      async () => ({}),
+      store,
+      (record) => {
+        if (broken && (record.value as { origin: number }).origin === 11) throw new Error('bug');
+        return envelopeLine(record);
+      },
+    );
+    const context = { flowName: 'lake-sink', trustsLineage: true };
+    const first = await writer.write([enriched(0, 10), enriched(1, 11)], context);
+    broken = false;
+    // Act: the dead letter redriven to reviews.enriched, its lineage and bytes kept
+    const redriven = await writer.write([enriched(2, 11)], context);
+    // Assess
+    expect(first).toMatchObject({ written: 1, deadLetters: [{ record: { source: { offset: 1 } } }] });
+    expect(redriven).toMatchObject({ written: 1, replayed: 0 });
   });
 
   it('leaves the marks as they were when an object cannot be written, so the retry writes the same objects', async () => {
