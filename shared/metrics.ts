@@ -8,6 +8,13 @@ export const MetricName = {
   RecordsFailed: 'RecordsFailed',
   /** Copies of already-written records the outputs left out: a flow upstream replayed them. */
   RecordsReplayed: 'RecordsReplayed',
+  /**
+   * Written although their lineage path had passed their origin offset: copies older than the replay guard's
+   * window (possible duplicates) or records that followed test events.
+   */
+  RecordsReplayUnsure: 'RecordsReplayUnsure',
+  /** Records whose inbound lineage headers were not accepted (ingress topic, malformed or over-long path). */
+  LineageRejected: 'LineageRejected',
   CacheHits: 'EnrichCacheHits',
   CacheMisses: 'EnrichCacheMisses',
   LookupCalls: 'LookupCalls',

@@ -128,7 +128,8 @@ export const flowStatements = (
           const marks = replayMarksPrefix(prefix, flow.name);
           statements.push(
             statement(sid(`LakeMarks${i}`), ['s3:GetObject'], [lakeObjectsArn(stack, targets.bucket, marks)]),
-            // Without ListBucket a missing object reads as AccessDenied, not NoSuchKey; limited to the marks.
+            // Listing only the marks: a GetObject of a missing key is 403 without bucket-wide ListBucket (this
+            // condition does not apply to it), and the writer lists the key to tell missing from forbidden.
             new iam.PolicyStatement({
               sid: sid(`LakeMarksList${i}`),
               actions: ['s3:ListBucket'],

@@ -9,6 +9,8 @@ const COUNTERS: readonly string[] = [
   MetricName.LookupCalls,
   MetricName.LookupNotFound,
   MetricName.RecordsReplayed,
+  MetricName.RecordsReplayUnsure,
+  MetricName.LineageRejected,
 ];
 
 /** The batch's EMF metrics: one flush per invocation (by the middleware), plus one per-output line. */

@@ -5,6 +5,7 @@ import type { KafkaEvent } from '../decode/event.ts';
 import { isRetriable, SluiceError } from '../errors.ts';
 import { compileFilter } from '../filter/predicate.ts';
 import { MetricName } from '../metrics.ts';
+import { lineageRejected } from '../outputs/lineage.ts';
 import type { DeadLetter, Output, OutputContext } from '../outputs/output.ts';
 import type { OutputSpec } from '../outputs/spec.ts';
 import type { FlowRecord, SourceRecord } from '../record.ts';
@@ -97,6 +98,9 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   };
 
   let records: FlowRecord[] = decoded.records;
+  let rejectedLineage = 0;
+  for (const r of records) if (lineageRejected(r, source.topic.internal)) rejectedLineage++;
+  if (rejectedLineage > 0) context.metrics.count(MetricName.LineageRejected, rejectedLineage);
   let filtered = 0;
   if (source.filter !== undefined) {
     const keep = compileFilter(source.filter);
@@ -124,6 +128,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   const out: Record<string, number> = {};
   const outputContext: OutputContext = {
     flowName: flow.name,
+    trustsLineage: source.topic.internal,
     ...(deps.remainingMs ? { deadlineMs: deps.remainingMs() } : {}),
   };
   if (records.length > 0 && !loudFailure) {
@@ -135,6 +140,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
         const result = await deps.outputFor(spec).write(selected, outputContext);
         out[spec.name] = result.written;
         if (result.replayed) context.metrics.count(MetricName.RecordsReplayed, result.replayed);
+        if (result.replayUnsure) context.metrics.count(MetricName.RecordsReplayUnsure, result.replayUnsure);
         for (const d of result.deadLetters) deadLetters.push(d);
       } catch (error) {
         fail(

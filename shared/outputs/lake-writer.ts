@@ -1,5 +1,5 @@
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
-import { RetriableError } from '../errors.ts';
+import { ConfigError, RetriableError } from '../errors.ts';
 import { type FlowRecord, partitionId } from '../record.ts';
 import {
   type LakeFormat,
@@ -8,8 +8,8 @@ import {
   ndjsonGzip,
   planLakeObjects,
 } from './lake-objects.ts';
-import type { Output } from './output.ts';
-import { dropReplays, type ReplayMarkStore, type ReplayMarks } from './replay-guard.ts';
+import type { DeadLetter, Output } from './output.ts';
+import { dropReplays, type ReplayMarkStore, type ReplayMarks, type ReplayWindow } from './replay-guard.ts';
 
 export interface LakeWriterDeps extends LakePlanOptions {
   readonly bucket: string;
@@ -21,6 +21,8 @@ export interface LakeWriterDeps extends LakePlanOptions {
    * (see replay-guard.ts); undefined writes every record it is given.
    */
   readonly replayMarks?: (flowName: string) => ReplayMarkStore;
+  /** How many written records the replay marks remember per source partition (replay-guard.ts). */
+  readonly replayWindow?: ReplayWindow;
 }
 
 export const putObjectInput = (
@@ -51,9 +53,15 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
   async write(batch, context) {
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     const store = deps.replayMarks?.(context.flowName);
-    const guarded = store ? await withoutReplays(batch, store, deps.bucket) : undefined;
+    const guarded = store
+      ? await withoutReplays(batch, store, deps.bucket, {
+          trusted: context.trustsLineage ?? false,
+          ...(deps.replayWindow ? { window: deps.replayWindow } : {}),
+        })
+      : undefined;
     const records = guarded ? guarded.kept : batch;
     const { objects, deadLetters } = planLakeObjects(records, deps);
+    const marks = guarded ? guarded.marksAfter(deadLetters) : undefined;
     const queue = [...objects];
     const failures: unknown[] = [];
     const worker = async () => {
@@ -71,17 +79,22 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
       throw retriable(`s3 put to ${deps.bucket} failed`, failures[0]);
     }
     // Only once the objects are in: a failure before this point replays the batch into the same keys.
-    if (store && guarded) await saveMarks(store, guarded.marks, deps.bucket);
+    if (store && marks) await saveMarks(store, marks, deps.bucket);
     return {
       written: objects.reduce((n, o) => n + o.records.length, 0),
       deadLetters,
-      ...(guarded ? { replayed: guarded.replayed } : {}),
+      ...(guarded ? { replayed: guarded.replayed, replayUnsure: guarded.unsure } : {}),
     };
   },
 });
 
 /** Each source partition's records filtered against that partition's marks (read in parallel). */
-const withoutReplays = async (records: readonly FlowRecord[], store: ReplayMarkStore, bucket: string) => {
+const withoutReplays = async (
+  records: readonly FlowRecord[],
+  store: ReplayMarkStore,
+  bucket: string,
+  options: Parameters<typeof dropReplays>[2],
+) => {
   const byPartition = new Map<string, FlowRecord[]>();
   for (const record of records) {
     const id = partitionId(record.source);
@@ -92,20 +105,33 @@ const withoutReplays = async (records: readonly FlowRecord[], store: ReplayMarkS
   const results = await Promise.all(
     [...byPartition].map(async ([id, list]) => {
       const before = await store.read(id).catch((error) => {
-        throw retriable(`reading replay marks from ${bucket} failed`, error);
+        // A ConfigError (the role cannot read marks that exist) fails loudly as it is.
+        throw error instanceof ConfigError
+          ? error
+          : retriable(`reading replay marks from ${bucket} failed`, error);
       });
-      return { id, ...dropReplays(list, before) };
+      return { id, ...dropReplays(list, before, options) };
     }),
   );
   const kept: FlowRecord[] = [];
-  const marks = new Map<string, ReplayMarks>();
   let replayed = 0;
+  let unsure = 0;
   for (const result of results) {
     for (const r of result.kept) kept.push(r);
     replayed += result.replayed;
-    if (result.kept.length > 0) marks.set(result.id, result.marks);
+    unsure += result.unsure;
   }
-  return { kept, replayed, marks };
+  /** Each partition's marks once its kept records, but for those the planner dead-lettered, are written. */
+  const marksAfter = (deadLetters: readonly DeadLetter[]): Map<string, ReplayMarks> => {
+    const notWritten = new Set(deadLetters.map((d) => d.record.source));
+    const marks = new Map<string, ReplayMarks>();
+    for (const result of results) {
+      if (result.kept.length === 0) continue;
+      marks.set(result.id, notWritten.size === 0 ? result.marks : result.marksWithout(notWritten));
+    }
+    return marks;
+  };
+  return { kept, replayed, unsure, marksAfter };
 };
 
 const saveMarks = (store: ReplayMarkStore, marks: ReadonlyMap<string, ReplayMarks>, bucket: string) =>

@@ -16,6 +16,12 @@ export const LineageHeader = {
   OriginOffset: 'sluice.origin.offset',
 } as const;
 
+/**
+ * The longest inbound lineage accepted: a longer path is treated as forged (the record starts its path at this
+ * hop). 16 hops of topic names up to ~60 characters; what a sink remembers per path is bounded by these.
+ */
+export const LineageLimit = { hops: 16, pathBytes: 1024 } as const;
+
 const lineageKeys: ReadonlySet<string> = new Set(Object.values(LineageHeader));
 
 export const isLineageHeader = (key: string): boolean => lineageKeys.has(key);
@@ -26,14 +32,51 @@ export interface Lineage {
   readonly originOffset: number;
 }
 
-/** The lineage a record carries into this hop; a record without any starts its path here. */
-export const lineageOf = (record: FlowRecord): Lineage => {
-  const hop = `${record.source.topic}/${record.source.partition}`;
+/**
+ * Whether inbound lineage headers are believed: only on a topic that flows of the topology write (declared
+ * `internal`). On an ingress topic any producer could have set them, so the path starts at this hop.
+ */
+export type LineageTrust = boolean;
+
+// One hop is `<topic>/<partition>` (topic names as Kafka allows them); hops are joined by `>`. The character
+// classes exclude both separators, so matching is linear in the path's length.
+const hop = /^[a-zA-Z0-9._-]{1,249}\/\d{1,10}$/;
+const originDigits = /^\d{1,16}$/;
+
+/** The inbound lineage a record carries, if it is well formed and within LineageLimit; undefined otherwise. */
+const inboundLineage = (record: FlowRecord): Lineage | undefined => {
   const path = record.headers[LineageHeader.Path];
-  const origin = Number(record.headers[LineageHeader.OriginOffset]);
-  return path !== undefined && Number.isSafeInteger(origin) && origin >= 0
-    ? { path: `${path}>${hop}`, originOffset: origin }
-    : { path: hop, originOffset: record.source.offset };
+  const origin = record.headers[LineageHeader.OriginOffset];
+  if (path === undefined || origin === undefined) return undefined;
+  if (path.length > LineageLimit.pathBytes || !originDigits.test(origin)) return undefined;
+  const hops = path.split('>');
+  if (hops.length > LineageLimit.hops) return undefined;
+  for (const h of hops) if (!hop.test(h)) return undefined;
+  const originOffset = Number(origin);
+  return Number.isSafeInteger(originOffset) ? { path, originOffset } : undefined;
+};
+
+const carriesLineage = (record: FlowRecord): boolean =>
+  record.headers[LineageHeader.Path] !== undefined ||
+  record.headers[LineageHeader.OriginOffset] !== undefined;
+
+/**
+ * True when a record arrived with lineage headers that this hop does not accept: any on an ingress topic, or a
+ * malformed or over-long path on an internal one. Such records start their path here; the handler counts them.
+ */
+export const lineageRejected = (record: FlowRecord, trusted: LineageTrust): boolean =>
+  carriesLineage(record) && (!trusted || inboundLineage(record) === undefined);
+
+/**
+ * The lineage a record has at this hop: its inbound path extended by this hop when `trusted` and well formed;
+ * otherwise the path starts here, at the record's own offset.
+ */
+export const lineageOf = (record: FlowRecord, trusted: LineageTrust): Lineage => {
+  const here = `${record.source.topic}/${record.source.partition}`;
+  const inbound = trusted ? inboundLineage(record) : undefined;
+  return inbound
+    ? { path: `${inbound.path}>${here}`, originOffset: inbound.originOffset }
+    : { path: here, originOffset: record.source.offset };
 };
 
 /** Adds this hop's lineage to `headers` (replacing any inherited from an earlier hop) and returns them. */
@@ -41,8 +84,9 @@ export const addLineage = (
   headers: Record<string, string | Buffer>,
   record: FlowRecord,
   flowName: string,
+  trusted: LineageTrust,
 ): Record<string, string | Buffer> => {
-  const lineage = lineageOf(record);
+  const lineage = lineageOf(record, trusted);
   headers[LineageHeader.Topic] = record.source.topic;
   headers[LineageHeader.Partition] = String(record.source.partition);
   headers[LineageHeader.Offset] = String(record.source.offset);

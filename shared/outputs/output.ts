@@ -14,6 +14,12 @@ export interface OutputContext {
   readonly flowName: string;
   /** Remaining time before the invocation times out, for bounded retries. */
   readonly deadlineMs?: number;
+  /**
+   * The flow's source topic is `internal` (only flows write it): records' inbound lineage headers are kept and
+   * extended. Otherwise every path starts at this hop (see lineage.ts).
+   * @default false
+   */
+  readonly trustsLineage?: boolean;
 }
 
 export interface OutputResult {
@@ -22,6 +28,11 @@ export interface OutputResult {
   readonly deadLetters: readonly DeadLetter[];
   /** Records left out as copies of records already written (an upstream replay); neither written nor lost. */
   readonly replayed?: number;
+  /**
+   * Records written although their lineage path had already passed their origin offset: copies that came later
+   * than the replay guard remembers (possible duplicates), or real records after test events (replay-guard.ts).
+   */
+  readonly replayUnsure?: number;
 }
 
 /**

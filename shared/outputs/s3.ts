@@ -37,6 +37,13 @@ const optionsSchema = z.strictObject({
    * offsets (recognised by their lineage headers; marks kept under `<prefix>/_sluice/`). Default on.
    */
   dropReplays: z._default(z.boolean(), true),
+  /**
+   * With `dropReplays`: how many written records the marks remember per source partition. A copy that arrives
+   * later than this many records after its original is written again (counted as RecordsReplayUnsure); the
+   * marks take about 6 bytes a record (at most 10).
+   * @default 2048
+   */
+  replayWindow: z._default(int(64, 65_536), 2048),
 });
 
 export type S3OutputOptions = z.input<typeof optionsSchema>;
@@ -72,12 +79,14 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
     },
     create: () =>
       lazyOutput(name, async () => {
-        const [{ s3Client }, { createLakeWriter }, { s3ReplayMarks }, parquet] = await Promise.all([
-          import('../clients/s3.ts'),
-          import('./lake-writer.ts'),
-          import('./lake-replay-marks.ts'),
-          opts.format === 'parquet' ? import('./lake-parquet.ts') : undefined,
-        ]);
+        const [{ s3Client }, { createLakeWriter }, { s3ReplayMarks }, { replayWindowOf }, parquet] =
+          await Promise.all([
+            import('../clients/s3.ts'),
+            import('./lake-writer.ts'),
+            import('./lake-replay-marks.ts'),
+            import('./replay-guard.ts'),
+            opts.format === 'parquet' ? import('./lake-parquet.ts') : undefined,
+          ]);
         const client = await s3Client();
         const format = parquet?.parquetFormat(opts.columns ?? parquet.envelopeColumns);
         return createLakeWriter({
@@ -95,6 +104,7 @@ export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources
             ? {
                 replayMarks: (flowName: string) =>
                   s3ReplayMarks({ bucket, prefix: opts.prefix, flowName, client: () => client }),
+                replayWindow: replayWindowOf(opts.replayWindow),
               }
             : {}),
         });

@@ -57,10 +57,17 @@ export const forwardedHeaders = (record: FlowRecord): ProducedHeader[] => {
   return forwarded;
 };
 
-/** The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage. */
-export const toProducedMessage = (record: FlowRecord, flowName: string): ProducedMessage => {
+/**
+ * The produced form of a record: key bytes preserved, value encoded, headers forwarded plus lineage (inbound
+ * lineage extended only when `trustsLineage`: the source topic is internal).
+ */
+export const toProducedMessage = (
+  record: FlowRecord,
+  flowName: string,
+  trustsLineage = false,
+): ProducedMessage => {
   const headers = forwardedHeaders(record);
-  const lineage = addLineage({}, record, flowName);
+  const lineage = addLineage({}, record, flowName, trustsLineage);
   for (const key in lineage) headers.push({ key, value: lineage[key] as string | Buffer });
   return { key: encodeKey(record), value: encodeValue(record.value), headers };
 };
@@ -90,7 +97,7 @@ export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
     const pending: Pending[] = [];
     for (const record of records) {
       try {
-        const message = toProducedMessage(record, context.flowName);
+        const message = toProducedMessage(record, context.flowName, context.trustsLineage);
         const bytes = recordBytes(message);
         if (batchBytes(bytes) > deps.maxMessageBytes) {
           reject(

@@ -14,6 +14,14 @@ export interface TopicRef {
    * @default 1048588
    */
   readonly maxMessageBytes?: number;
+  /**
+   * Written only by this topology's flows: records read from it keep the lineage headers (`sluice.path`,
+   * `sluice.origin.offset`) their producing flow set. On an ingress topic (false), which outside producers
+   * write, inbound lineage is stripped and each record's path starts at the flow that reads it.
+   * `defineTopology` checks it against the flows' outputs both ways.
+   * @default false
+   */
+  readonly internal: boolean;
 }
 
 export const KeyType = { String: 'string', Number: 'number' } as const;
@@ -56,6 +64,7 @@ const topicSchema = z.strictObject({
       .int('must be an integer')
       .check(z.minimum(1024, 'must be ≥ 1024'), z.maximum(2 ** 31 - 1, 'must be ≤ 2^31-1')),
   ),
+  internal: z._default(z.boolean('must be true or false'), false),
 });
 
 const keySchema = z
@@ -108,10 +117,16 @@ const define = <In, Ref>(
   };
 };
 
-/** Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`. */
+/**
+ * Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`;
+ * `internal: true` on a topic that only flows write (see TopicRef.internal).
+ */
 export const defineTopics: <K extends string>(
   declared: Readonly<
-    Record<K, { name: string; format: ValueFormat; partitions: number; maxMessageBytes?: number }>
+    Record<
+      K,
+      { name: string; format: ValueFormat; partitions: number; maxMessageBytes?: number; internal?: boolean }
+    >
   >,
 ) => { readonly [P in K]: TopicRef } = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
 

@@ -23,8 +23,9 @@ export interface Topology {
 
 /**
  * The whole deployment as data. Checks what no single flow can: unique names, unique consumer groups per topic,
- * and that every topic, table, bucket prefix and index a flow reads or writes is declared here (and declared the
- * same way, when a flow holds its own reference). Throws a ConfigError naming the path of the first problem.
+ * that every topic, table, bucket prefix and index a flow reads or writes is declared here (and declared the
+ * same way, when a flow holds its own reference), and that exactly the topics flows write are `internal`.
+ * Throws a ConfigError naming the path of the first problem.
  */
 export const defineTopology = (options: TopologyOptions): Topology => {
   const topics = uniqueByName(Object.values(options.topics ?? {}), 'topics');
@@ -94,6 +95,8 @@ export const defineTopology = (options: TopologyOptions): Topology => {
     }
   }
 
+  checkInternalTopics(options.topics ?? {}, topics, flows);
+
   const flowList = Object.freeze([...flows]);
   const topicList = Object.freeze([...topics.values()]);
   const tableList = Object.freeze([...tables.values()]);
@@ -125,7 +128,11 @@ const checkTopic = (topics: Map<string, TopicRef>, ref: TopicRef, path: string):
   const declared = topics.get(ref.name);
   if (declared === undefined)
     throw new ConfigError(path, `topic "${ref.name}" is not declared in the topology`);
-  if (declared.format !== ref.format || declared.partitions !== ref.partitions) {
+  if (
+    declared.format !== ref.format ||
+    declared.partitions !== ref.partitions ||
+    declared.internal !== ref.internal
+  ) {
     throw new ConfigError(path, `topic "${ref.name}" differs from its declaration in the topology`);
   }
 };
@@ -136,5 +143,42 @@ const checkTable = (tables: Map<string, TableRef>, ref: TableRef, path: string):
     throw new ConfigError(path, `reads table "${ref.name}", which is not declared in the topology`);
   if (declared.partitionKey.name !== ref.partitionKey.name || declared.sortKey?.name !== ref.sortKey?.name) {
     throw new ConfigError(path, `table "${ref.name}" differs from its declaration in the topology`);
+  }
+};
+
+/**
+ * Lineage headers are trusted only on topics that flows write (TopicRef.internal); a flow's runtime sees only its
+ * own source topic, so the declaration must be right both ways: an internal topic that no flow writes would
+ * trust outside producers, and a flow-written topic read as ingress would cut every path (and the lake's replay
+ * guard with it) at that hop.
+ */
+const checkInternalTopics = (
+  declared: Readonly<Record<string, TopicRef>>,
+  topics: Map<string, TopicRef>,
+  flows: readonly Flow[],
+): void => {
+  const writers = new Map<string, string>();
+  for (const flow of flows) {
+    for (const spec of [...flow.outputs, flow.deadLetter]) {
+      for (const name of spec.resources.topics ?? []) if (!writers.has(name)) writers.set(name, flow.name);
+    }
+  }
+  for (const [id, ref] of Object.entries(declared)) {
+    if (ref.internal && !writers.has(ref.name)) {
+      throw new ConfigError(
+        `topics.${id}.internal`,
+        `topic "${ref.name}" is declared internal, but no flow writes it: its producers are outside Sluice, so their lineage headers cannot be trusted`,
+      );
+    }
+  }
+  for (const flow of flows) {
+    const name = flow.source.topic.name;
+    const writer = writers.get(name);
+    if (writer !== undefined && topics.get(name)?.internal !== true) {
+      throw new ConfigError(
+        `flows.${flow.name}.source.topic`,
+        `topic "${name}" is written by flow ${writer}; declare it internal: true in defineTopics, so this flow keeps the lineage its records carry`,
+      );
+    }
   }
 };

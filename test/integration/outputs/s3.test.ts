@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeReplayMarks } from '../../../shared/outputs/replay-marks-codec.ts';
 import { toS3 } from '../../../shared/outputs/s3.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
 import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
@@ -43,13 +44,14 @@ const lakeOffsets = async (prefix: string): Promise<number[]> =>
     .map((line) => JSON.parse(line).value.origin as number)
     .sort((a, b) => a - b);
 
-/** reviews.enriched/0 records carrying lineage from reviews.raw/2 via reviews.clean/0. */
+/** reviews.enriched/0 records carrying lineage from reviews.raw/2 via reviews.clean/0 (a copy has the same bytes). */
 const enriched = (firstOffset: number, origins: readonly number[]): FlowRecord[] =>
   origins.map(
     (origin, i) =>
       offsets(firstOffset + i, 1, {
         topic: 'reviews.enriched',
         partition: 0,
+        key: `r-${origin}`,
         value: { origin },
         headers: { 'sluice.path': 'reviews.raw/2>reviews.clean/0', 'sluice.origin.offset': String(origin) },
       })[0] as FlowRecord,
@@ -126,15 +128,14 @@ describe('the S3 lake output on an S3-compatible server', () => {
   });
 
   it('holds every record once when an upstream flow replayed a batch at new offsets', async () => {
-    // Prepare: the sink as deployed (replay marks on); enrich produced origins 0..49, crashed before committing,
-    // and produced 30..49 again at offsets 50..69 before going on with 50..79.
+    // Prepare: the sink as deployed (replay marks on, its source internal); enrich produced origins 0..49,
+    // crashed before committing, and produced 30..49 again at offsets 50..69 before going on with 50..79.
     const lake = toS3({ bucket, prefix: 'guarded', maxObjectBytes: 4096 }).create();
+    const context = { flowName: 'lake-sink', trustsLineage: true };
     const origins = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
     // Act
-    const first = await lake.write(enriched(0, origins(0, 50)), { flowName: 'lake-sink' });
-    const second = await lake.write(enriched(50, [...origins(30, 50), ...origins(50, 80)]), {
-      flowName: 'lake-sink',
-    });
+    const first = await lake.write(enriched(0, origins(0, 50)), context);
+    const second = await lake.write(enriched(50, [...origins(30, 50), ...origins(50, 80)]), context);
     // Assess
     expect(first).toMatchObject({ written: 50, replayed: 0 });
     expect(second).toMatchObject({ written: 30, replayed: 20 });
@@ -142,11 +143,21 @@ describe('the S3 lake output on an S3-compatible server', () => {
     const marks = await s3.send(
       new GetObjectCommand({
         Bucket: bucket,
-        Key: 'guarded/_sluice/replay-marks/lake-sink/reviews.enriched-0.json',
+        Key: 'guarded/_sluice/replay-marks/lake-sink/reviews.enriched-0.bin',
       }),
     );
-    expect(JSON.parse((await marks.Body?.transformToString()) ?? '')).toEqual({
-      'reviews.raw/2>reviews.clean/0>reviews.enriched/0': 79,
-    });
+    const remembered = decodeReplayMarks((await marks.Body?.transformToByteArray()) ?? new Uint8Array());
+    expect(remembered.map((m) => [m.path, m.origin])).toEqual(
+      origins(0, 80).map((o) => ['reviews.raw/2>reviews.clean/0>reviews.enriched/0', o]),
+    );
+  });
+
+  it('reads no marks for a partition it has not written yet (404 from the S3 server)', async () => {
+    // Prepare
+    const lake = toS3({ bucket, prefix: 'fresh' }).create();
+    // Act
+    const result = await lake.write(enriched(0, [0, 1]), { flowName: 'lake-sink', trustsLineage: true });
+    // Assess
+    expect(result).toMatchObject({ written: 2, replayed: 0 });
   });
 });

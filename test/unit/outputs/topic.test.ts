@@ -40,7 +40,7 @@ describe('the topic output', () => {
     });
   });
 
-  it('extends the lineage path of a record from an upstream flow and keeps its origin offset', () => {
+  it('extends the lineage path of a record from an internal topic (an upstream flow) and keeps its origin offset', () => {
     // Prepare
     const record = flowRecord({
       topic: 'reviews.clean',
@@ -49,7 +49,7 @@ describe('the topic output', () => {
       headers: { 'sluice.path': 'reviews.raw/2', 'sluice.origin.offset': '7' },
     });
     // Act
-    const headers = headerMap(toProducedMessage(record, 'enrich-reviews'));
+    const headers = headerMap(toProducedMessage(record, 'enrich-reviews', true));
     // Assess
     expect(headers['sluice.path']).toBe('reviews.raw/2>reviews.clean/1');
     expect(headers['sluice.origin.offset']).toBe('7');

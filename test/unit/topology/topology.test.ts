@@ -252,3 +252,72 @@ describe('defineTopology', () => {
     expect(() => defineTables({ t: { name: 'x', partitionKey: 'id' } })).toThrow('tables.t.name:');
   });
 });
+
+describe('internal topics (where lineage is trusted)', () => {
+  const chain = defineTopics({
+    raw: { name: 'reviews.raw', format: 'json', partitions: 3 },
+    clean: { name: 'reviews.clean', format: 'json', partitions: 3, internal: true },
+    dead: { name: 'dead-letters', format: 'bytes', partitions: 1 },
+  });
+  const cleanse = defineFlow({
+    name: 'cleanse',
+    source: { topic: chain.raw },
+    outputs: [memoryTopic(chain.clean)],
+    deadLetter: memoryTopic(chain.dead),
+  });
+  const sink = (clean: typeof chain.clean) =>
+    defineFlow({
+      name: 'sink',
+      source: { topic: clean },
+      outputs: [memorySpec('s3', 's3:lake', { bucketPrefix: 'reviews' })],
+      deadLetter: memoryTopic(chain.dead),
+    });
+  const bucket = defineBucket({ name: 'sluice-lake' });
+
+  it('accepts a flow-written topic declared internal, read by the next flow', () => {
+    const topology = defineTopology({ topics: chain, bucket, flows: [cleanse, sink(chain.clean)] });
+    expect(topology.topic('reviews.clean')?.internal).toBe(true);
+    expect(topology.topic('reviews.raw')?.internal).toBe(false);
+  });
+
+  it('rejects a flow reading a flow-written topic that is not declared internal, naming the reader', () => {
+    // Prepare
+    const open = defineTopics({
+      raw: { name: 'reviews.raw', format: 'json', partitions: 3 },
+      clean: { name: 'reviews.clean', format: 'json', partitions: 3 },
+      dead: { name: 'dead-letters', format: 'bytes', partitions: 1 },
+    });
+    const writer = defineFlow({
+      name: 'cleanse',
+      source: { topic: open.raw },
+      outputs: [memoryTopic(open.clean)],
+      deadLetter: memoryTopic(open.dead),
+    });
+    // Act
+    const error = configError(() =>
+      defineTopology({ topics: open, bucket, flows: [writer, sink(open.clean)] }),
+    );
+    // Assess
+    expect(error.message).toBe(
+      'flows.sink.source.topic: topic "reviews.clean" is written by flow cleanse; declare it internal: true in defineTopics, so this flow keeps the lineage its records carry',
+    );
+  });
+
+  it('rejects a topic declared internal that no flow writes, naming the declaration', () => {
+    const error = configError(() => defineTopology({ topics: chain, bucket, flows: [sink(chain.clean)] }));
+    expect(error.path).toBe('topics.clean.internal');
+    expect(error.message).toContain('no flow writes it');
+  });
+
+  it('rejects a flow holding a reference that differs from the declaration in `internal`', () => {
+    const stale = { ...chain.clean, internal: false };
+    const error = configError(() => defineTopology({ topics: chain, bucket, flows: [cleanse, sink(stale)] }));
+    expect(error.path).toBe('flows.sink.source.topic');
+  });
+
+  it('rejects an `internal` that is not a boolean, naming it', () => {
+    expect(() =>
+      defineTopics({ t: { name: 'x', format: 'json', partitions: 1, internal: 'yes' as never } }),
+    ).toThrow('topics.t.internal:');
+  });
+});
