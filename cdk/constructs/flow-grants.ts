@@ -5,6 +5,7 @@ import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
 import type { DeployFlow } from '../model.ts';
 import { TopologyDeployError } from '../validate.ts';
+import { failedBatchesPrefix } from './failed-batches.ts';
 
 /**
  * What a flow's grants may point at, by physical name. ARNs are built from names rather than imported from
@@ -16,6 +17,8 @@ export interface GrantTargets {
   readonly tables: readonly string[];
   /** The lake bucket's name, if the data stack creates one. */
   readonly bucket?: string;
+  /** The failed-batches bucket's name: the on-failure destination of flows that set none. */
+  readonly failedBatchesBucket?: string;
   /** The search domain's name and the index flows write, if the data stack creates them. */
   readonly search?: { readonly domainName: string; readonly index: string };
 }
@@ -36,6 +39,19 @@ export const producedTopics = (flow: DeployFlow): string[] => {
 /** The objects an S3 output may write: its prefix, or the whole bucket for an empty prefix. */
 export const lakeObjectsArn = (stack: Stack, bucket: string, prefix: string): string =>
   `arn:${stack.partition}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}*`;
+
+export const failedBatchesArn = (stack: Stack, bucket: string): string =>
+  `arn:${stack.partition}:s3:::${bucket}`;
+
+/** The bucket an S3 on-failure destination writes to, and the keys Lambda writes there. */
+export const failureBucketOf = (flow: DeployFlow, targets: GrantTargets, stack: Stack) => {
+  const onFailure = flow.source.onFailure;
+  if (onFailure?.kind === 'arn' && onFailure.arn.split(':')[2] === 's3')
+    return { bucketArn: onFailure.arn, objects: `${onFailure.arn}/${failedBatchesPrefix}*` };
+  if (onFailure || !targets.failedBatchesBucket) return undefined;
+  const bucketArn = failedBatchesArn(stack, targets.failedBatchesBucket);
+  return { bucketArn, objects: `${bucketArn}/${failedBatchesPrefix}*` };
+};
 
 const statement = (sid: string, actions: string[], resources: string[]) =>
   new iam.PolicyStatement({ sid, actions, resources });
@@ -88,6 +104,27 @@ export const flowStatements = (
   }
   if (kafka.secretArn) {
     statements.push(statement(sid('KafkaSecret'), ['secretsmanager:GetSecretValue'], [kafka.secretArn]));
+  }
+
+  // The mapping puts a failed batch as the function's role: PutObject and ListBucket are what AWS requires; the
+  // account condition keeps invocation records out of a same-named bucket in another account.
+  const failureBucket = failureBucketOf(flow, targets, stack);
+  if (failureBucket) {
+    const inAccount = { StringEquals: { 's3:ResourceAccount': stack.account } };
+    statements.push(
+      new iam.PolicyStatement({
+        sid: sid('FailedBatches'),
+        actions: ['s3:PutObject'],
+        resources: [failureBucket.objects],
+        conditions: inAccount,
+      }),
+      new iam.PolicyStatement({
+        sid: sid('FailedBatchesList'),
+        actions: ['s3:ListBucket'],
+        resources: [failureBucket.bucketArn],
+        conditions: inAccount,
+      }),
+    );
   }
 
   const tableArn = (name: string, path: string): string => {

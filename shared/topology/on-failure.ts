@@ -27,7 +27,10 @@ export const failureDestinationOf = (
 ): FailureDestination => {
   const { errorHandling: eh, provisionedPollers, topic } = flow.source;
   const explicit = eh.onFailure;
-  if (explicit) return isTopicRef(explicit) ? { kind: 'topic', topic: explicit.name } : { kind: 'arn', arn: explicit.arn };
+  if (explicit)
+    return isTopicRef(explicit)
+      ? { kind: 'topic', topic: explicit.name }
+      : { kind: 'arn', arn: explicit.arn };
   const bounded =
     provisionedPollers !== undefined &&
     eh.retryAttempts !== undefined &&
