@@ -111,6 +111,7 @@ export const addSluiceStacks = (
     removalPolicy,
     searchDomainName: `${prefix.toLowerCase()}-search`,
     failedBatchesBucketName: failedBatchesBucketName(prefix),
+    flowsStackName: `${prefix}Flows`,
     ...(settings.searchInstanceType ? { searchInstanceType: settings.searchInstanceType } : {}),
     ...(settings.searchDataNodes ? { searchDataNodes: settings.searchDataNodes } : {}),
   });

@@ -186,9 +186,9 @@ export const flowStatements = (
           resourceName: domainName,
           arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
         });
-        // `_bulk` is posted at the domain root (the index is in the body); HEAD/PUT check and create the index.
+        // `_bulk` is posted on the index's own path (action lines name no index); HEAD/PUT check and create it.
         statements.push(
-          statement(sid(`SearchBulk${i}`), ['es:ESHttpPost'], [`${domainArn}/_bulk`]),
+          statement(sid(`SearchBulk${i}`), ['es:ESHttpPost'], [`${domainArn}/${index}/_bulk`]),
           statement(sid(`SearchIndex${i}`), ['es:ESHttpHead', 'es:ESHttpPut'], [`${domainArn}/${index}`]),
         );
         return;

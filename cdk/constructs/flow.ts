@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -32,6 +33,16 @@ import {
   lakeObjectsArn,
   producedTopics,
 } from './flow-grants.ts';
+
+/**
+ * A flow role's physical name, `<flows stack>-<flow>`: the search domain's policy (in the data stack, deployed
+ * first) names the roles that may write its index by ARN.
+ */
+export const flowRoleName = (flowsStackName: string, flow: string): string =>
+  `${flowsStackName}-${flow}`.slice(0, 64);
+
+export const flowRoleArn = (flowsStackName: string, flow: string): string =>
+  `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${flowRoleName(flowsStackName, flow)}`;
 
 /** Function settings a flow does not declare. */
 export const FlowDefaults = {
@@ -127,6 +138,8 @@ export class FlowFunction extends Construct {
         logLevel: nodejs.LogLevel.WARNING,
       },
     });
+    const role = this.function.role?.node.defaultChild as iam.CfnRole | undefined;
+    if (role) role.roleName = flowRoleName(Stack.of(this).stackName, flow.name);
     for (const statement of flowStatements(this, flow, props)) this.function.addToRolePolicy(statement);
 
     this.function.addEventSource(this.eventSource(props));

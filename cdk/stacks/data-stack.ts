@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { FailedBatchesBucket, failedBatchesBucketName } from '../constructs/failed-batches.ts';
+import { flowRoleArn } from '../constructs/flow.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
 import { ReferenceTables } from '../constructs/reference-tables.ts';
 import { SearchDomain } from '../constructs/search-domain.ts';
@@ -31,6 +32,11 @@ export interface DataStackProps extends StackProps {
    * @default 'sluice-failed-batches-<account>-<region>'
    */
   readonly failedBatchesBucketName?: string;
+  /**
+   * Name of the flows stack, whose flow roles (`<stack>-<flow>`) the search domain's policy admits.
+   * @default 'SluiceFlows'
+   */
+  readonly flowsStackName?: string;
 }
 
 /**
@@ -59,7 +65,9 @@ export class DataStack extends Stack {
     });
     this.tables = new ReferenceTables(this, 'Tables', { tables: model.tables, removalPolicy });
     if (model.bucket) this.lake = new LakeBucket(this, 'Lake', { bucketName: model.bucket, removalPolicy });
-    if (model.index) {
+    const searchFlows = model.flows.filter((flow) => flow.outputs.some((o) => o.kind === 'opensearch'));
+    // A domain only for flows that write it: its policy admits their roles and nothing else.
+    if (model.index && searchFlows.length > 0) {
       this.search = new SearchDomain(this, 'Search', {
         domainName: props.searchDomainName ?? 'sluice-search',
         vpc,
@@ -70,6 +78,8 @@ export class DataStack extends Stack {
             .subnets.slice(0, (props.searchDataNodes ?? 1) > 1 ? 2 : 1),
         },
         clients: [this.flowsSecurityGroup],
+        index: model.index,
+        clientRoles: searchFlows.map((flow) => flowRoleArn(props.flowsStackName ?? 'SluiceFlows', flow.name)),
         ...(props.searchInstanceType ? { instanceType: props.searchInstanceType } : {}),
         ...(props.searchDataNodes ? { dataNodes: props.searchDataNodes } : {}),
         removalPolicy,

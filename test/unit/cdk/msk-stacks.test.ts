@@ -294,8 +294,9 @@ describe('the CDK app on an imported MSK cluster', () => {
     expect(list[0]?.Condition).toEqual({
       StringLike: { 's3:prefix': ['reviews/_sluice/replay-marks/lake-sink/*'] },
     });
+    // Bulk on the index's own path only: no grant reaches the domain-wide `/_bulk`.
     expect(granted('search-sink', 'es:ESHttpPost')).toEqual([
-      expect.stringContaining('domain/sluice-search/_bulk'),
+      expect.stringContaining('domain/sluice-search/reviews/_bulk'),
     ]);
     expect(granted('search-sink', 'es:ESHttpPut')).toEqual([
       expect.stringContaining('domain/sluice-search/reviews'),
@@ -348,6 +349,24 @@ describe('the CDK app on an imported MSK cluster', () => {
       ([, p]) => (p.Bucket as { Ref: string }).Ref === lakeId,
     );
     expect(JSON.stringify(policy?.[1])).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('admits only the search flow roles, on their index, in the domain policy, and refuses bulk lines naming an index', () => {
+    const [[, domain]] = resourcesOf(data, 'AWS::OpenSearchService::Domain') as [
+      [string, Record<string, unknown>],
+    ];
+    const roles = resourcesOf(flows, 'AWS::IAM::Role').map(([, r]) => r.RoleName);
+
+    expect(domain.AdvancedOptions).toMatchObject({ 'rest.action.multi.allow_explicit_index': 'false' });
+    const policy = JSON.stringify(domain.AccessPolicies);
+    expect(policy).toContain(':role/SluiceFlows-search-sink');
+    for (const other of ['cleanse-reviews', 'customers-table', 'enrich-reviews', 'lake-sink'])
+      expect(policy, other).not.toContain(`role/SluiceFlows-${other}`);
+    expect(policy).toContain('"aws:PrincipalArn"');
+    expect(policy).toContain('domain/sluice-search/reviews/_bulk');
+    expect(policy).not.toContain('sluice-search/*');
+    expect(policy).not.toContain('ESHttpDelete');
+    expect(roles).toContain('SluiceFlows-search-sink');
   });
 
   it('creates a VPC-only OpenSearch domain with encryption at rest, node-to-node encryption and HTTPS with TLS 1.2', () => {
