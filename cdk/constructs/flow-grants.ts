@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
@@ -104,6 +104,19 @@ export const flowStatements = (
   }
   if (kafka.secretArn) {
     statements.push(statement(sid('KafkaSecret'), ['secretsmanager:GetSecretValue'], [kafka.secretArn]));
+  }
+  if (kafka.secretArn && kafka.secretKeyArn) {
+    // Reading the secret decrypts it with its customer-managed key: only through Secrets Manager, in the
+    // secret's own region.
+    const region = Token.isUnresolved(kafka.secretArn) ? stack.region : kafka.secretArn.split(':')[3];
+    statements.push(
+      new iam.PolicyStatement({
+        sid: sid('KafkaSecretKey'),
+        actions: ['kms:Decrypt'],
+        resources: [kafka.secretKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      }),
+    );
   }
 
   // The mapping puts a failed batch as the function's role: PutObject and ListBucket are what AWS requires; the

@@ -210,6 +210,20 @@ describe('the deployment context', () => {
       'context sluice:kafka.secretArn: required',
     ],
     [
+      "SCRAM on MSK without the secret's customer-managed key",
+      {
+        ...mskContext,
+        'sluice:kafka.auth': 'scram-sha-512',
+        'sluice:kafka.secretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_k-AbCdEf',
+      },
+      'context sluice:kafka.secretKeyArn: required with sluice:kafka.auth=scram-sha-512 on MSK',
+    ],
+    [
+      'a KMS alias where the key ARN belongs',
+      { ...mskContext, 'sluice:kafka.secretKeyArn': 'arn:aws:kms:eu-west-1:123456789012:alias/msk' },
+      'context sluice:kafka.secretKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/msk" is not a KMS key ARN',
+    ],
+    [
       'a malformed VPC id',
       { ...mskContext, 'sluice:vpcId': 'vpc-1' },
       'context sluice:vpcId: "vpc-1" is not a vpc- id',
