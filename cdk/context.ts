@@ -134,7 +134,10 @@ export const readSettings = (get: Lookup): DeploySettings => {
   if (scram && !secretArn) {
     throw new ContextError(ContextKey.secretArn, `required with ${ContextKey.auth}=${auth}`);
   }
-  if (secretKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(secretKeyArn)) {
+  if (
+    secretKeyArn !== undefined &&
+    !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(secretKeyArn)
+  ) {
     throw new ContextError(ContextKey.secretKeyArn, `"${secretKeyArn}" is not a KMS key ARN (…:key/<id>)`);
   }
   if (scram && clusterArn && !secretKeyArn) {
