@@ -131,4 +131,15 @@ describe('the OpenSearch output on a real server', () => {
     // Once the block is lifted, the replayed batch writes everything.
     expect(await writer.write(reviews(2, 5), { flowName: 'f' })).toEqual({ written: 5, deadLetters: [] });
   });
+
+  it('writes through a server that, like the deployed domain, refuses bulk lines naming an index', async () => {
+    // Prepare
+    const index = uniqueName('reviews');
+    // Act
+    const result = await output(index).write(reviews(0, 3), { flowName: 'f' });
+    const explicit = search.bulk({ index, body: [{ index: { _index: 'elsewhere', _id: 'x' } }, { n: 1 }] });
+    // Assess
+    expect(result).toEqual({ written: 3, deadLetters: [] });
+    await expect(explicit).rejects.toThrow(/explicit index in bulk is not allowed/);
+  });
 });
