@@ -19,6 +19,11 @@ export const ContextKey = {
   auth: 'sluice:kafka.auth',
   /** Secrets Manager ARN of the SCRAM credentials. */
   secretArn: 'sluice:kafka.secretArn',
+  /**
+   * ARN of the customer-managed KMS key (`…:key/<id>`) that encrypts the SCRAM secret: required on MSK, which
+   * refuses secrets under the AWS-managed key; flows may decrypt with it only through Secrets Manager.
+   */
+  secretKeyArn: 'sluice:kafka.secretKeyArn',
   /** Security group that may reach the brokers, added to every flow (imported clusters). */
   kafkaSecurityGroupId: 'sluice:kafka.securityGroupId',
   /** The VPC that reaches the cluster (imported clusters). */
@@ -119,12 +124,27 @@ export const readSettings = (get: Lookup): DeploySettings => {
   const bootstrapServers = text(get, ContextKey.bootstrapServers);
   const auth = authMode(get);
   const secretArn = text(get, ContextKey.secretArn);
+  const secretKeyArn = text(get, ContextKey.secretKeyArn);
   const shared = {
     ...(auth ? { auth } : {}),
     ...(secretArn ? { secretArn } : {}),
+    ...(secretKeyArn ? { secretKeyArn } : {}),
   };
-  if ((auth === 'scram-sha-256' || auth === 'scram-sha-512') && !secretArn) {
+  const scram = auth === 'scram-sha-256' || auth === 'scram-sha-512';
+  if (scram && !secretArn) {
     throw new ContextError(ContextKey.secretArn, `required with ${ContextKey.auth}=${auth}`);
+  }
+  if (
+    secretKeyArn !== undefined &&
+    !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(secretKeyArn)
+  ) {
+    throw new ContextError(ContextKey.secretKeyArn, `"${secretKeyArn}" is not a KMS key ARN (…:key/<id>)`);
+  }
+  if (scram && clusterArn && !secretKeyArn) {
+    throw new ContextError(
+      ContextKey.secretKeyArn,
+      `required with ${ContextKey.auth}=${auth} on MSK: the SCRAM secret's customer-managed KMS key`,
+    );
   }
   let kafka: KafkaSettings;
   if (clusterArn) {

@@ -17,6 +17,8 @@ export type KafkaCluster =
       readonly auth?: KafkaAuth;
       /** SCRAM credentials secret (MSK requires SCRAM-SHA-512 and an `AmazonMSK_` secret name). */
       readonly secretArn?: string;
+      /** The secret's customer-managed KMS key (MSK requires one for SCRAM secrets). */
+      readonly secretKeyArn?: string;
     }
   | {
       readonly kind: 'self-managed';
@@ -24,6 +26,8 @@ export type KafkaCluster =
       /** @default 'scram-sha-512' */
       readonly auth?: KafkaAuth;
       readonly secretArn?: string;
+      /** The secret's KMS key, when it is a customer-managed one. */
+      readonly secretKeyArn?: string;
     };
 
 /** The producer/poller auth mode in effect. */

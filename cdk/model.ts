@@ -35,7 +35,8 @@ export interface FlowSource {
   readonly reportBatchItemFailures?: boolean;
   /**
    * Where the mapping sends a batch it gives up on: a topic on the same cluster (provisioned mode), or an
-   * SQS/SNS/S3 ARN. Undefined: the stack's failed-batches queue.
+   * SQS/SNS/S3 ARN. Undefined: the data stack's failed-batches bucket (the whole invocation record, records
+   * included).
    */
   readonly onFailure?: OnFailure;
 }

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aws, type Stack, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
 /** Acknowledge one cdk-nag finding; there is no way to do so without saying why. */
@@ -42,4 +42,23 @@ export const acknowledgeReplayMarks = (scope: Construct, objectsArn: string) =>
     scope,
     `AwsSolutions-IAM5[Resource::${objectsArn}]`,
     "A lake output reads its own replay marks, one object per source partition, named at run time; the grant is limited to the flow's marks prefix.",
+  );
+
+/** A resource string as cdk-nag names it in a finding: pseudo-parameters in angle brackets. */
+export const renderedForNag = (stack: Stack, resource: string): string =>
+  [
+    [Aws.PARTITION, stack.partition, '<AWS::Partition>'],
+    [Aws.ACCOUNT_ID, stack.account, '<AWS::AccountId>'],
+    [Aws.REGION, stack.region, '<AWS::Region>'],
+  ].reduce(
+    (text, [pseudo, own, rendered]) =>
+      text.replaceAll(pseudo as string, rendered as string).replaceAll(own as string, rendered as string),
+    resource,
+  );
+
+export const acknowledgeFailedBatches = (scope: Construct, objectsArn: string) =>
+  acknowledge(
+    scope,
+    `AwsSolutions-IAM5[Resource::${objectsArn}]`,
+    "The event-source mapping names a failed batch's object itself (aws/lambda/<mapping UUID>/<topic-partition>/<time>-<uuid>); the grant is limited to that prefix of the failed-batches bucket.",
   );

@@ -2,6 +2,7 @@ import { App, type AppProps, RemovalPolicy, type StackProps, Validations } from 
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { failedBatchesBucketName } from './constructs/failed-batches.ts';
 import type { DeploySettings } from './context.ts';
 import type { KafkaCluster } from './kafka.ts';
 import type { DeployModel } from './model.ts';
@@ -109,6 +110,8 @@ export const addSluiceStacks = (
     subnets,
     removalPolicy,
     searchDomainName: `${prefix.toLowerCase()}-search`,
+    failedBatchesBucketName: failedBatchesBucketName(prefix),
+    flowsStackName: `${prefix}Flows`,
     ...(settings.searchInstanceType ? { searchInstanceType: settings.searchInstanceType } : {}),
     ...(settings.searchDataNodes ? { searchDataNodes: settings.searchDataNodes } : {}),
   });

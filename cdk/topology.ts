@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Flow, Topology } from '../shared/topology/index.ts';
+import { failureDestinationOf } from '../shared/topology/on-failure.ts';
 import { projectRoot } from './bundling.ts';
 import type { DeployFlow, DeployModel, FlowSource } from './model.ts';
 import { TopologyDeployError } from './validate.ts';
@@ -13,10 +14,11 @@ export interface FromTopologyOptions {
   readonly functionsDir?: string;
 }
 
-const source = (flow: Flow): FlowSource => {
+const source = (flow: Flow, topology: Topology): FlowSource => {
   const s = flow.source;
   const eh = s.errorHandling;
-  const onFailure = eh.onFailure;
+  // Resolved as the local runner resolves it; the failed-batches bucket is the stacks' default (no field).
+  const onFailure = failureDestinationOf(flow, topology);
   return {
     topic: s.topic.name,
     consumerGroup: s.consumerGroup,
@@ -45,14 +47,7 @@ const source = (flow: Flow): FlowSource => {
     ...(eh.reportBatchItemFailures !== undefined
       ? { reportBatchItemFailures: eh.reportBatchItemFailures }
       : {}),
-    ...(onFailure
-      ? {
-          onFailure:
-            'arn' in onFailure
-              ? { kind: 'arn' as const, arn: onFailure.arn }
-              : { kind: 'topic' as const, topic: onFailure.name },
-        }
-      : {}),
+    ...(onFailure.kind === 'failed-batches' ? {} : { onFailure }),
   };
 };
 
@@ -74,7 +69,7 @@ export const fromTopology = (topology: Topology, options: FromTopologyOptions = 
     return {
       name: flow.name,
       entry,
-      source: source(flow),
+      source: source(flow, topology),
       lookups: flow.readsTables.map((t) => t.name),
       outputs: flow.outputs.map((o) => ({ kind: o.kind, name: o.name, resources: o.resources })),
       ...(deadLetterTopic ? { deadLetterTopic } : {}),

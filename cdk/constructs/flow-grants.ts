@@ -1,10 +1,11 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
 import type { DeployFlow } from '../model.ts';
 import { TopologyDeployError } from '../validate.ts';
+import { failedBatchesPrefix } from './failed-batches.ts';
 
 /**
  * What a flow's grants may point at, by physical name. ARNs are built from names rather than imported from
@@ -16,6 +17,8 @@ export interface GrantTargets {
   readonly tables: readonly string[];
   /** The lake bucket's name, if the data stack creates one. */
   readonly bucket?: string;
+  /** The failed-batches bucket's name: the on-failure destination of flows that set none. */
+  readonly failedBatchesBucket?: string;
   /** The search domain's name and the index flows write, if the data stack creates them. */
   readonly search?: { readonly domainName: string; readonly index: string };
 }
@@ -36,6 +39,19 @@ export const producedTopics = (flow: DeployFlow): string[] => {
 /** The objects an S3 output may write: its prefix, or the whole bucket for an empty prefix. */
 export const lakeObjectsArn = (stack: Stack, bucket: string, prefix: string): string =>
   `arn:${stack.partition}:s3:::${bucket}/${prefix ? `${prefix}/` : ''}*`;
+
+export const failedBatchesArn = (stack: Stack, bucket: string): string =>
+  `arn:${stack.partition}:s3:::${bucket}`;
+
+/** The bucket an S3 on-failure destination writes to, and the keys Lambda writes there. */
+export const failureBucketOf = (flow: DeployFlow, targets: GrantTargets, stack: Stack) => {
+  const onFailure = flow.source.onFailure;
+  if (onFailure?.kind === 'arn' && onFailure.arn.split(':')[2] === 's3')
+    return { bucketArn: onFailure.arn, objects: `${onFailure.arn}/${failedBatchesPrefix}*` };
+  if (onFailure || !targets.failedBatchesBucket) return undefined;
+  const bucketArn = failedBatchesArn(stack, targets.failedBatchesBucket);
+  return { bucketArn, objects: `${bucketArn}/${failedBatchesPrefix}*` };
+};
 
 const statement = (sid: string, actions: string[], resources: string[]) =>
   new iam.PolicyStatement({ sid, actions, resources });
@@ -88,6 +104,40 @@ export const flowStatements = (
   }
   if (kafka.secretArn) {
     statements.push(statement(sid('KafkaSecret'), ['secretsmanager:GetSecretValue'], [kafka.secretArn]));
+  }
+  if (kafka.secretArn && kafka.secretKeyArn) {
+    // Reading the secret decrypts it with its customer-managed key: only through Secrets Manager, in the
+    // secret's own region.
+    const region = Token.isUnresolved(kafka.secretArn) ? stack.region : kafka.secretArn.split(':')[3];
+    statements.push(
+      new iam.PolicyStatement({
+        sid: sid('KafkaSecretKey'),
+        actions: ['kms:Decrypt'],
+        resources: [kafka.secretKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  // The mapping puts a failed batch as the function's role: PutObject and ListBucket are what AWS requires; the
+  // account condition keeps invocation records out of a same-named bucket in another account.
+  const failureBucket = failureBucketOf(flow, targets, stack);
+  if (failureBucket) {
+    const inAccount = { StringEquals: { 's3:ResourceAccount': stack.account } };
+    statements.push(
+      new iam.PolicyStatement({
+        sid: sid('FailedBatches'),
+        actions: ['s3:PutObject'],
+        resources: [failureBucket.objects],
+        conditions: inAccount,
+      }),
+      new iam.PolicyStatement({
+        sid: sid('FailedBatchesList'),
+        actions: ['s3:ListBucket'],
+        resources: [failureBucket.bucketArn],
+        conditions: inAccount,
+      }),
+    );
   }
 
   const tableArn = (name: string, path: string): string => {
@@ -150,9 +200,9 @@ export const flowStatements = (
           resourceName: domainName,
           arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
         });
-        // `_bulk` is posted at the domain root (the index is in the body); HEAD/PUT check and create the index.
+        // `_bulk` is posted on the index's own path (action lines name no index); HEAD/PUT check and create it.
         statements.push(
-          statement(sid(`SearchBulk${i}`), ['es:ESHttpPost'], [`${domainArn}/_bulk`]),
+          statement(sid(`SearchBulk${i}`), ['es:ESHttpPost'], [`${domainArn}/${index}/_bulk`]),
           statement(sid(`SearchIndex${i}`), ['es:ESHttpHead', 'es:ESHttpPut'], [`${domainArn}/${index}`]),
         );
         return;

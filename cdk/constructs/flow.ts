@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,8 +17,32 @@ import { FlowBundle, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
 import type { DeployFlow, OnFailure } from '../model.ts';
-import { acknowledgeLakePrefix, acknowledgeManagedPolicies, acknowledgeReplayMarks } from '../nag.ts';
-import { flowStatements, type GrantTargets, lakeObjectsArn, producedTopics } from './flow-grants.ts';
+import {
+  acknowledgeFailedBatches,
+  acknowledgeLakePrefix,
+  acknowledgeManagedPolicies,
+  acknowledgeReplayMarks,
+  renderedForNag,
+} from '../nag.ts';
+import { FailedBatchesDestination } from './failed-batches.ts';
+import {
+  failedBatchesArn,
+  failureBucketOf,
+  flowStatements,
+  type GrantTargets,
+  lakeObjectsArn,
+  producedTopics,
+} from './flow-grants.ts';
+
+/**
+ * A flow role's physical name, `<flows stack>-<flow>`: the search domain's policy (in the data stack, deployed
+ * first) names the roles that may write its index by ARN.
+ */
+export const flowRoleName = (flowsStackName: string, flow: string): string =>
+  `${flowsStackName}-${flow}`.slice(0, 64);
+
+export const flowRoleArn = (flowsStackName: string, flow: string): string =>
+  `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${flowRoleName(flowsStackName, flow)}`;
 
 /** Function settings a flow does not declare. */
 export const FlowDefaults = {
@@ -41,12 +65,6 @@ export interface FlowFunctionProps extends GrantTargets {
   readonly network: FlowNetwork;
   /** Endpoint of the search domain, for flows with an OpenSearch output. */
   readonly searchEndpoint?: string;
-  /**
-   * Where the mapping sends a batch it gave up on (non-provisioned flows, or flows without a dead-letter topic).
-   * Provisioned flows with a dead-letter topic send the records themselves there (`kafka://`).
-   * @default none — the batch is retried until the records expire
-   */
-  readonly failureDestination?: lambda.IEventSourceDlq;
   /**
    * Log retention of the function's log group.
    * @default one month
@@ -120,6 +138,8 @@ export class FlowFunction extends Construct {
         logLevel: nodejs.LogLevel.WARNING,
       },
     });
+    const role = this.function.role?.node.defaultChild as iam.CfnRole | undefined;
+    if (role) role.roleName = flowRoleName(Stack.of(this).stackName, flow.name);
     for (const statement of flowStatements(this, flow, props)) this.function.addToRolePolicy(statement);
 
     this.function.addEventSource(this.eventSource(props));
@@ -144,6 +164,8 @@ export class FlowFunction extends Construct {
       ...(props.kafka.kind === 'msk' ? (['AWSLambdaMSKExecutionRole'] as const) : []),
     ]);
     const stack = Stack.of(this);
+    const failureObjects = failureBucketOf(props.flow, props, stack)?.objects;
+    if (failureObjects) acknowledgeFailedBatches(this.function, renderedForNag(stack, failureObjects));
     for (const output of props.flow.outputs) {
       const bucket = props.bucket;
       if (output.kind !== 's3' || !bucket) continue;
@@ -181,7 +203,11 @@ export class FlowFunction extends Construct {
   private eventSource(props: FlowFunctionProps): lambda.IEventSource {
     const { flow, kafka } = props;
     const { source } = flow;
-    const onFailure = source.onFailure ? this.failureDestination(source.onFailure) : props.failureDestination;
+    const onFailure = source.onFailure
+      ? this.failureDestination(source.onFailure)
+      : props.failedBatchesBucket
+        ? new FailedBatchesDestination(failedBatchesArn(Stack.of(this), props.failedBatchesBucket))
+        : undefined;
     const secret = kafka.secretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaSecret', kafka.secretArn)
       : undefined;
@@ -218,6 +244,10 @@ export class FlowFunction extends Construct {
         ? { reportBatchItemFailures: source.reportBatchItemFailures }
         : {}),
       ...(secret ? { secret } : {}),
+      // A Kafka destination counts what it receives only in the mapping's own metrics (the alarm reads them).
+      ...(source.onFailure?.kind === 'topic'
+        ? { metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] } }
+        : {}),
     };
     if (kafka.kind === 'msk')
       return new sources.ManagedKafkaEventSource({ ...common, clusterArn: kafka.clusterArn });
@@ -243,7 +273,17 @@ export class FlowFunction extends Construct {
       return new sources.SqsDlq(sqs.Queue.fromQueueArn(this, 'OnFailure', onFailure.arn));
     if (service === 'sns')
       return new sources.SnsDlq(sns.Topic.fromTopicArn(this, 'OnFailure', onFailure.arn));
-    return new sources.S3OnFailureDestination(s3.Bucket.fromBucketArn(this, 'OnFailure', onFailure.arn));
+    // Granted by the flow's policy (PutObject and ListBucket), not CDK's read-write on the whole bucket.
+    return new FailedBatchesDestination(onFailure.arn);
+  }
+
+  /** The mapping's UUID (its Ref): CDK exposes it for MSK mappings only. */
+  private mappingId(): string {
+    const mapping = this.function.node
+      .findAll()
+      .find((c): c is lambda.CfnEventSourceMapping => c instanceof lambda.CfnEventSourceMapping);
+    if (!mapping) throw new Error(`flow ${this.node.id}: no event-source mapping`);
+    return mapping.ref;
   }
 
   private createAlarms(props: FlowFunctionProps): cloudwatch.Alarm[] {
@@ -279,6 +319,22 @@ export class FlowFunction extends Construct {
         'the consumer group is falling behind its topic',
       ),
       alarm('DeadLettered', this.deadLettered, 1, 'records were dead-lettered'),
+      ...(flow.source.onFailure?.kind === 'topic'
+        ? [
+            alarm(
+              'FailedRecords',
+              new cloudwatch.Metric({
+                namespace: 'AWS/Lambda',
+                metricName: 'OnFailureDestinationDeliveredEventCount',
+                dimensionsMap: { EventSourceMappingUUID: this.mappingId() },
+                statistic: 'Sum',
+                period,
+              }),
+              1,
+              `the mapping gave up on records and sent them to ${flow.source.onFailure.topic}`,
+            ),
+          ]
+        : []),
     ];
   }
 }

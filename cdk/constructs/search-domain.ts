@@ -13,6 +13,13 @@ export interface SearchDomainProps {
   readonly subnets: ec2.SubnetSelection;
   /** Groups whose members may call the domain over HTTPS (443). */
   readonly clients: readonly ec2.ISecurityGroup[];
+  /** The index the flows write; the domain policy names it and nothing else. */
+  readonly index: string;
+  /**
+   * ARNs of the roles that write the index (the flows with an OpenSearch output), built from their names: the
+   * roles live in the flows stack, deployed after this one.
+   */
+  readonly clientRoles: readonly string[];
   /**
    * Data node instance type. t3.small does not support encryption at rest, so the smallest default is medium.
    * @default 't3.medium.search'
@@ -39,8 +46,8 @@ export interface SearchDomainProps {
 
 /**
  * The OpenSearch domain: in the VPC, encryption at rest, node-to-node encryption, HTTPS only with TLS 1.2,
- * slow/application logs to CloudWatch. Access is by IAM (SigV4): the domain policy trusts the account and
- * each flow's role is granted ESHttpPost/Put on this domain only.
+ * slow/application logs to CloudWatch. Access is by IAM (SigV4): the domain policy admits the flow roles to
+ * their index only, and bulk requests cannot name another index (`rest.action.multi.allow_explicit_index`).
  */
 export class SearchDomain extends Construct {
   readonly domain: opensearch.IDomain;
@@ -91,6 +98,8 @@ export class SearchDomain extends Construct {
         appLogEnabled: true,
         appLogGroup: app,
       },
+      // The writer posts to /<index>/_bulk; an action line naming an index of its own is refused.
+      advancedOptions: { 'rest.action.multi.allow_explicit_index': 'false' },
       // The L2 writes the log resource policy with a custom-resource Lambda; a native one is below.
       suppressLogsResourcePolicy: true,
       removalPolicy,
@@ -105,21 +114,26 @@ export class SearchDomain extends Construct {
       ],
     });
     // Set on the L1: the L2's `accessPolicies` installs a custom-resource Lambda to call UpdateDomainConfig.
+    // Only the flow roles, only the calls the writer makes on its own index. The roles are named by a condition
+    // on the caller's ARN: as principals they would have to exist when this stack deploys, before the flows.
     const cfn = domain.node.defaultChild as opensearch.CfnDomain;
+    const stack = Stack.of(this);
+    // Built from the name: the domain's own ARN attribute would make the resource depend on itself.
+    const domainPath = stack.formatArn({
+      service: 'es',
+      resource: 'domain',
+      resourceName: props.domainName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
     cfn.accessPolicies = {
       Version: '2012-10-17',
       Statement: [
         {
           Effect: 'Allow',
-          Principal: { AWS: `arn:${Stack.of(this).partition}:iam::${Stack.of(this).account}:root` },
-          Action: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut', 'es:ESHttpDelete'],
-          // Built from the name: the domain's own ARN attribute would make the resource depend on itself.
-          Resource: Stack.of(this).formatArn({
-            service: 'es',
-            resource: 'domain',
-            resourceName: `${props.domainName}/*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
+          Principal: { AWS: `arn:${stack.partition}:iam::${stack.account}:root` },
+          Action: ['es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpPost'],
+          Resource: [`${domainPath}/${props.index}`, `${domainPath}/${props.index}/_bulk`],
+          Condition: { ArnEquals: { 'aws:PrincipalArn': [...props.clientRoles] } },
         },
       ],
     };

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { FailedBatchesBucket, failedBatchesBucketName } from '../constructs/failed-batches.ts';
+import { flowRoleArn } from '../constructs/flow.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
 import { ReferenceTables } from '../constructs/reference-tables.ts';
 import { SearchDomain } from '../constructs/search-domain.ts';
@@ -26,11 +27,21 @@ export interface DataStackProps extends StackProps {
   readonly searchInstanceType?: string;
   /** @default 1 */
   readonly searchDataNodes?: number;
+  /**
+   * Physical name of the failed-batches bucket, unique in the account and region.
+   * @default 'sluice-failed-batches-<account>-<region>'
+   */
+  readonly failedBatchesBucketName?: string;
+  /**
+   * Name of the flows stack, whose flow roles (`<stack>-<flow>`) the search domain's policy admits.
+   * @default 'SluiceFlows'
+   */
+  readonly flowsStackName?: string;
 }
 
 /**
  * The stateful side: reference tables, the lake bucket, the search domain, the flows' security group and
- * the queue for batches a mapping gives up on. Kept apart so the flows stack can be replaced freely.
+ * the bucket for batches a mapping gives up on. Kept apart so the flows stack can be replaced freely.
  */
 export class DataStack extends Stack {
   readonly tables: ReferenceTables;
@@ -38,7 +49,8 @@ export class DataStack extends Stack {
   readonly search?: SearchDomain;
   /** Attached to every flow function (and the self-managed mapping's pollers). */
   readonly flowsSecurityGroup: ec2.ISecurityGroup;
-  readonly failedBatches: sqs.IQueue;
+  /** Where the mappings put the batches they give up on, records included. */
+  readonly failedBatches: FailedBatchesBucket;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -53,7 +65,9 @@ export class DataStack extends Stack {
     });
     this.tables = new ReferenceTables(this, 'Tables', { tables: model.tables, removalPolicy });
     if (model.bucket) this.lake = new LakeBucket(this, 'Lake', { bucketName: model.bucket, removalPolicy });
-    if (model.index) {
+    const searchFlows = model.flows.filter((flow) => flow.outputs.some((o) => o.kind === 'opensearch'));
+    // A domain only for flows that write it: its policy admits their roles and nothing else.
+    if (model.index && searchFlows.length > 0) {
       this.search = new SearchDomain(this, 'Search', {
         domainName: props.searchDomainName ?? 'sluice-search',
         vpc,
@@ -64,23 +78,17 @@ export class DataStack extends Stack {
             .subnets.slice(0, (props.searchDataNodes ?? 1) > 1 ? 2 : 1),
         },
         clients: [this.flowsSecurityGroup],
+        index: model.index,
+        clientRoles: searchFlows.map((flow) => flowRoleArn(props.flowsStackName ?? 'SluiceFlows', flow.name)),
         ...(props.searchInstanceType ? { instanceType: props.searchInstanceType } : {}),
         ...(props.searchDataNodes ? { dataNodes: props.searchDataNodes } : {}),
         removalPolicy,
       });
     }
 
-    // Metadata (topic, partition, offsets) of batches a mapping gave up on: the records stay in Kafka for replay.
-    const failed = new sqs.Queue(this, 'FailedBatches', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.failedBatches = new FailedBatchesBucket(this, 'FailedBatches', {
+      bucketName: props.failedBatchesBucketName ?? failedBatchesBucketName('sluice'),
+      removalPolicy,
     });
-    Validations.of(failed).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter destination of the event-source mappings; nothing consumes it automatically.',
-    });
-    this.failedBatches = failed;
   }
 }

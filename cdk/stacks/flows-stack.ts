@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -36,10 +37,12 @@ export const pascal = (name: string): string =>
 
 /** Names of the stack outputs that `npm run invoke -- --remote` and people read. */
 export const OutputKey = {
-  /** JSON: { functions: {flow: name}, bucket, searchEndpoint, index, tables: {table: name} }. */
+  /** JSON: { functions: {flow: name}, bucket, failedBatches, searchEndpoint, index, tables: {table: name} }. */
   manifest: 'SluiceManifest',
   function: (flow: string) => `${pascal(flow)}FunctionName`,
   bucket: 'LakeBucketName',
+  /** The bucket failed batches land in (AWS's `aws/lambda/<ESM-UUID>/<topic>-<partition>/…` keys). */
+  failedBatches: 'FailedBatchesBucketName',
   searchEndpoint: 'SearchEndpoint',
   table: (table: string) => `Table${pascal(table)}`,
   dashboard: 'DashboardName',
@@ -83,12 +86,23 @@ export class FlowsStack extends Stack {
           subnets: props.subnets,
           securityGroups: [data.flowsSecurityGroup, ...(kafkaGroup ? [kafkaGroup] : [])],
         },
-        failureDestination: new sources.SqsDlq(data.failedBatches),
+        failedBatchesBucket: data.failedBatches.bucketName,
         ...(alarmTopic ? { alarmTopic } : {}),
       });
       flows.set(flow.name, construct);
     }
     this.flows = flows;
+    // Any object in the failed-batches bucket is a batch a mapping gave up on: its records await a redrive.
+    const failedBatches = new cloudwatch.Alarm(this, 'FailedBatches', {
+      alarmName: `${this.stackName}-FailedBatches`,
+      alarmDescription: `Sluice: a mapping gave up on a batch; its invocation record is in the failed-batches bucket (npm run redrive)`,
+      metric: data.failedBatches.metricPuts(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (alarmTopic) failedBatches.addAlarmAction(new cwActions.SnsAction(alarmTopic));
     const dashboard = new FlowsDashboard(this, 'Dashboard', { dashboardName: `${this.stackName}`, flows });
 
     const functions: Record<string, string> = {};
@@ -124,6 +138,11 @@ export class FlowsStack extends Stack {
         description: 'OpenSearch endpoint',
       });
     }
+    new CfnOutput(this, 'OutFailedBatches', {
+      key: OutputKey.failedBatches,
+      value: data.failedBatches.bucketName,
+      description: 'Bucket of failed batches (the invocation records the mappings gave up on)',
+    });
     new CfnOutput(this, 'OutDashboard', {
       key: OutputKey.dashboard,
       value: dashboard.dashboard.dashboardName,
@@ -135,6 +154,7 @@ export class FlowsStack extends Stack {
         functions,
         tables,
         ...(model.bucket ? { bucket: model.bucket } : {}),
+        failedBatches: data.failedBatches.bucketName,
         ...(data.search ? { searchEndpoint: data.search.endpoint, index: model.index } : {}),
       }),
     });

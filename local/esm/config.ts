@@ -26,8 +26,13 @@ export interface MappingConfig {
   readonly timeoutMs: number;
 }
 
+/**
+ * A topic on the cluster; a bucket in the local S3 server (`endpoint`); or, for SQS and SNS, a folder holding the
+ * metadata records AWS would send there.
+ */
 export type OnFailureDestination =
   | { readonly kind: 'topic'; readonly topic: string }
+  | { readonly kind: 's3'; readonly bucket: string; readonly endpoint: string }
   | { readonly kind: 'folder'; readonly path: string };
 
 /** AWS rules for defaults: retry forever, unless an on-failure destination is set, then up to 10 times. */

@@ -225,7 +225,7 @@ export class EventSourceMapping {
         ? (records) => traced(this.config.functionName, records, this.ports.invoke)
         : (records) => this.ports.invoke(records),
       commit,
-      sendToDestination: (records, reason) => this.ports.sendToDestination(records, reason),
+      sendToDestination: (records, reason) => this.sendToDestination(records, reason),
       sleep: (ms) => this.sleep(ms),
       nowMs: Date.now,
     };
@@ -233,6 +233,25 @@ export class EventSourceMapping {
     this.stats.delivered += matching.length;
     // Filtered records after the last matching one still need their offsets committed.
     await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
+  }
+
+  /**
+   * Hands records to the on-failure destination, retrying until it takes them (a broker or S3 server restart):
+   * the partition waits, uncommitted, rather than moving past records that were kept nowhere.
+   */
+  private async sendToDestination(
+    records: readonly FetchedRecord[],
+    reason: Parameters<DeliveryPorts['sendToDestination']>[1],
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.ports.sendToDestination(records, reason);
+        return;
+      } catch (error) {
+        if (attempt >= 60) throw error;
+        await this.sleep(Math.min(100 * 2 ** attempt, 5_000));
+      }
+    }
   }
 
   private sleep(ms: number): Promise<void> {

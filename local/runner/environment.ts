@@ -23,6 +23,8 @@ export const functionEnvironment = (
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: functionName,
+    // The local runner, not Lambda: lets the OpenSearch client talk unsigned http to the local server.
+    SLUICE_LOCAL: 'true',
     POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
     SLUICE_KAFKA_BROKERS: need('kafka'),
     SLUICE_DYNAMODB_ENDPOINT: need('dynamodb'),

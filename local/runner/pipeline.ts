@@ -77,7 +77,7 @@ export class LocalPipeline {
         const fn = this.functions.get(name);
         if (!flow || !fn) throw new Error(`no flow named ${name}`);
         return startMapping({
-          config: mappingConfigOf(flow),
+          config: mappingConfigOf(flow, this.topology, this.state.s3?.endpoint ?? ''),
           kafka: this.kafka,
           pool: fn.pool,
           identity: { bootstrapServers: this.state.kafka?.endpoint ?? '' },

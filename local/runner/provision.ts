@@ -9,7 +9,9 @@ import {
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Kafka } from 'kafkajs';
+import { failureDestinationOf } from '../../shared/topology/on-failure.ts';
 import type { Topology } from '../../shared/topology/topology.ts';
+import { localFailedBatchesBucket } from '../esm/failed-batches.ts';
 import { localAwsConfig } from '../services/aws-local.ts';
 import { projectRoot } from '../services/paths.ts';
 import type { LocalState } from '../services/state.ts';
@@ -74,18 +76,32 @@ export const provision = async (
     dynamodb.destroy();
   }
 
-  if (topology.bucket) {
-    const s3 = new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
-    try {
-      await s3.send(new CreateBucketCommand({ Bucket: topology.bucket.name }));
-    } catch (error) {
-      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
-    } finally {
-      s3.destroy();
+  // The lake, and where the mappings put failed batches (as the CDK app's data stack creates them).
+  const buckets = new Set([...(topology.bucket ? [topology.bucket.name] : []), ...failureBuckets(topology)]);
+  const s3 = new S3Client({ ...localAwsConfig(state.s3?.endpoint ?? ''), forcePathStyle: true });
+  try {
+    for (const bucket of buckets) {
+      try {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+      }
     }
+  } finally {
+    s3.destroy();
   }
   return { topics: topology.topics.length, tables: topology.tables.length, seeded };
 };
+
+/** Buckets the flows' on-failure destinations write to: the failed-batches bucket, or an S3 ARN's bucket. */
+const failureBuckets = (topology: Topology): string[] =>
+  topology.flows.flatMap((flow) => {
+    const destination = failureDestinationOf(flow, topology);
+    if (destination.kind === 'failed-batches') return [localFailedBatchesBucket];
+    if (destination.kind === 'arn' && destination.arn.split(':')[2] === 's3')
+      return [destination.arn.split(':')[5] ?? ''];
+    return [];
+  });
 
 /** Reference data from events/seeds/<table>.json: a JSON array of items, written 25 at a time. */
 const seedTable = async (client: DynamoDBClient, table: string, file: string): Promise<number> => {

@@ -104,6 +104,8 @@ export const opensearch: ServiceDefinition = {
       `path.data=${dirs.data}`,
       `path.logs=${dirs.logs}`,
       'action.auto_create_index=true',
+      // As the deployed domain: bulk requests go to /<index>/_bulk, and action lines may not name an index.
+      'rest.action.multi.allow_explicit_index=false',
       'cluster.routing.allocation.disk.threshold_enabled=false',
     ];
     const env = {

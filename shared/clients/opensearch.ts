@@ -6,6 +6,14 @@ import { awsRegion, endpointFromEnv } from './endpoints.ts';
 /** `sigv4` signs for Amazon OpenSearch Service (`aoss` for Serverless); `none` is plain HTTP (local). */
 export type OpenSearchAuth = 'sigv4' | 'sigv4-aoss' | 'none';
 
+/** Running in Lambda proper: the runtime names the function, and the local runner's marker is absent. */
+const deployed = (env: NodeJS.ProcessEnv): boolean =>
+  Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.SLUICE_LOCAL !== 'true';
+
+/**
+ * The declared mode, else SigV4, except for a local `http://` server. A deployed flow never infers `none` from
+ * an `http://` endpoint: that would silently send unsigned requests, so it is a ConfigError instead.
+ */
 export const openSearchAuthFromEnv = (
   endpoint: string,
   env: NodeJS.ProcessEnv = process.env,
@@ -13,7 +21,14 @@ export const openSearchAuthFromEnv = (
   const declared = env.SLUICE_OPENSEARCH_AUTH;
   if (declared === 'sigv4' || declared === 'sigv4-aoss' || declared === 'none') return declared;
   if (declared) throw new ConfigError('SLUICE_OPENSEARCH_AUTH', `unknown mode "${declared}"`);
-  return endpoint.startsWith('http://') ? 'none' : 'sigv4';
+  if (!endpoint.startsWith('http://')) return 'sigv4';
+  if (deployed(env)) {
+    throw new ConfigError(
+      'SLUICE_OPENSEARCH_ENDPOINT',
+      `"${endpoint}" is plain http: a deployed flow would send unsigned requests; give the domain's https:// endpoint (SigV4), or set SLUICE_OPENSEARCH_AUTH=none if unsigned is meant`,
+    );
+  }
+  return 'none';
 };
 
 export const createOpenSearchClient = (endpoint: string, auth: OpenSearchAuth): Client => {

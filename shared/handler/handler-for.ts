@@ -109,7 +109,10 @@ export const handlerFor = (flow: Flow, options: HandlerOptions = {}): FlowHandle
     }
   };
 
-  return middy<KafkaEvent, KafkaBatchResponse | undefined, Error, Context>(process)
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics)) as unknown as FlowHandler;
+  return (
+    middy<KafkaEvent, KafkaBatchResponse | undefined, Error, Context>(process)
+      // Pinned: POWERTOOLS_LOGGER_LOG_EVENT=true would otherwise log every event, record contents and all.
+      .use(injectLambdaContext(logger, { logEvent: false }))
+      .use(logMetrics(metrics)) as unknown as FlowHandler
+  );
 };

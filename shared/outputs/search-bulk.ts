@@ -50,7 +50,8 @@ export const planBulk = (
           `document id must be a non-empty string of at most 512 bytes, got ${JSON.stringify(id)}`,
         );
       }
-      const meta = JSON.stringify({ [tombstone ? 'delete' : 'index']: { _index: options.index, _id: id } });
+      // No `_index`: the writer posts to `/<index>/_bulk`, and the domain refuses action lines naming an index.
+      const meta = JSON.stringify({ [tombstone ? 'delete' : 'index']: { _id: id } });
       let ndjson: string;
       if (tombstone) {
         ndjson = `${meta}\n`;
@@ -108,13 +109,30 @@ export interface BulkItemResult {
   readonly error?: { readonly type?: string; readonly reason?: string; readonly caused_by?: unknown } | null;
 }
 
-export const ItemOutcome = { Written: 'written', Retry: 'retry', Reject: 'reject' } as const;
+export const ItemOutcome = {
+  Written: 'written',
+  Retry: 'retry',
+  /** The index is gone: create it again with its declared mapping, then send again. */
+  IndexMissing: 'index-missing',
+  /** The store refuses writes whatever the document (read-only block, authorisation): fail the batch. */
+  Refused: 'refused',
+  Reject: 'reject',
+} as const;
 export type ItemOutcome = (typeof ItemOutcome)[keyof typeof ItemOutcome];
 
-/** What to do with one bulk item: done, send again (throttled or server trouble), or dead-letter. */
+/** Item errors that say nothing about the document: the store or its index refuses every write. */
+const refusals = new Set(['cluster_block_exception', 'security_exception', 'authorization_exception']);
+
+/**
+ * What to do with one bulk item: done, send again (throttled or server trouble), recreate the index, fail the
+ * batch (a store-side refusal, not the record's fault), or dead-letter (the document itself was refused).
+ */
 export const classifyItem = (op: 'index' | 'delete', item: BulkItemResult): ItemOutcome => {
   if (item.status >= 200 && item.status < 300) return ItemOutcome.Written;
+  const type = item.error?.type ?? '';
+  if (type === 'index_not_found_exception') return ItemOutcome.IndexMissing;
   if (op === 'delete' && item.status === 404) return ItemOutcome.Written;
+  if (refusals.has(type) || item.status === 401 || item.status === 403) return ItemOutcome.Refused;
   if (item.status === 429 || item.status >= 500) return ItemOutcome.Retry;
   if (item.error?.type?.includes('rejected_execution')) return ItemOutcome.Retry;
   return ItemOutcome.Reject;

@@ -47,17 +47,22 @@ const retriableRequestError = (error: unknown): boolean => {
  * dead-lettered with the store's error.
  */
 export const createSearchWriter = (deps: SearchWriterDeps): Output => {
-  let indexReady: Promise<void> | undefined;
-
+  /**
+   * Creates the index with its declared mapping when it is missing. Checked on every batch, not cached: a
+   * deleted index would otherwise be auto-created by the next bulk request with dynamic mappings.
+   */
   const ensureIndex = async (client: SearchClient): Promise<void> => {
     if (!deps.create) return;
-    const exists = await client.indices.exists({ index: deps.index });
-    if (exists.body === true) return;
     try {
+      const exists = await client.indices.exists({ index: deps.index });
+      if (exists.body === true) return;
       await client.indices.create({ index: deps.index, body: deps.create as never });
     } catch (error) {
       const type = (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
-      if (type !== 'resource_already_exists_exception') throw error;
+      if (type === 'resource_already_exists_exception') return;
+      throw new RetriableError(`opensearch index ${deps.index} not ready: ${describe(error)}`, {
+        cause: error,
+      });
     }
   };
 
@@ -73,15 +78,7 @@ export const createSearchWriter = (deps: SearchWriterDeps): Output => {
       for (const [record, error] of rejected) reject({ record }, error);
       if (actions.length === 0) return { written: records.length - deadLetters.length, deadLetters };
 
-      try {
-        indexReady ??= ensureIndex(client);
-        await indexReady;
-      } catch (error) {
-        indexReady = undefined;
-        throw new RetriableError(`opensearch index ${deps.index} not ready: ${describe(error)}`, {
-          cause: error,
-        });
-      }
+      await ensureIndex(client);
 
       const wait = backoff(
         { ...deps.retry, budgetMs: retryBudget(deps.retry.budgetMs, context.deadlineMs) },
@@ -91,6 +88,7 @@ export const createSearchWriter = (deps: SearchWriterDeps): Output => {
       let lastProblem = '';
       while (pending.length > 0) {
         const again: BulkAction[] = [];
+        let indexMissing = false;
         for (const chunk of chunkBulk(pending, {
           maxBytes: deps.maxBulkBytes,
           maxActions: deps.maxBulkActions,
@@ -99,7 +97,8 @@ export const createSearchWriter = (deps: SearchWriterDeps): Output => {
           try {
             // A pre-serialised NDJSON string is sent as-is by the client (its types only admit arrays).
             const body = chunk.map((a) => a.ndjson).join('') as unknown as never[];
-            const response = await client.bulk({ body });
+            // On the index's own path: the action lines name no index (the grant and the domain allow only this).
+            const response = await client.bulk({ index: deps.index, body });
             items = (response.body as { items: Record<string, BulkItemResult>[] }).items;
           } catch (error) {
             if (!retriableRequestError(error)) {
@@ -117,7 +116,14 @@ export const createSearchWriter = (deps: SearchWriterDeps): Output => {
               return;
             }
             const outcome = classifyItem(action.op, item);
-            if (outcome === ItemOutcome.Retry) {
+            if (outcome === ItemOutcome.Refused) {
+              // Not this record's fault: every record would be dead-lettered. Fail the batch; the mapping retries.
+              throw new RetriableError(
+                `opensearch refused writes to ${deps.index}: ${itemErrorMessage(item)}`,
+              );
+            }
+            if (outcome === ItemOutcome.IndexMissing) indexMissing = true;
+            if (outcome === ItemOutcome.Retry || outcome === ItemOutcome.IndexMissing) {
               lastProblem = itemErrorMessage(item);
               again.push(action);
             } else if (outcome === ItemOutcome.Reject) {
@@ -131,6 +137,8 @@ export const createSearchWriter = (deps: SearchWriterDeps): Output => {
           });
         }
         pending = again;
+        // Deleted mid-batch: recreate it with its mapping before the items go again.
+        if (indexMissing) await ensureIndex(client);
         if (pending.length > 0 && !(await wait())) {
           throw new RetriableError(
             `opensearch: ${pending.length} document(s) still not written after retrying: ${lastProblem}`,

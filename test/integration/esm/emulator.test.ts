@@ -1,14 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunction } from '../../../local/bundle.ts';
 import type { MappingConfig } from '../../../local/esm/config.ts';
+import { localMappingUuid } from '../../../local/esm/failed-batches.ts';
 import type { EventSourceMapping } from '../../../local/esm/mapping.ts';
 import { startMapping } from '../../../local/esm/start.ts';
 import { FunctionPool } from '../../../local/lambda/pool.ts';
-import { endpoints, uniqueName } from '../../support/endpoints.ts';
+import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
 
 interface Invocation {
   keys: string[];
@@ -18,6 +20,7 @@ interface Invocation {
 }
 
 const kafka = new Kafka({ brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
+const s3 = new S3Client({ ...localAws(endpoints().s3.endpoint), forcePathStyle: true });
 const admin = kafka.admin();
 const producer = kafka.producer();
 let bundlePath = '';
@@ -33,7 +36,29 @@ afterAll(async () => {
     await pool.close();
   }
   await Promise.all([admin.disconnect(), producer.disconnect()]);
+  s3.destroy();
 });
+
+/** The first `count` messages of a topic, key and value as text. */
+const readTopic = async (topic: string, count: number) => {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  const messages: { key: string | undefined; value: string | undefined }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        messages.push({ key: message.key?.toString(), value: message.value?.toString() });
+      },
+    });
+    await waitFor(() => messages.length >= count);
+    // A moment more: anything beyond `count` would show here.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+};
 
 const waitFor = async (condition: () => Promise<boolean> | boolean, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -145,12 +170,15 @@ describe('the event-source-mapping emulator on a real Kafka', () => {
     expect(mapping.stats.filtered).toBe(3);
   });
 
-  it('retries a failing batch, then sends it to the on-failure destination and goes on', async () => {
+  it("retries a failing batch, then puts AWS's invocation record, records included, into the S3 server under AWS's key layout, and goes on", async () => {
     // Prepare
-    const s = await scenario(1, { batchSize: 2, maximumRetryAttempts: 2 });
-    const folder = join(s.dir, 'on-failure');
-    const config = { ...s.config, onFailure: { kind: 'folder' as const, path: folder } };
-    Object.assign(s.config, config);
+    const bucket = uniqueName('failed');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const s = await scenario(1, {
+      batchSize: 2,
+      maximumRetryAttempts: 2,
+      onFailure: { kind: 's3', bucket, endpoint: endpoints().s3.endpoint },
+    });
     await produce(s.topic, [{ i: 0 }, { i: 1 }, { fail: true }, { i: 3 }, { i: 4 }]);
 
     // Act
@@ -158,20 +186,89 @@ describe('the event-source-mapping emulator on a real Kafka', () => {
     await waitFor(async () => (await s.committed()) === 5);
 
     // Assess
-    const failedCalls = s.invocations().filter((c) => !c.ok);
-    expect(failedCalls).toHaveLength(3);
+    expect(s.invocations().filter((c) => !c.ok)).toHaveLength(3);
     expect(mapping.stats.retries).toBe(2);
-    const files = readdirSync(join(folder, s.topic, '0'));
-    expect(files).toHaveLength(1);
-    const record = JSON.parse(readFileSync(join(folder, s.topic, '0', files[0]!), 'utf8'));
-    expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
-    expect(record.KafkaBatchInfo.firstOffset).toBe(2);
+    const prefix = `aws/lambda/${localMappingUuid('recorder', s.topic)}/${s.topic}-0/`;
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key as string);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(
+      new RegExp(
+        `^${prefix.replaceAll('.', '\\.')}\\d{4}/\\d{2}/\\d{2}/\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`,
+      ),
+    );
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: keys[0] }));
+    const record = JSON.parse(await object.Body!.transformToString());
+    expect(record).toMatchObject({
+      requestContext: {
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:recorder',
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 3,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      KafkaBatchInfo: {
+        batchSize: 2,
+        recordsInfo: { [`${s.topic}-0`]: { firstRecordOffset: '2', lastRecordOffset: '3' } },
+      },
+    });
+    // The whole event as a JSON string: the failed records themselves, key, value and offsets.
+    expect(typeof record.payload).toBe('string');
+    expect(record.KafkaBatchInfo.payloadSize).toBe(Buffer.byteLength(record.payload));
+    const failed = JSON.parse(record.payload).records[`${s.topic}-0`];
+    expect(failed.map((r: { offset: number }) => r.offset)).toEqual([2, 3]);
+    expect(
+      failed.map((r: { value: string }) => JSON.parse(Buffer.from(r.value, 'base64').toString())),
+    ).toEqual([{ fail: true }, { i: 3 }]);
+    expect(Buffer.from(failed[0].key, 'base64').toString()).toBe('key-2');
     expect(
       s
         .invocations()
         .filter((c) => c.ok)
         .flatMap((c) => c.offsets),
     ).toContain(4);
+  });
+
+  it("in provisioned mode with bisection, sends only the failing record to a Kafka destination, keyed as it was, in AWS's record format", async () => {
+    // Prepare
+    const failedTopic = uniqueName('esm-failed');
+    await admin.createTopics({ topics: [{ topic: failedTopic, numPartitions: 1 }], waitForLeaders: true });
+    const s = await scenario(1, {
+      batchSize: 4,
+      batchingWindowMs: 300,
+      maximumRetryAttempts: 1,
+      splitBatchOnError: true,
+      onFailure: { kind: 'topic', topic: failedTopic },
+    });
+    await producer.send({
+      topic: s.topic,
+      acks: -1,
+      messages: [
+        { key: 'a', value: JSON.stringify({ i: 0 }) },
+        { key: 'b', value: JSON.stringify({ fail: true }), headers: { trace: 'x-1' } },
+        { key: 'c', value: JSON.stringify({ i: 2 }) },
+      ],
+    });
+
+    // Act
+    await s.start();
+    await waitFor(async () => (await s.committed()) === 3);
+    const received = await readTopic(failedTopic, 1);
+
+    // Assess
+    expect(received).toHaveLength(1);
+    const [message] = received;
+    expect(message?.key).toBe('b');
+    const value = JSON.parse(message?.value ?? '');
+    expect(value).toMatchObject({
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
+      KafkaBatchInfo: { batchSize: 1, recordInfo: { offset: '1' } },
+    });
+    const [record] = value.payload.records[`${s.topic}-0`];
+    expect(record).toMatchObject({ offset: 1, key: Buffer.from('b').toString('base64') });
+    expect(JSON.parse(Buffer.from(record.value, 'base64').toString())).toEqual({ fail: true });
+    expect(record.headers).toEqual([{ trace: [...Buffer.from('x-1')] }]);
+    expect(value.KafkaBatchInfo.payloadSize).toBe(Buffer.byteLength(JSON.stringify(value.payload)));
   });
 
   it('resumes from the committed offsets after a restart, without re-delivering what was committed', async () => {

@@ -1,6 +1,6 @@
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordRejectedError } from '../../../shared/errors.ts';
+import { RecordRejectedError, RetriableError } from '../../../shared/errors.ts';
 import { toOpenSearch } from '../../../shared/outputs/opensearch.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
 import { endpoints, uniqueName } from '../../support/endpoints.ts';
@@ -96,5 +96,50 @@ describe('the OpenSearch output on a real server', () => {
       'r8',
       'r9',
     ]);
+  });
+
+  it('creates a deleted index again with its declared mapping at the next batch, and writes every document', async () => {
+    // Prepare
+    const index = uniqueName('reviews');
+    const writer = output(index);
+    await writer.write(reviews(0, 5), { flowName: 'f' });
+    await search.indices.delete({ index });
+    // Act
+    const result = await writer.write(reviews(5, 5), { flowName: 'f' });
+    // Assess: the declared mapping, not one guessed by auto-creation from the documents
+    expect(result).toEqual({ written: 5, deadLetters: [] });
+    const mapping = await search.indices.getMapping({ index });
+    expect(mapping.body[index]?.mappings).toEqual(mappings);
+    expect([...(await documents(index)).keys()].sort()).toEqual(['r5', 'r6', 'r7', 'r8', 'r9']);
+  });
+
+  it('fails the batch, retriable, when the index is read-only, and dead-letters nothing', async () => {
+    // Prepare
+    const index = uniqueName('reviews');
+    const writer = output(index);
+    await writer.write(reviews(0, 2), { flowName: 'f' });
+    await search.indices.putSettings({ index, body: { 'index.blocks.write': true } });
+    try {
+      // Act
+      const written = writer.write(reviews(2, 5), { flowName: 'f' });
+      // Assess
+      await expect(written).rejects.toBeInstanceOf(RetriableError);
+      await expect(written).rejects.toThrow(/cluster_block_exception/);
+    } finally {
+      await search.indices.putSettings({ index, body: { 'index.blocks.write': false } });
+    }
+    // Once the block is lifted, the replayed batch writes everything.
+    expect(await writer.write(reviews(2, 5), { flowName: 'f' })).toEqual({ written: 5, deadLetters: [] });
+  });
+
+  it('writes through a server that, like the deployed domain, refuses bulk lines naming an index', async () => {
+    // Prepare
+    const index = uniqueName('reviews');
+    // Act
+    const result = await output(index).write(reviews(0, 3), { flowName: 'f' });
+    const explicit = search.bulk({ index, body: [{ index: { _index: 'elsewhere', _id: 'x' } }, { n: 1 }] });
+    // Assess
+    expect(result).toEqual({ written: 3, deadLetters: [] });
+    await expect(explicit).rejects.toThrow(/explicit index in bulk is not allowed/);
   });
 });

@@ -17,8 +17,9 @@ describe('the local OpenSearch server', () => {
 
     // Act
     const bulk = await client.bulk({
+      index,
       refresh: true,
-      body: docs.flatMap(({ id, ...doc }) => [{ index: { _index: index, _id: id } }, doc]),
+      body: docs.flatMap(({ id, ...doc }) => [{ index: { _id: id } }, doc]),
     });
     const search = await client.search({ index, body: { query: { match: { text: 'works' } } } });
 

@@ -111,14 +111,87 @@ describe('the CDK app on an imported MSK cluster', () => {
     }
   });
 
-  it("sends a provisioned flow's failed records to its dead-letter topic and other flows' batch metadata to the queue", () => {
+  it("sends a provisioned flow's failed records to its topic and every other flow's failed batches, records included, to the failed-batches bucket", () => {
     const mappings = resourcesOf(flows, 'AWS::Lambda::EventSourceMapping');
-    const destinations = mappings.map(
-      ([, m]) => (m.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination,
+    const destinations = mappings.map(([, m]) =>
+      JSON.stringify((m.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination),
     );
 
-    expect(destinations.filter((d) => d === 'kafka://dead-letters')).toHaveLength(1);
-    expect(destinations.filter((d) => JSON.stringify(d).includes('FailedBatches'))).toHaveLength(4);
+    expect(destinations.filter((d) => d === '"kafka://reviews.raw.failed"')).toHaveLength(1);
+    const toBucket = destinations.filter((d) => d.includes(':s3:::sluice-failed-batches-'));
+    expect(toBucket).toHaveLength(fixtureModel.flows.length - 1);
+    expect(destinations.some((d) => d.includes(':sqs:') || d.includes(':sns:'))).toBe(false);
+    // Only the Kafka destination's mapping publishes its event counts, which its alarm reads.
+    const withMetrics = mappings.filter(([, m]) => m.MetricsConfig !== undefined);
+    expect(withMetrics.map(([, m]) => m.MetricsConfig)).toEqual([{ Metrics: ['EventCount'] }]);
+  });
+
+  it("creates a versioned, encrypted, private, TLS-only failed-batches bucket with lifecycle and request metrics on Lambda's prefix", () => {
+    const [[id, bucket]] = resourcesOf(data, 'AWS::S3::Bucket').filter(([, b]) =>
+      String(JSON.stringify(b.BucketName)).includes('sluice-failed-batches-'),
+    ) as [[string, Record<string, unknown>]];
+
+    expect(bucket).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      MetricsConfigurations: [{ Id: 'FailedBatches', Prefix: 'aws/lambda/' }],
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({
+            ExpirationInDays: 90,
+            Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+          }),
+        ],
+      },
+    });
+    const policy = resourcesOf(data, 'AWS::S3::BucketPolicy').find(
+      ([, p]) => (p.Bucket as { Ref: string }).Ref === id,
+    );
+    expect(JSON.stringify(policy?.[1])).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('lets each flow put objects only under aws/lambda/ of the failed-batches bucket, in its own account, and list it', () => {
+    for (const flow of fixtureModel.flows) {
+      const statements = statementsOf(flows, `${pascalOf(flow.name)}Function`);
+      const failed = statements.filter((s) => JSON.stringify(s.Resource).includes('sluice-failed-batches-'));
+      if (flow.source.onFailure) {
+        expect(failed, flow.name).toEqual([]);
+        continue;
+      }
+      expect(failed.map((s) => actions(s)).sort(), flow.name).toEqual([['s3:ListBucket'], ['s3:PutObject']]);
+      const put = failed.find((s) => actions(s).includes('s3:PutObject'));
+      expect(JSON.stringify(put?.Resource)).toMatch(/sluice-failed-batches-.*\/aws\/lambda\/\*"/);
+      for (const s of failed)
+        expect(s.Condition, flow.name).toEqual({
+          StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } },
+        });
+    }
+  });
+
+  it('alarms on any failed batch put in the bucket, and on any record a Kafka destination receives', () => {
+    const alarms = resourcesOf(flows, 'AWS::CloudWatch::Alarm').map(([, a]) => a);
+
+    const puts = alarms.filter((a) => a.MetricName === 'PutRequests');
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({
+      Namespace: 'AWS/S3',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(JSON.stringify(puts[0]?.Dimensions)).toContain('"FilterId","Value":"FailedBatches"');
+    const delivered = alarms.filter((a) => a.MetricName === 'OnFailureDestinationDeliveredEventCount');
+    expect(delivered).toHaveLength(1);
+    expect(JSON.stringify(delivered[0]?.Dimensions)).toContain('EventSourceMappingUUID');
+    const outputs = flows.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs[OutputKey.failedBatches]?.Value)).toContain('sluice-failed-batches-');
   });
 
   it('gives each function an explicit log group with a retention', () => {
@@ -160,6 +233,7 @@ describe('the CDK app on an imported MSK cluster', () => {
           o.kind === 'topic' ? (o.resources as { topics: string[] }).topics : [],
         ),
         ...(flow.deadLetterTopic ? [flow.deadLetterTopic] : []),
+        ...(flow.source.onFailure?.kind === 'topic' ? [flow.source.onFailure.topic] : []),
       ];
       const allowed = new Set([
         cluster,
@@ -204,21 +278,25 @@ describe('the CDK app on an imported MSK cluster', () => {
       expect.stringContaining(table('customers')),
     ]);
     expect(granted('lake-sink', 's3:PutObject')).toEqual([
+      expect.stringContaining('sluice-failed-batches-'),
       expect.stringContaining(':s3:::sluice-test-lake/reviews/*'),
     ]);
     // Its replay marks: read back only under the flow's own marks prefix, listed only there.
     expect(granted('lake-sink', 's3:GetObject')).toEqual([
       expect.stringContaining(':s3:::sluice-test-lake/reviews/_sluice/replay-marks/lake-sink/*'),
     ]);
-    const list = statementsOf(flows, 'LakeSinkFunction').filter((s) => actions(s).includes('s3:ListBucket'));
+    const list = statementsOf(flows, 'LakeSinkFunction').filter(
+      (s) => actions(s).includes('s3:ListBucket') && JSON.stringify(s.Resource).includes('lake'),
+    );
     expect(list.flatMap(resources).map((r) => JSON.stringify(r))).toEqual([
       expect.stringContaining(':s3:::sluice-test-lake"'),
     ]);
     expect(list[0]?.Condition).toEqual({
       StringLike: { 's3:prefix': ['reviews/_sluice/replay-marks/lake-sink/*'] },
     });
+    // Bulk on the index's own path only: no grant reaches the domain-wide `/_bulk`.
     expect(granted('search-sink', 'es:ESHttpPost')).toEqual([
-      expect.stringContaining('domain/sluice-search/_bulk'),
+      expect.stringContaining('domain/sluice-search/reviews/_bulk'),
     ]);
     expect(granted('search-sink', 'es:ESHttpPut')).toEqual([
       expect.stringContaining('domain/sluice-search/reviews'),
@@ -227,7 +305,11 @@ describe('the CDK app on an imported MSK cluster', () => {
       expect(granted(other, 'dynamodb:BatchWriteItem'), other).toEqual([]);
     }
     for (const other of ['cleanse-reviews', 'customers-table', 'enrich-reviews', 'search-sink']) {
-      expect(granted(other, 's3:PutObject'), other).toEqual([]);
+      // Failed batches only (the test above): no lake object.
+      expect(
+        granted(other, 's3:PutObject').filter((r) => r.includes('lake')),
+        other,
+      ).toEqual([]);
       expect(granted(other, 's3:GetObject'), other).toEqual([]);
     }
   });
@@ -269,6 +351,24 @@ describe('the CDK app on an imported MSK cluster', () => {
     expect(JSON.stringify(policy?.[1])).toContain('"aws:SecureTransport":"false"');
   });
 
+  it('admits only the search flow roles, on their index, in the domain policy, and refuses bulk lines naming an index', () => {
+    const [[, domain]] = resourcesOf(data, 'AWS::OpenSearchService::Domain') as [
+      [string, Record<string, unknown>],
+    ];
+    const roles = resourcesOf(flows, 'AWS::IAM::Role').map(([, r]) => r.RoleName);
+
+    expect(domain.AdvancedOptions).toMatchObject({ 'rest.action.multi.allow_explicit_index': 'false' });
+    const policy = JSON.stringify(domain.AccessPolicies);
+    expect(policy).toContain(':role/SluiceFlows-search-sink');
+    for (const other of ['cleanse-reviews', 'customers-table', 'enrich-reviews', 'lake-sink'])
+      expect(policy, other).not.toContain(`role/SluiceFlows-${other}`);
+    expect(policy).toContain('"aws:PrincipalArn"');
+    expect(policy).toContain('domain/sluice-search/reviews/_bulk');
+    expect(policy).not.toContain('sluice-search/*');
+    expect(policy).not.toContain('ESHttpDelete');
+    expect(roles).toContain('SluiceFlows-search-sink');
+  });
+
   it('creates a VPC-only OpenSearch domain with encryption at rest, node-to-node encryption and HTTPS with TLS 1.2', () => {
     const [[, domain]] = resourcesOf(data, 'AWS::OpenSearchService::Domain') as [
       [string, Record<string, unknown>],
@@ -286,7 +386,8 @@ describe('the CDK app on an imported MSK cluster', () => {
   it('alarms on errors, throttles, offset lag and dead-lettered records for every flow, on one dashboard', () => {
     const alarms = resourcesOf(flows, 'AWS::CloudWatch::Alarm');
 
-    expect(alarms).toHaveLength(4 * fixtureModel.flows.length);
+    // Plus the failed-batches alarms of the next test: one for the bucket, one per Kafka destination.
+    expect(alarms).toHaveLength(4 * fixtureModel.flows.length + 2);
     const metricNames = alarms.map(([, a]) => a.MetricName).sort();
     for (const name of ['Errors', 'Throttles', 'OffsetLag', 'RecordsDeadLettered']) {
       expect(

@@ -210,6 +210,20 @@ describe('the deployment context', () => {
       'context sluice:kafka.secretArn: required',
     ],
     [
+      "SCRAM on MSK without the secret's customer-managed key",
+      {
+        ...mskContext,
+        'sluice:kafka.auth': 'scram-sha-512',
+        'sluice:kafka.secretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_k-AbCdEf',
+      },
+      'context sluice:kafka.secretKeyArn: required with sluice:kafka.auth=scram-sha-512 on MSK',
+    ],
+    [
+      'a KMS alias where the key ARN belongs',
+      { ...mskContext, 'sluice:kafka.secretKeyArn': 'arn:aws:kms:eu-west-1:123456789012:alias/msk' },
+      'context sluice:kafka.secretKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/msk" is not a KMS key ARN',
+    ],
+    [
       'a malformed VPC id',
       { ...mskContext, 'sluice:vpcId': 'vpc-1' },
       'context sluice:vpcId: "vpc-1" is not a vpc- id',
@@ -285,6 +299,56 @@ describe('the CDK model derived from the runtime topology', () => {
 
   it('fails naming the flow when its file is missing', () => {
     expect(() => fromTopology(topology, { functionsDir: tmpdir() })).toThrow('flows.enrich: its file');
+  });
+});
+
+describe("a flow's default on-failure destination keeps its records", () => {
+  const functionsDir = mkdtempSync(join(tmpdir(), 'sluice-functions-'));
+  const topics = defineTopics({
+    raw: { name: 'reviews.raw', format: 'json', partitions: 3 },
+    failed: { name: 'reviews.raw.failed', format: 'bytes', partitions: 1 },
+    clean: { name: 'reviews.clean', format: 'json', partitions: 3 },
+    dlq: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
+  });
+  const flowWith = (name: string, source: Partial<Parameters<typeof defineFlow>[0]['source']>) => {
+    writeFileSync(join(functionsDir, `${name}.ts`), 'export const handler = async () => ({});\n');
+    return defineFlow({
+      name,
+      source: { topic: topics.raw, ...source },
+      outputs: [toTopic(topics.clean)],
+      deadLetter: toTopic(topics.dlq),
+    });
+  };
+  const bounded = {
+    provisionedPollers: { minimum: 1, maximum: 2 },
+    errorHandling: { retryAttempts: 3, maximumRecordAgeSeconds: 3600, splitBatchOnError: true },
+  };
+  const destinationOf = (flow: ReturnType<typeof defineFlow>, withFailedTopic = true) => {
+    const { failed, ...others } = topics;
+    const topology = defineTopology({ topics: withFailedTopic ? topics : others, flows: [flow] });
+    return fromTopology(topology, { functionsDir }).flows[0]?.source.onFailure;
+  };
+
+  it("sends a bounded provisioned flow's failed records to <source>.failed when the topology declares it", () => {
+    expect(destinationOf(flowWith('bounded', bounded))).toEqual({
+      kind: 'topic',
+      topic: 'reviews.raw.failed',
+    });
+  });
+
+  it("sends every other flow's failed batches to the failed-batches bucket (no destination of its own)", () => {
+    expect(destinationOf(flowWith('on-demand', {}))).toBeUndefined();
+    expect(destinationOf(flowWith('bounded-no-topic', bounded), false)).toBeUndefined();
+    const unbounded = { ...bounded, errorHandling: { retryAttempts: 3, maximumRecordAgeSeconds: 3600 } };
+    expect(destinationOf(flowWith('no-bisect', unbounded))).toBeUndefined();
+  });
+
+  it("keeps the flow's own destination when it names one", () => {
+    const own = { errorHandling: { onFailure: { arn: 'arn:aws:sqs:eu-west-1:123456789012:mine' } } };
+    expect(destinationOf(flowWith('own', own))).toEqual({
+      kind: 'arn',
+      arn: 'arn:aws:sqs:eu-west-1:123456789012:mine',
+    });
   });
 });
 

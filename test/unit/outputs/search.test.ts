@@ -78,7 +78,7 @@ describe('the OpenSearch bulk plan', () => {
     const tombstone = flowRecord({ offset: 4, key: 'a', value: null });
     const id = (r: { key: string | null }) => r.key ?? '';
     expect(planBulk([tombstone], { index: 'i', tombstones: 'delete', id }).actions[0]?.ndjson).toBe(
-      '{"delete":{"_index":"i","_id":"a"}}\n',
+      '{"delete":{"_id":"a"}}\n',
     );
     expect(planBulk([tombstone], { index: 'i', tombstones: 'ignore', id }).actions).toEqual([]);
   });
@@ -109,14 +109,73 @@ describe('the OpenSearch bulk plan', () => {
       'reject',
     );
   });
+
+  it('tells a store-side refusal or a missing index apart from a refused document', () => {
+    const item = (status: number, type: string) => ({ status, error: { type, reason: type } });
+
+    expect(classifyItem('index', item(403, 'cluster_block_exception'))).toBe('refused');
+    expect(classifyItem('index', item(403, 'security_exception'))).toBe('refused');
+    expect(classifyItem('delete', item(403, 'cluster_block_exception'))).toBe('refused');
+    expect(classifyItem('index', item(404, 'index_not_found_exception'))).toBe('index-missing');
+    expect(classifyItem('delete', item(404, 'index_not_found_exception'))).toBe('index-missing');
+    expect(classifyItem('delete', { status: 404 })).toBe('written');
+  });
 });
 
 describe('the OpenSearch writer', () => {
-  it('indexes a batch in one bulk request', async () => {
+  it('indexes a batch in one bulk request on the index path, with no index named in its action lines', async () => {
     const { client, bodies } = fakeClient(() => ({ status: 201 }));
     const result = await writer(client).write(offsets(0, 20), { flowName: 'f' });
     expect(result).toEqual({ written: 20, deadLetters: [] });
     expect(bodies).toHaveLength(1);
+    expect(client.bulk).toHaveBeenCalledWith(expect.objectContaining({ index: 'reviews' }));
+    expect(bodies[0]).not.toContain('_index');
+  });
+
+  it.each([
+    ['a read-only block', 'cluster_block_exception'],
+    ['an authorisation refusal', 'security_exception'],
+  ])('fails the batch, retriable, on %s, and dead-letters nothing', async (_what, type) => {
+    // Prepare: the store refuses every item, whatever the document
+    const { client } = fakeClient(() => ({ status: 403, error: { type, reason: 'refused' } }));
+    // Act
+    const written = writer(client).write(offsets(0, 5), { flowName: 'f' });
+    // Assess
+    await expect(written).rejects.toBeInstanceOf(RetriableError);
+    await expect(written).rejects.toThrow(type);
+  });
+
+  it('creates a missing index again with its declared mapping, then writes the items it refused', async () => {
+    // Prepare: the index is there at the first check, then deleted before the bulk request
+    let exists = true;
+    const { client, bodies } = fakeClient((_id, attempt) =>
+      attempt === 1
+        ? { status: 404, error: { type: 'index_not_found_exception', reason: 'no such index [reviews]' } }
+        : { status: 201 },
+    );
+    client.indices.exists = vi.fn(async () => {
+      const answer = { body: exists };
+      exists = false;
+      return answer;
+    }) as never;
+    const mappings = { properties: { rating: { type: 'integer' } } };
+    const output = createSearchWriter({
+      name: 'opensearch:reviews',
+      index: 'reviews',
+      tombstones: 'delete',
+      create: { mappings },
+      maxBulkBytes: 5 * 1024 * 1024,
+      maxBulkActions: 1000,
+      retry: { baseMs: 100, maxDelayMs: 1000, budgetMs: 10_000 },
+      client: () => client,
+      clock: fakeClock(),
+    });
+    // Act
+    const result = await output.write(offsets(0, 3), { flowName: 'f' });
+    // Assess
+    expect(result).toEqual({ written: 3, deadLetters: [] });
+    expect(client.indices.create).toHaveBeenCalledWith({ index: 'reviews', body: { mappings } });
+    expect(bodies).toHaveLength(2);
   });
 
   it('sends throttled items again, alone, until they are written', async () => {
