@@ -124,3 +124,25 @@ export const buildEventJson = (identity: EventSourceIdentity, records: readonly 
 export const EVENT_OVERHEAD_BYTES = 4096;
 /** Lambda's synchronous invocation payload limit. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The headers kafkajs's consumer hands over, back as a list. kafkajs folds them into an object by name, reading
+ * `obj[name]` first, so a header named like an `Object.prototype` member (`constructor`, `toString`) arrives with
+ * the inherited member in front of its value: only bytes, text and null are header values. kafkajs groups a
+ * repeated name's values at its first place; that order is lost before this point.
+ */
+export const fetchedHeaders = (
+  headers: Readonly<Record<string, unknown>> | undefined,
+): { key: string; value: Buffer | null }[] => {
+  const list: { key: string; value: Buffer | null }[] = [];
+  if (!headers) return list;
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v === undefined || v === null) list.push({ key, value: null });
+      else if (Buffer.isBuffer(v)) list.push({ key, value: v });
+      else if (typeof v === 'string') list.push({ key, value: Buffer.from(v) });
+    }
+  }
+  return list;
+};

@@ -4,7 +4,7 @@ import { compileFilterCriteria, type EventRecordMatcher } from '../../shared/fil
 import { PartitionBuffer } from './batcher.ts';
 import type { MappingConfig } from './config.ts';
 import { type DeliveryCounters, type DeliveryPorts, deliverBatch, newCounters } from './deliver.ts';
-import { type FetchedRecord, fetchedRecord, toEventRecord } from './event.ts';
+import { type FetchedRecord, fetchedHeaders, fetchedRecord, toEventRecord } from './event.ts';
 
 export interface MappingPorts {
   readonly kafka: Kafka;
@@ -115,12 +115,7 @@ export class EventSourceMapping {
             timestamp: Number(message.timestamp),
             key: message.key,
             value: message.value,
-            headers: Object.entries(message.headers ?? {}).flatMap(([key, value]) =>
-              (Array.isArray(value) ? value : [value]).map((v) => ({
-                key,
-                value: v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v)),
-              })),
-            ),
+            headers: fetchedHeaders(message.headers),
           };
           buffer.push(fetchedRecord(record), now);
           this.stats.read++;

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { fetchedHeaders } from '../esm/event.ts';
 import { localKafka } from '../kafka-client.ts';
 
 /**
@@ -40,7 +41,9 @@ const remaining = () => [...ends.values()].some((end) => end > 0);
 // A throwaway group per run: reading never moves anyone else's committed offsets.
 const consumer = kafka.consumer({ groupId: `sluice-tail-${process.pid}-${Date.now()}` });
 let printed = 0;
+let finishing = false;
 const finish = async () => {
+  finishing = true;
   await consumer.disconnect();
   // Exit only once stdout is flushed: on a pipe, console.log is asynchronous.
   process.stdout.write('', () => process.exit(0));
@@ -53,12 +56,9 @@ await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
 await consumer.run({
   eachMessage: async ({ partition, message }) => {
-    const headers = Object.fromEntries(
-      Object.entries(message.headers ?? {}).map(([k, v]) => [
-        k,
-        text(Buffer.from((Array.isArray(v) ? v[0] : v) ?? '')),
-      ]),
-    );
+    if (finishing || printed >= limit) return;
+    // Every header, repeated names included, as text (base64 when binary).
+    const headers = fetchedHeaders(message.headers).map(({ key, value }) => ({ [key]: text(value) }));
     console.log(
       JSON.stringify({
         partition,
@@ -70,6 +70,7 @@ await consumer.run({
     );
     printed++;
     if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) ends.set(partition, 0);
-    if (printed >= limit || (!follow && !remaining())) await finish();
+    // Not awaited here: kafkajs's disconnect waits for this very handler to return (tulios/kafkajs#767).
+    if (printed >= limit || (!follow && !remaining())) setImmediate(() => void finish());
   },
 });

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ProducedMessage, TopicMessages } from '../../../shared/clients/kafka.ts';
+import type { TopicMessages } from '../../../shared/clients/kafka.ts';
 import { handlerFor } from '../../../shared/handler/handler-for.ts';
 import { MetricName } from '../../../shared/metrics.ts';
 import { LineageLimit, lineageOf, lineageRejected } from '../../../shared/outputs/lineage.ts';
