@@ -14,7 +14,7 @@ const code = await runRedrive(process.argv.slice(2), {
   err: (line) => console.error(line),
   flows: async () => {
     const { topology } = await import('../../functions/topology.ts');
-    return flowInfos(topology.flows);
+    return flowInfos(topology);
   },
 });
 // Exit only once stdout is flushed: on a pipe, console.log is asynchronous.

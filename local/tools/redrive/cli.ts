@@ -1,12 +1,13 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ConfigError } from '../../../shared/errors.ts';
-import type { Flow } from '../../../shared/topology/flow.ts';
+import { failureDestinationOf } from '../../../shared/topology/on-failure.ts';
+import type { Topology } from '../../../shared/topology/topology.ts';
 import { parseRedriveArgs, type RedriveArgs, USAGE } from './args.ts';
 import { type Connections, kafkaClient, localConnections, remoteConnections } from './connect.ts';
 import { deadLetterOf } from './dead-letters.ts';
 import { folderObjects, s3Objects } from './failed-batch-objects.ts';
-import { failedBatchLetters } from './failed-batches.ts';
+import { failedBatchLetters, onFailureRecordLetters } from './failed-batches.ts';
 import { withOriginalsFromSource } from './from-source.ts';
 import { kafkaLedger } from './ledger.ts';
 import type { Letter } from './letter.ts';
@@ -79,7 +80,14 @@ const readAll = async (
     const onFailure = owner ? { flow: owner.name, defaultTopic: owner.sourceTopic } : {};
     await scanTopic(kafkaClient(connections.kafka), from.topic, (m) => {
       const letter = deadLetterOf(m);
-      letters.push(letter.source ? letter : { ...onFailure, ...letter });
+      if (letter.source) {
+        letters.push(letter);
+        return;
+      }
+      // A Kafka on-failure destination's message: AWS's failure metadata with the record inside `payload`.
+      const failed = onFailureRecordLetters(m, connections.flowOf);
+      if (failed) letters.push(...failed.map((l) => ({ ...onFailure, ...l })));
+      else letters.push({ ...onFailure, ...letter });
     });
     return letters;
   }
@@ -130,13 +138,13 @@ export const runRedrive = async (argv: readonly string[], io: CliIo): Promise<nu
   }
 };
 
-/** The topology's flows as the tool needs them. */
-export const flowInfos = (flows: readonly Flow[]): FlowInfo[] =>
-  flows.map((flow) => {
-    const onFailure = flow.source.errorHandling.onFailure;
+/** The topology's flows as the tool needs them, each with the Kafka on-failure topic its mapping resolves to. */
+export const flowInfos = (topology: Pick<Topology, 'flows' | 'topic'>): FlowInfo[] =>
+  topology.flows.map((flow) => {
+    const destination = failureDestinationOf(flow, topology);
     return {
       name: flow.name,
       sourceTopic: flow.source.topic.name,
-      ...(onFailure && 'name' in onFailure ? { onFailureTopic: onFailure.name } : {}),
+      ...(destination.kind === 'topic' ? { onFailureTopic: destination.topic } : {}),
     };
   });

@@ -87,3 +87,27 @@ const notAnInvocationRecord = (name: string, why: string): Letter => ({
   reason: 'unreadable failed-batch object',
   notRedrivable: why,
 });
+
+/**
+ * The letters of one message of a Kafka on-failure destination (AWS's record format: the failure metadata, and
+ * `payload` an event holding the one failed record), or undefined when the message is not one: then it is a
+ * record as it was (an on-failure topic some other writer filled) and is redriven as it is.
+ */
+export const onFailureRecordLetters = (
+  message: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: number;
+    readonly value: Buffer | null;
+  },
+  flowOf?: (functionName: string) => string | undefined,
+): Letter[] | undefined => {
+  const text = message.value?.toString('utf8');
+  if (!text?.startsWith('{') || !text.includes('"KafkaBatchInfo"')) return undefined;
+  const letters = failedBatchLetters(`${message.topic}/${message.partition}/${message.offset}`, text, flowOf);
+  return letters.every((l) => l.message === undefined)
+    ? undefined
+    : letters.map((l) => ({ ...l, stage: ON_FAILURE_STAGE }));
+};
+
+export const ON_FAILURE_STAGE = 'on-failure';
