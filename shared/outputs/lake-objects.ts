@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { RecordRejectedError, Stage } from '../errors.ts';
-import type { FlowRecord } from '../record.ts';
+import { type FlowRecord, isTombstone } from '../record.ts';
 import { jsonSafe } from './encode.ts';
 import type { DeadLetter } from './output.ts';
 
@@ -129,7 +129,7 @@ export const planLakeObjects = (
       a.source.offset - b.source.offset,
   );
   for (const record of sorted) {
-    if (record.value === null && options.tombstones === 'skip') continue;
+    if (options.tombstones === 'skip' && isTombstone(record)) continue;
     try {
       const time = timePartition(eventTime(record, options.timeField));
       const row = options.line(record);
