@@ -53,8 +53,21 @@ export const envelopeLine = (record: FlowRecord): unknown => ({
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-/** Hive-style time partition (UTC) for an instant: `dt=YYYY-MM-DD/hour=HH`. */
-export const timePartition = (epochMs: number): string => {
+/** The last millisecond of year 9999: a four-digit `dt=` stops there. */
+export const MAX_PARTITION_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Hive-style time partition (UTC) for an instant: `dt=YYYY-MM-DD/hour=HH`. Instants outside years 1970–9999
+ * (Kafka's -1 for "no timestamp", Long.MAX, a seconds value read as years) are refused with the reason, so the
+ * record is dead-lettered rather than filed under `dt=NaN-…` or a five-digit year.
+ */
+export const timePartition = (epochMs: number, timeField?: string): string => {
+  if (!(epochMs >= 0 && epochMs <= MAX_PARTITION_MS)) {
+    const what = timeField === undefined ? 'record timestamp' : `time field "${timeField}"`;
+    throw new RecordRejectedError(
+      `${what} ${epochMs} is outside years 1970–9999${epochMs === -1 ? ' (Kafka writes -1 when a record has no timestamp)' : ''}`,
+    );
+  }
   const d = new Date(epochMs);
   return `dt=${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}/hour=${pad2(d.getUTCHours())}`;
 };
@@ -131,7 +144,7 @@ export const planLakeObjects = (
   for (const record of sorted) {
     if (options.tombstones === 'skip' && isTombstone(record)) continue;
     try {
-      const time = timePartition(eventTime(record, options.timeField));
+      const time = timePartition(eventTime(record, options.timeField), options.timeField);
       const row = options.line(record);
       const line = Buffer.from(`${JSON.stringify(row)}\n`, 'utf8');
       const id = `${record.source.topic}\u0000${record.source.partition}\u0000${time}`;
