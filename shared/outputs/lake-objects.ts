@@ -22,6 +22,11 @@ export interface LakeFormat {
   readonly extension: string;
   readonly contentType: string;
   readonly contentEncoding?: string;
+  /**
+   * Converts one record's rendered row into what `encode` takes, when the record is planned: a row this
+   * throws for is dead-lettered alone. Unset: `encode` gets the rendered rows.
+   */
+  readonly row?: (row: unknown) => unknown;
   readonly encode: LakeEncoder;
 }
 
@@ -122,6 +127,37 @@ export const ndjsonGzip: LakeFormat = {
   encode: ({ lines }) => gzipDeterministic(Buffer.concat(lines)),
 };
 
+type Entry = [record: FlowRecord, row: unknown, line: Buffer];
+
+const encodeEntries = (format: LakeFormat, entries: readonly Entry[]): Buffer =>
+  format.encode({ rows: entries.map(([, row]) => row), lines: entries.map(([, , line]) => line) });
+
+/**
+ * One object's entries and bytes. Almost always every entry; when the encoder throws, each entry is tried alone
+ * and those it throws for are rejected, so one record's content never fails the batch, and the object is
+ * encoded again from what is left.
+ */
+const encodeObject = (
+  chunk: readonly Entry[],
+  format: LakeFormat,
+  reject: (record: FlowRecord, error: unknown) => void,
+): { entries: readonly Entry[]; body: Buffer } => {
+  try {
+    return { entries: chunk, body: encodeEntries(format, chunk) };
+  } catch {
+    const entries = chunk.filter((entry) => {
+      try {
+        encodeEntries(format, [entry]);
+        return true;
+      } catch (error) {
+        reject(entry[0], error);
+        return false;
+      }
+    });
+    return { entries, body: entries.length > 0 ? encodeEntries(format, entries) : Buffer.alloc(0) };
+  }
+};
+
 /**
  * Groups records by topic, partition and time partition, and cuts each group greedily at `maxObjectBytes`.
  * Every cut depends only on the records from the group's first offset onwards, so a replay of the same batch,
@@ -133,7 +169,6 @@ export const planLakeObjects = (
 ): { objects: LakeObject[]; deadLetters: DeadLetter[] } => {
   const deadLetters: DeadLetter[] = [];
   const format = options.format ?? ndjsonGzip;
-  type Entry = [record: FlowRecord, row: unknown, line: Buffer];
   const groups = new Map<string, { topic: string; partition: number; time: string; lines: Entry[] }>();
   const sorted = [...records].sort(
     (a, b) =>
@@ -145,8 +180,9 @@ export const planLakeObjects = (
     if (options.tombstones === 'skip' && isTombstone(record)) continue;
     try {
       const time = timePartition(eventTime(record, options.timeField), options.timeField);
-      const row = options.line(record);
-      const line = Buffer.from(`${JSON.stringify(row)}\n`, 'utf8');
+      const rendered = options.line(record);
+      const line = Buffer.from(`${JSON.stringify(rendered)}\n`, 'utf8');
+      const row = format.row ? format.row(rendered) : rendered;
       const id = `${record.source.topic}\u0000${record.source.partition}\u0000${time}`;
       let group = groups.get(id);
       if (!group) {
@@ -164,26 +200,38 @@ export const planLakeObjects = (
       deadLetters.push({ record, stage: Stage.Output, error: rejected, component: options.name });
     }
   }
+  const reject = (record: FlowRecord, error: unknown) =>
+    deadLetters.push({
+      record,
+      stage: Stage.Output,
+      error: new RecordRejectedError(`cannot encode the record into a lake object: ${String(error)}`, {
+        cause: error,
+      }),
+      component: options.name,
+    });
 
   const objects: LakeObject[] = [];
   for (const group of groups.values()) {
     let chunk: Entry[] = [];
     let bytes = 0;
     const flush = () => {
-      const first = chunk[0];
-      if (!first) return;
-      objects.push({
-        key: objectKey(
-          options.prefix,
-          group.topic,
-          group.partition,
-          group.time,
-          first[0].source.offset,
-          format.extension,
-        ),
-        records: chunk.map(([record]) => record),
-        body: format.encode({ rows: chunk.map(([, row]) => row), lines: chunk.map(([, , line]) => line) }),
-      });
+      if (chunk.length === 0) return;
+      const { entries, body } = encodeObject(chunk, format, reject);
+      const head = entries[0];
+      if (head) {
+        objects.push({
+          key: objectKey(
+            options.prefix,
+            group.topic,
+            group.partition,
+            group.time,
+            head[0].source.offset,
+            format.extension,
+          ),
+          records: entries.map(([record]) => record),
+          body,
+        });
+      }
       chunk = [];
       bytes = 0;
     };
