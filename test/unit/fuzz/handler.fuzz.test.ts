@@ -171,7 +171,7 @@ const timestamp = fc.oneof(
   { weight: 10, arbitrary: fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom(-1, 0, 9_223_372_036_854_775_807 as number, 'soon' as unknown as number),
+    arbitrary: fc.constantFrom(-1, 0, Number(9_223_372_036_854_775_807n), 'soon' as unknown as number),
   },
 );
 
@@ -234,12 +234,7 @@ const faultsFor = fc
 const key = (r: FlowRecord) => `${r.source.partition}/${r.source.offset}`;
 
 /** Runs one event and checks the outcome; returns a description of what went wrong, or undefined. */
-const check = async (
-  flow: Flow,
-  harness: ReturnType<typeof recorded>,
-  event: KafkaEvent,
-  injected: typeof faults,
-) => {
+const check = async (harness: ReturnType<typeof recorded>, event: KafkaEvent, injected: typeof faults) => {
   harness.calls.length = 0;
   harness.info.mockClear();
   Object.assign(faults, injected);
@@ -321,7 +316,7 @@ describe('the handler under arbitrary Kafka events (fast-check)', () => {
       const events = kafkaEvent(flow.source.topic.name, recordFields(shaped) as never, 8);
       await fc.assert(
         fc.asyncProperty(events, faultsFor, async (event, injected) => {
-          const problem = await check(flow, harness, event, injected);
+          const problem = await check(harness, event, injected);
           if (problem) throw new Error(problem);
         }),
         { numRuns: RUNS },
@@ -343,7 +338,7 @@ describe('the handler under arbitrary Kafka events (fast-check)', () => {
       });
       await fc.assert(
         fc.asyncProperty(kafkaEvent(flow.source.topic.name, record as never, 1), async (event) => {
-          const problem = await check(flow, harness, event, { kafka: false, s3: false });
+          const problem = await check(harness, event, { kafka: false, s3: false });
           if (problem) throw new Error(problem);
         }),
         { numRuns: DEEP_RUNS },
@@ -387,7 +382,7 @@ describe('the handler under arbitrary Kafka events (fast-check)', () => {
       },
     };
     // Act
-    const problem = await check(broken, harness, event, { kafka: false, s3: false });
+    const problem = await check(harness, event, { kafka: false, s3: false });
     // Assess
     expect(problem).toMatch(/^batch failed \(no fault injected\): \w+: Maximum call stack size exceeded$/);
   });
