@@ -45,16 +45,31 @@ export interface LakePlanOptions {
   readonly tombstones: 'keep' | 'skip';
 }
 
-/** The default line: the record's value with the coordinates needed to find it again. */
-export const envelopeLine = (record: FlowRecord): unknown => ({
-  topic: record.source.topic,
-  partition: record.source.partition,
-  offset: record.source.offset,
-  timestamp: record.source.timestamp,
-  key: record.key,
-  headers: record.headers,
-  value: jsonSafe(record.value),
-});
+/**
+ * The default line: the record's value with the coordinates needed to find it again. A tombstone also carries
+ * `"tombstone": true`, so a reader can tell a delete from a record whose value is the JSON null.
+ */
+export const envelopeLine = (record: FlowRecord): unknown =>
+  isTombstone(record)
+    ? {
+        topic: record.source.topic,
+        partition: record.source.partition,
+        offset: record.source.offset,
+        timestamp: record.source.timestamp,
+        key: record.key,
+        headers: record.headers,
+        value: null,
+        tombstone: true,
+      }
+    : {
+        topic: record.source.topic,
+        partition: record.source.partition,
+        offset: record.source.offset,
+        timestamp: record.source.timestamp,
+        key: record.key,
+        headers: record.headers,
+        value: jsonSafe(record.value),
+      };
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 

@@ -24,6 +24,8 @@ export const envelopeColumns: Readonly<Record<string, ParquetType>> = {
   key: 'STRING',
   headers: 'JSON',
   value: 'JSON',
+  /** true for a tombstone (a Kafka null value), null otherwise: `value` is null for both it and a JSON null. */
+  tombstone: 'BOOLEAN',
 };
 
 const INT64_MIN = -(2n ** 63n);

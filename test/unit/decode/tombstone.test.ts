@@ -2,6 +2,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { flow as searchSink } from '../../../functions/search-sink.ts';
 import { decodeBatch } from '../../../shared/decode/decode-batch.ts';
+import { envelopeLine } from '../../../shared/outputs/lake-objects.ts';
 import type { SearchClient } from '../../../shared/outputs/search-writer.ts';
 import { planTableWrites } from '../../../shared/outputs/table-items.ts';
 import { isTombstone } from '../../../shared/record.ts';
@@ -94,5 +95,18 @@ describe('a tombstone is a Kafka null value, never the JSON value null', () => {
     expect(result.deadLetters.map((d) => [d.record.source.offset, d.error.message])).toEqual([
       [2, 'the document must be a JSON object'],
     ]);
+  });
+
+  it('marks a tombstone in the lake envelope, and writes a JSON null as a plain null value', () => {
+    // Prepare
+    const [tombstone, jsonNull] = decodeBoth();
+    // Act
+    const lines = [envelopeLine(tombstone!), envelopeLine(jsonNull!)];
+    // Assess
+    expect(lines).toMatchObject([
+      { offset: 1, value: null, tombstone: true },
+      { offset: 2, value: null },
+    ]);
+    expect(lines[1]).not.toHaveProperty('tombstone');
   });
 });
