@@ -11,6 +11,9 @@ export const faults = { kafka: false, s3: false };
 
 export const sent = { kafka: 0, s3Puts: 0, bulk: 0, tableWrites: 0 };
 
+/** Keys of the S3 objects put since the last clear: the fuzz checks every lake key is well formed. */
+export const putKeys: string[] = [];
+
 export const fakeProducer = {
   async sendBatch(batch: readonly { topic: string; messages: readonly unknown[] }[]): Promise<void> {
     if (faults.kafka) throw new RetriableError('kafka: broker not available (injected by the fuzz)');
@@ -31,6 +34,7 @@ export const fakeS3 = {
     }
     if (faults.s3) throw Object.assign(new Error('slow down (injected by the fuzz)'), { name: 'SlowDown' });
     objects.set(key, command.input.Body as Buffer);
+    putKeys.push(key);
     sent.s3Puts++;
     return {};
   },
@@ -73,7 +77,8 @@ export const fakeDynamoDb = {
       for (const [table, { Keys }] of Object.entries(requests)) {
         Responses[table] = Keys.flatMap((key) => {
           const id = Object.values(key)[0]?.S;
-          const row = id === undefined ? undefined : rows[table]?.[id];
+          const inTable = rows[table];
+          const row = id !== undefined && inTable && Object.hasOwn(inTable, id) ? inTable[id] : undefined;
           return row ? [marshall(row)] : [];
         });
       }
