@@ -5,6 +5,8 @@
 export const Stage = {
   Decode: 'decode',
   Step: 'step',
+  /** The source filter or an output's `when` threw for the record. */
+  Filter: 'filter',
   Validate: 'validate',
   Enrich: 'enrich',
   Output: 'output',
@@ -34,6 +36,9 @@ export class DecodeError extends SluiceError {}
 
 /** A record that does not satisfy a `validate` step's schema. */
 export class ValidationError extends SluiceError {}
+
+/** A filter (the source filter or an output's `when`) threw for one record. */
+export class FilterError extends SluiceError {}
 
 /** A step threw for one record. */
 export class StepError extends SluiceError {}

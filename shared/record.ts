@@ -30,7 +30,10 @@ export interface SourceRecord {
   readonly decodedHeaders?: Readonly<Record<string, string>>;
 }
 
-/** A decoded record moving through a flow. `value` null means tombstone. */
+/**
+ * A decoded record moving through a flow. `value` null is a tombstone only when the source value was a Kafka null
+ * (see `isTombstone`): the 4 bytes `null` on a JSON topic decode to a JSON null value, which is not a delete.
+ */
 export interface FlowRecord<V = unknown> {
   readonly source: SourceRecord;
   /** The key as UTF-8 text, or null. */
@@ -44,3 +47,10 @@ export interface FlowRecord<V = unknown> {
 
 /** "topic-partition", the key Lambda groups records under and the partial-batch-response identifier. */
 export const partitionId = (r: { topic: string; partition: number }): string => `${r.topic}-${r.partition}`;
+
+/**
+ * A tombstone (a delete in Kafka's compaction sense) is a record whose Kafka value was null; a JSON `null` value,
+ * or a step that maps a value to null, is not one.
+ */
+export const isTombstone = (record: FlowRecord): boolean =>
+  record.value === null && record.source.value === null;

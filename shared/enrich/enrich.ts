@@ -3,7 +3,7 @@ import { ConfigError, LookupError, StepError } from '../errors.ts';
 import { isJsonObject } from '../filter/leaves.ts';
 import { MetricName } from '../metrics.ts';
 import type { DeadLetter } from '../outputs/output.ts';
-import type { FlowRecord } from '../record.ts';
+import { type FlowRecord, isTombstone } from '../record.ts';
 import { deadLetterOf, withValue } from '../steps/per-record.ts';
 import type { Loose, Step, StepContext, StepResult } from '../steps/step.ts';
 import { toConfigError } from '../topology/config-error.ts';
@@ -179,7 +179,7 @@ export const enrich = (options: EnrichOptions): Step => {
       const record = records[i] as FlowRecord;
       const value = record.value;
       cacheKeys[i] = null;
-      if (value === null) continue;
+      if (value === null && isTombstone(record)) continue;
       try {
         if (!isJsonObject(value)) throw new StepError(`${name}: the value is not a JSON object`);
         const pk = checkKey(pkOf(value, record), table.partitionKey, table.name);
@@ -239,7 +239,7 @@ export const enrich = (options: EnrichOptions): Step => {
       const record = records[i] as FlowRecord;
       const cacheKey = cacheKeys[i];
       if (cacheKey === null) {
-        if (record.value === null) out.push(record);
+        if (isTombstone(record)) out.push(record);
         continue;
       }
       const item = resolved[i] ?? fetched.get(cacheKey as string | number) ?? MISSING;

@@ -11,7 +11,10 @@ import type { OutputSpec } from '../outputs/spec.ts';
 import type { FlowRecord, SourceRecord } from '../record.ts';
 import type { StepContext, StepPorts } from '../steps/step.ts';
 import type { Flow } from '../topology/flow.ts';
-import { selectorFor } from './select.ts';
+import { filterDeadLetter, selectorFor } from './select.ts';
+
+/** The dead-letter `component` of a record the source filter threw for. */
+export const SOURCE_FILTER = 'source filter';
 
 export interface BatchDeps {
   /** The Output for a spec: created once per execution environment by the caller, reused across batches. */
@@ -64,7 +67,8 @@ const asSluiceError = (error: unknown): SluiceError =>
 
 /**
  * decode → source filter (in-process, agreeing with the pushed-down FilterCriteria) → steps → outputs in
- * parallel → dead letters → outcome. Per-record failures become dead letters; a retriable failure marks the
+ * parallel → dead letters → outcome. Per-record failures (a filter or `when` that throws included) become dead
+ * letters; a retriable failure marks the
  * records it affected (a step's whole input, an output's records, the dead letters' sources) and, with
  * `reportBatchItemFailures`, is reported per partition at the lowest affected offset — otherwise the batch
  * throws and is retried whole. Non-retriable batch-level failures (a missing table, a refused dead letter)
@@ -104,8 +108,20 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   let filtered = 0;
   if (source.filter !== undefined) {
     const keep = compileFilter(source.filter);
-    const kept = records.filter(keep);
-    filtered += records.length - kept.length;
+    const kept: FlowRecord[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as FlowRecord;
+      let pass: boolean;
+      try {
+        pass = keep(record);
+      } catch (error) {
+        // A predicate that throws on this record's content dead-letters it; the rest of the batch goes on.
+        deadLetters.push(filterDeadLetter(record, error, SOURCE_FILTER));
+        continue;
+      }
+      if (pass) kept.push(record);
+      else filtered++;
+    }
     records = kept;
   }
 
@@ -133,7 +149,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   };
   if (records.length > 0 && !loudFailure) {
     const writes = flow.outputs.map(async (spec) => {
-      const selected = selectorFor(spec)(records);
+      const selected = selectorFor(spec)(records, deadLetters);
       out[spec.name] = 0;
       if (selected.length === 0) return;
       try {
@@ -163,7 +179,11 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
 
   const now = deps.now();
   let maxRecordAgeMs = 0;
-  for (const r of decoded.records) maxRecordAgeMs = Math.max(maxRecordAgeMs, now - r.source.timestamp);
+  for (const r of decoded.records) {
+    // Kafka's -1 ("no timestamp") would read as an age of 56 years.
+    const timestamp = r.source.timestamp;
+    if (timestamp >= 0) maxRecordAgeMs = Math.max(maxRecordAgeMs, now - timestamp);
+  }
   const byStage: Record<string, number> = {};
   for (const d of deadLetters) byStage[d.stage] = (byStage[d.stage] ?? 0) + 1;
   const summary: BatchSummary = {

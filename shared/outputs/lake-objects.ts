@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { RecordRejectedError, Stage } from '../errors.ts';
-import type { FlowRecord } from '../record.ts';
+import { type FlowRecord, isTombstone } from '../record.ts';
 import { jsonSafe } from './encode.ts';
 import type { DeadLetter } from './output.ts';
 
@@ -22,6 +22,11 @@ export interface LakeFormat {
   readonly extension: string;
   readonly contentType: string;
   readonly contentEncoding?: string;
+  /**
+   * Converts one record's rendered row into what `encode` takes, when the record is planned: a row this
+   * throws for is dead-lettered alone. Unset: `encode` gets the rendered rows.
+   */
+  readonly row?: (row: unknown) => unknown;
   readonly encode: LakeEncoder;
 }
 
@@ -40,21 +45,49 @@ export interface LakePlanOptions {
   readonly tombstones: 'keep' | 'skip';
 }
 
-/** The default line: the record's value with the coordinates needed to find it again. */
-export const envelopeLine = (record: FlowRecord): unknown => ({
-  topic: record.source.topic,
-  partition: record.source.partition,
-  offset: record.source.offset,
-  timestamp: record.source.timestamp,
-  key: record.key,
-  headers: record.headers,
-  value: jsonSafe(record.value),
-});
+/**
+ * The default line: the record's value with the coordinates needed to find it again. A tombstone also carries
+ * `"tombstone": true`, so a reader can tell a delete from a record whose value is the JSON null.
+ */
+export const envelopeLine = (record: FlowRecord): unknown =>
+  isTombstone(record)
+    ? {
+        topic: record.source.topic,
+        partition: record.source.partition,
+        offset: record.source.offset,
+        timestamp: record.source.timestamp,
+        key: record.key,
+        headers: record.headers,
+        value: null,
+        tombstone: true,
+      }
+    : {
+        topic: record.source.topic,
+        partition: record.source.partition,
+        offset: record.source.offset,
+        timestamp: record.source.timestamp,
+        key: record.key,
+        headers: record.headers,
+        value: jsonSafe(record.value),
+      };
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-/** Hive-style time partition (UTC) for an instant: `dt=YYYY-MM-DD/hour=HH`. */
-export const timePartition = (epochMs: number): string => {
+/** The last millisecond of year 9999: a four-digit `dt=` stops there. */
+export const MAX_PARTITION_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Hive-style time partition (UTC) for an instant: `dt=YYYY-MM-DD/hour=HH`. Instants outside years 1970–9999
+ * (Kafka's -1 for "no timestamp", Long.MAX, a seconds value read as years) are refused with the reason, so the
+ * record is dead-lettered rather than filed under `dt=NaN-…` or a five-digit year.
+ */
+export const timePartition = (epochMs: number, timeField?: string): string => {
+  if (!(epochMs >= 0 && epochMs <= MAX_PARTITION_MS)) {
+    const what = timeField === undefined ? 'record timestamp' : `time field "${timeField}"`;
+    throw new RecordRejectedError(
+      `${what} ${epochMs} is outside years 1970–9999${epochMs === -1 ? ' (Kafka writes -1 when a record has no timestamp)' : ''}`,
+    );
+  }
   const d = new Date(epochMs);
   return `dt=${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}/hour=${pad2(d.getUTCHours())}`;
 };
@@ -109,6 +142,37 @@ export const ndjsonGzip: LakeFormat = {
   encode: ({ lines }) => gzipDeterministic(Buffer.concat(lines)),
 };
 
+type Entry = [record: FlowRecord, row: unknown, line: Buffer];
+
+const encodeEntries = (format: LakeFormat, entries: readonly Entry[]): Buffer =>
+  format.encode({ rows: entries.map(([, row]) => row), lines: entries.map(([, , line]) => line) });
+
+/**
+ * One object's entries and bytes. Almost always every entry; when the encoder throws, each entry is tried alone
+ * and those it throws for are rejected, so one record's content never fails the batch, and the object is
+ * encoded again from what is left.
+ */
+const encodeObject = (
+  chunk: readonly Entry[],
+  format: LakeFormat,
+  reject: (record: FlowRecord, error: unknown) => void,
+): { entries: readonly Entry[]; body: Buffer } => {
+  try {
+    return { entries: chunk, body: encodeEntries(format, chunk) };
+  } catch {
+    const entries = chunk.filter((entry) => {
+      try {
+        encodeEntries(format, [entry]);
+        return true;
+      } catch (error) {
+        reject(entry[0], error);
+        return false;
+      }
+    });
+    return { entries, body: entries.length > 0 ? encodeEntries(format, entries) : Buffer.alloc(0) };
+  }
+};
+
 /**
  * Groups records by topic, partition and time partition, and cuts each group greedily at `maxObjectBytes`.
  * Every cut depends only on the records from the group's first offset onwards, so a replay of the same batch,
@@ -120,7 +184,6 @@ export const planLakeObjects = (
 ): { objects: LakeObject[]; deadLetters: DeadLetter[] } => {
   const deadLetters: DeadLetter[] = [];
   const format = options.format ?? ndjsonGzip;
-  type Entry = [record: FlowRecord, row: unknown, line: Buffer];
   const groups = new Map<string, { topic: string; partition: number; time: string; lines: Entry[] }>();
   const sorted = [...records].sort(
     (a, b) =>
@@ -129,11 +192,12 @@ export const planLakeObjects = (
       a.source.offset - b.source.offset,
   );
   for (const record of sorted) {
-    if (record.value === null && options.tombstones === 'skip') continue;
+    if (options.tombstones === 'skip' && isTombstone(record)) continue;
     try {
-      const time = timePartition(eventTime(record, options.timeField));
-      const row = options.line(record);
-      const line = Buffer.from(`${JSON.stringify(row)}\n`, 'utf8');
+      const time = timePartition(eventTime(record, options.timeField), options.timeField);
+      const rendered = options.line(record);
+      const line = Buffer.from(`${JSON.stringify(rendered)}\n`, 'utf8');
+      const row = format.row ? format.row(rendered) : rendered;
       const id = `${record.source.topic}\u0000${record.source.partition}\u0000${time}`;
       let group = groups.get(id);
       if (!group) {
@@ -151,26 +215,38 @@ export const planLakeObjects = (
       deadLetters.push({ record, stage: Stage.Output, error: rejected, component: options.name });
     }
   }
+  const reject = (record: FlowRecord, error: unknown) =>
+    deadLetters.push({
+      record,
+      stage: Stage.Output,
+      error: new RecordRejectedError(`cannot encode the record into a lake object: ${String(error)}`, {
+        cause: error,
+      }),
+      component: options.name,
+    });
 
   const objects: LakeObject[] = [];
   for (const group of groups.values()) {
     let chunk: Entry[] = [];
     let bytes = 0;
     const flush = () => {
-      const first = chunk[0];
-      if (!first) return;
-      objects.push({
-        key: objectKey(
-          options.prefix,
-          group.topic,
-          group.partition,
-          group.time,
-          first[0].source.offset,
-          format.extension,
-        ),
-        records: chunk.map(([record]) => record),
-        body: format.encode({ rows: chunk.map(([, row]) => row), lines: chunk.map(([, , line]) => line) }),
-      });
+      if (chunk.length === 0) return;
+      const { entries, body } = encodeObject(chunk, format, reject);
+      const head = entries[0];
+      if (head) {
+        objects.push({
+          key: objectKey(
+            options.prefix,
+            group.topic,
+            group.partition,
+            group.time,
+            head[0].source.offset,
+            format.extension,
+          ),
+          records: entries.map(([record]) => record),
+          body,
+        });
+      }
       chunk = [];
       bytes = 0;
     };

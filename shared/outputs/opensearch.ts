@@ -11,7 +11,12 @@ const optionsSchema = z.strictObject({
   id: z.optional(fn<(record: FlowRecord) => string>()),
   /** The document for a record; default its value (a JSON object). */
   document: z.optional(fn<(record: FlowRecord) => unknown>()),
-  /** A tombstone deletes the document with the record's id, or is ignored. */
+  /**
+   * The id of the document a tombstone deletes: a tombstone has no value to read a business key from.
+   * @default the record key when `id` is set (Kafka's convention for keyed entities), else `<topic>-<partition>-<offset>`
+   */
+  tombstoneId: z.optional(fn<(record: FlowRecord) => string>()),
+  /** A tombstone (a Kafka null value; not the JSON value `null`) deletes its document, or is ignored. */
   tombstones: z._default(oneOf(['delete', 'ignore']), 'delete'),
   /** Created with the index when it is missing. */
   mappings: z.optional(z.record(z.string(), z.unknown(), { error: 'must be an object' })),
@@ -59,6 +64,7 @@ export const toOpenSearch = (
           index,
           ...(opts.id ? { id: opts.id } : {}),
           ...(opts.document ? { document: opts.document } : {}),
+          ...(opts.tombstoneId ? { tombstoneId: opts.tombstoneId } : {}),
           tombstones: opts.tombstones,
           ...(create ? { create } : {}),
           maxBulkBytes: opts.maxBulkBytes,

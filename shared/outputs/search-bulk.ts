@@ -1,5 +1,5 @@
 import { RecordRejectedError } from '../errors.ts';
-import type { FlowRecord } from '../record.ts';
+import { type FlowRecord, isTombstone } from '../record.ts';
 
 /** One `_bulk` action for one record, already serialised (one or two NDJSON lines). */
 export interface BulkAction {
@@ -14,6 +14,8 @@ export interface BulkPlanOptions {
   readonly index: string;
   /** Document id (a business key); default `<topic>-<partition>-<offset>`. */
   readonly id?: (record: FlowRecord) => string;
+  /** The id of the document a tombstone deletes; default the record key when `id` is set, else the default id. */
+  readonly tombstoneId?: (record: FlowRecord) => string;
   /** The document for a record; default its value, which must be a JSON object. */
   readonly document?: (record: FlowRecord) => unknown;
   readonly tombstones: 'delete' | 'ignore';
@@ -21,6 +23,14 @@ export interface BulkPlanOptions {
 
 export const defaultDocId = (record: FlowRecord): string =>
   `${record.source.topic}-${record.source.partition}-${record.source.offset}`;
+
+/** A tombstone has no value to read a business key from; Kafka's convention is that the key is that entity's key. */
+const keyAsDocId = (record: FlowRecord): string => {
+  if (record.key === null) {
+    throw new RecordRejectedError('a tombstone without a key cannot name the document to delete');
+  }
+  return record.key;
+};
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value);
@@ -39,12 +49,20 @@ export const planBulk = (
   let skipped = 0;
   for (const record of records) {
     try {
-      const tombstone = record.value === null;
+      const tombstone = isTombstone(record);
       if (tombstone && options.tombstones === 'ignore') {
         skipped += 1;
         continue;
       }
-      const id = (options.id ?? defaultDocId)(record);
+      // The document first: an id read from a value that is not an object would only say "cannot read".
+      const document = tombstone ? undefined : options.document ? options.document(record) : record.value;
+      if (!tombstone && !isPlainObject(document))
+        throw new RecordRejectedError('the document must be a JSON object');
+      const id = (
+        tombstone
+          ? (options.tombstoneId ?? (options.id ? keyAsDocId : defaultDocId))
+          : (options.id ?? defaultDocId)
+      )(record);
       if (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id) > 512) {
         throw new RecordRejectedError(
           `document id must be a non-empty string of at most 512 bytes, got ${JSON.stringify(id)}`,
@@ -52,14 +70,7 @@ export const planBulk = (
       }
       // No `_index`: the writer posts to `/<index>/_bulk`, and the domain refuses action lines naming an index.
       const meta = JSON.stringify({ [tombstone ? 'delete' : 'index']: { _id: id } });
-      let ndjson: string;
-      if (tombstone) {
-        ndjson = `${meta}\n`;
-      } else {
-        const document = options.document ? options.document(record) : record.value;
-        if (!isPlainObject(document)) throw new RecordRejectedError('the document must be a JSON object');
-        ndjson = `${meta}\n${JSON.stringify(document)}\n`;
-      }
+      const ndjson = tombstone ? `${meta}\n` : `${meta}\n${JSON.stringify(document)}\n`;
       const previous = byId.get(id);
       if (previous) {
         byId.delete(id);

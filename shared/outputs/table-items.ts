@@ -1,7 +1,7 @@
 import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { marshallOptions } from '@aws-sdk/util-dynamodb';
 import { RecordRejectedError } from '../errors.ts';
-import type { FlowRecord } from '../record.ts';
+import { type FlowRecord, isTombstone } from '../record.ts';
 
 export interface TableKey {
   readonly partition: string;
@@ -66,7 +66,7 @@ export const planTableWrites = (
     try {
       let request: WriteRequest;
       let key: Record<string, string | number>;
-      if (record.value === null) {
+      if (isTombstone(record)) {
         if (options.tombstones === 'ignore') continue;
         key = keyOfItem(options.key, (options.keyOf ?? defaultKeyOf(options.key))(record));
         request = { DeleteRequest: { Key: marshall(key) } };

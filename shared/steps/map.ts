@@ -1,4 +1,4 @@
-import type { FlowRecord } from '../record.ts';
+import { type FlowRecord, isTombstone } from '../record.ts';
 import { DROP, perRecordStep, withValue } from './per-record.ts';
 import type { Loose, Step } from './step.ts';
 
@@ -15,7 +15,7 @@ export interface MapOptions {
 export const map = (fn: (value: Loose, record: FlowRecord) => unknown, options: MapOptions = {}): Step => {
   const skipTombstones = options.skipTombstones ?? true;
   return perRecordStep('map', options.name ?? 'map', (record) => {
-    if (skipTombstones && record.value === null) return record;
+    if (skipTombstones && isTombstone(record)) return record;
     const value = fn(record.value, record);
     return value === undefined ? DROP : withValue(record, value);
   });

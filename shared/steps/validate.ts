@@ -2,6 +2,7 @@
 import type * as z from '../zod.ts';
 import '../zod.ts';
 import { ValidationError } from '../errors.ts';
+import { isTombstone } from '../record.ts';
 import { joinPath } from '../topology/config-error.ts';
 import { perRecordStep, withValue } from './per-record.ts';
 import type { Step } from './step.ts';
@@ -22,7 +23,7 @@ const MAX_ISSUES_IN_MESSAGE = 5;
 export const validate = (schema: z.ZodMiniType, options: ValidateOptions = {}): Step => {
   const allowTombstones = options.allowTombstones ?? true;
   return perRecordStep('validate', options.name ?? 'validate', (record) => {
-    if (record.value === null && allowTombstones) return record;
+    if (allowTombstones && isTombstone(record)) return record;
     const result = schema.safeParse(record.value);
     if (result.success) return withValue(record, result.data);
     const issues = result.error.issues;

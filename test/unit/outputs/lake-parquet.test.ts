@@ -42,6 +42,7 @@ describe('Parquet lake objects', () => {
         key: 'k-7',
         headers: {},
         value: { rating: 5 },
+        tombstone: null,
       },
       {
         topic: 'reviews',
@@ -51,6 +52,7 @@ describe('Parquet lake objects', () => {
         key: 'k-8',
         headers: {},
         value: null,
+        tombstone: true,
       },
     ]);
   });
