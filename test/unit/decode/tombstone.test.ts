@@ -90,7 +90,7 @@ describe('a tombstone is a Kafka null value, never the JSON value null', () => {
     // Act
     const result = await output.write([tombstone!, jsonNull!], { flowName: searchSink.name });
     // Assess
-    expect(bulkBodies.join('')).toBe(`${JSON.stringify({ delete: { _index: 'reviews', _id: 'c1' } })}\n`);
+    expect(bulkBodies.join('')).toBe(`${JSON.stringify({ delete: { _id: 'c1' } })}\n`);
     expect(result.written).toBe(1);
     expect(result.deadLetters.map((d) => [d.record.source.offset, d.error.message])).toEqual([
       [2, 'the document must be a JSON object'],
