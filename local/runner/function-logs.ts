@@ -8,6 +8,8 @@ export class FlowSummary {
   dropped = 0;
   /** Copies of records already written that an output left out (a replay upstream). */
   replayed = 0;
+  /** Records whose inbound lineage was not believed (an ingress topic, or forged) and restarted here. */
+  lineageRestarted = 0;
   readonly written = new Map<string, number>();
 
   add(line: Record<string, unknown>): void {
@@ -16,7 +18,9 @@ export class FlowSummary {
     this.recordsIn += Number(counts.in ?? counts.recordsIn ?? 0);
     this.deadLettered += Number(counts.deadLettered ?? 0);
     this.dropped += Number(counts.dropped ?? counts.filtered ?? 0);
-    this.replayed += Number((line.counters as Record<string, unknown> | undefined)?.RecordsReplayed ?? 0);
+    const counters = (line.counters ?? {}) as Record<string, unknown>;
+    this.replayed += Number(counters.RecordsReplayed ?? 0);
+    this.lineageRestarted += Number(counters.LineageRejected ?? 0);
     const out = (counts.written ?? counts.out ?? {}) as Record<string, unknown>;
     for (const [output, n] of Object.entries(out))
       this.written.set(output, (this.written.get(output) ?? 0) + Number(n));
@@ -25,7 +29,11 @@ export class FlowSummary {
   describe(): string {
     const written = [...this.written].map(([name, n]) => `${name} ${n}`).join(', ') || 'nothing';
     const replayed = this.replayed > 0 ? `; left out ${this.replayed} replayed copies` : '';
-    return `${this.batches} batches, ${this.recordsIn} records in, ${this.dropped} dropped, ${this.deadLettered} dead-lettered; wrote ${written}${replayed}`;
+    const lineage =
+      this.lineageRestarted > 0
+        ? `; ignored the lineage headers ${this.lineageRestarted} records arrived with`
+        : '';
+    return `${this.batches} batches, ${this.recordsIn} records in, ${this.dropped} dropped, ${this.deadLettered} dead-lettered; wrote ${written}${replayed}${lineage}`;
   }
 }
 

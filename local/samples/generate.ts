@@ -104,6 +104,28 @@ const timestampStyles = [
   (ms: number) => new Date(ms).toUTCString(),
 ];
 
+/**
+ * A valid review that draws nothing from the seeded generator, for samples added later: the ordinary reviews
+ * stay exactly what they were.
+ */
+const fixedReview = (i: number) => {
+  const customer = customers[i % CUSTOMERS] as (typeof customers)[number];
+  const country = countries.find((c) => c[0] === customer.country) ?? countries[0];
+  return {
+    reviewId: `r-${pad(i, 5)}`,
+    customerId: customer.customerId,
+    productId: products[i % PRODUCTS]?.productId,
+    rating: 4,
+    title: 'does the job',
+    text: 'does the job, arrived on time',
+    source: 'site',
+    country: country[0],
+    email: customer.email,
+    phone: `${country[2]}42`,
+    createdAt: new Date(base + 3_600_000 + i * 1_000).toISOString(),
+  };
+};
+
 const review = (i: number) => {
   const customer = customers[Math.floor(random() * CUSTOMERS)] as (typeof customers)[number];
   const country = countries.find((c) => c[0] === customer.country) ?? countries[0];
@@ -158,6 +180,19 @@ const badReviews = (): SampleRecord[] => [
     value: { ...review(90_006), productId: 'p-999' },
     expect: 'enrich: product missing (inner join)',
   },
+  {
+    // Longer than RFC 5321 allows: refused before any pattern runs (a backtracking check took seconds on these).
+    key: 'bad-long-email',
+    value: { ...fixedReview(90_007), email: `${'a'.repeat(300)}@example.com` },
+    expect: 'step: email longer than 254 characters',
+  },
+  {
+    // JSON.parse would round it silently; written as text, since a JS number cannot hold it.
+    key: 'bad-big-integer',
+    text: JSON.stringify(fixedReview(90_008)).replace(/}$/, ',"legacyId":12345678901234567890}'),
+    expect: 'decode: integer beyond 2^53',
+  },
+  { key: 'bad-json-null', text: 'null', expect: 'validate: the JSON value null (not a tombstone)' },
 ];
 
 /** Records that look odd but are valid and must come through. */
@@ -171,6 +206,12 @@ const oddButValid = (): SampleRecord[] => [
   { key: 'unknown-customer', value: { ...review(90_102), customerId: 'c-9999' } },
   { key: 'deleted-customer', value: { ...review(90_103), customerId: 'c-0195' } },
   { key: 'long-review', value: { ...review(90_104), text: 'works '.repeat(8_000) } },
+  {
+    // Lineage headers from an outside producer: ignored on an ingress topic, the record's path starts here.
+    key: 'forged-lineage',
+    value: fixedReview(90_105),
+    headers: { 'sluice.path': 'reviews.raw/9>reviews.clean/9', 'sluice.origin.offset': '999999999' },
+  },
 ];
 
 const reviews: SampleRecord[] = [];

@@ -55,7 +55,7 @@ const forged: SampleRecord[] = Array.from({ length: 5_000 }, (_, i) => ({
   key: `forged-${i % 50}`,
   value: review(`forged-${i}`, {}),
   headers: {
-    'sluice.path': `${`reviews.raw/${i}>`.repeat(4_000)}x`.slice(0, 65_536),
+    'sluice.path': `reviews.raw/${i}>`.repeat(5_000).slice(0, 65_536),
     'sluice.origin.offset': String(9_000_000_000 + i),
   },
 }));
@@ -137,6 +137,11 @@ describe('hostile records on reviews.raw, through the real pipeline', () => {
   });
 
   it('restarts lineage on the ingress topic: no forged path travels on', () => {
+    const withLineage = published.filter((r) => r.headers?.['sluice.path'] !== undefined).length;
+    expect(withLineage).toBeGreaterThanOrEqual(forged.length);
+    expect(run.output).toMatch(
+      new RegExp(`cleanse-reviews .*ignored the lineage headers ${withLineage} records arrived with`),
+    );
     for (const message of produced.get('reviews.clean') ?? []) {
       const path = header(message, 'sluice.path') ?? '';
       expect(path).toMatch(/^reviews\.raw\/\d+$/);

@@ -88,6 +88,13 @@ describe('npm start on the reference topology', () => {
     expect(header(byKey.get('bad-shape')!, 'sluice.dlq.error-message')).toContain('rating');
     expect(header(byKey.get('bad-country')!, 'sluice.dlq.stage')).toBe('step');
     expect(header(byKey.get('bad-product')!, 'sluice.dlq.stage')).toBe('enrich');
+    expect(header(byKey.get('bad-long-email')!, 'sluice.dlq.stage')).toBe('step');
+    expect(header(byKey.get('bad-big-integer')!, 'sluice.dlq.stage')).toBe('decode');
+    expect(header(byKey.get('bad-big-integer')!, 'sluice.dlq.error-message')).toContain(
+      '12345678901234567890',
+    );
+    expect(header(byKey.get('bad-json-null')!, 'sluice.dlq.stage')).toBe('validate');
+    expect(String(byKey.get('bad-json-null')?.value)).toBe('null');
     expect(byKey.get('bad-tombstone')?.value).toBeNull();
     for (const message of dlq)
       expect(header(message, 'sluice.dlq.source-topic')).toMatch(/^reviews\.(raw|clean)$/);

@@ -21,4 +21,17 @@ describe("the report's per-flow summary of batch log lines", () => {
       '2 batches, 16 records in, 2 dropped, 2 dead-lettered; wrote s3:sluice-lake/reviews 12; left out 3 replayed copies',
     );
   });
+
+  it('says how many records arrived with lineage headers it did not believe', () => {
+    const summary = new FlowSummary();
+    summary.add({
+      message: 'batch',
+      recordsIn: 4,
+      out: { 'topic:reviews.clean': 4 },
+      counters: { LineageRejected: 3 },
+    });
+    expect(summary.describe()).toBe(
+      '1 batches, 4 records in, 0 dropped, 0 dead-lettered; wrote topic:reviews.clean 4; ignored the lineage headers 3 records arrived with',
+    );
+  });
 });
