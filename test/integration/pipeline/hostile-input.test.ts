@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { localKafka } from '../../../local/kafka-client.ts';
@@ -9,26 +8,10 @@ import type { SampleRecord } from '../../../local/samples/generate.ts';
 import { readSampleRecords } from '../../../local/samples/records.ts';
 import { localAwsConfig } from '../../../local/services/aws-local.ts';
 import { readState } from '../../../local/services/state.ts';
+import { runCli } from '../../support/cli.ts';
 import { header, jsonOf, type ReadMessage, readTopic, topicEndOffsets } from '../../support/topics.ts';
 
-/**
- * The three attack inputs of the issue-10 review, published on reviews.raw among the sample reviews and run
- * through the real pipeline (every flow in its bundle, the emulated mappings, the real servers).
- */
-const resume = () =>
-  new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'start', '--resume'], {
-      env: { ...process.env, SLUICE_DRAIN_TIMEOUT_SECONDS: '420' },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+const resume = () => runCli('local/cli.ts', ['start', '--resume'], { SLUICE_DRAIN_TIMEOUT_SECONDS: '420' });
 
 const reviews = readSampleRecords(sampleFiles.reviews);
 const customers = readSampleRecords(sampleFiles.customers);
@@ -75,6 +58,10 @@ let run: { code: number | null; output: string };
 let lakeIds: { found: number; lines: number };
 let marksBytes: number[] = [];
 
+/**
+ * The three attack inputs of the issue-10 review, published on reviews.raw among the sample reviews and run
+ * through the real pipeline (every flow in its bundle, the emulated mappings, the real servers).
+ */
 describe('hostile records on reviews.raw, through the real pipeline', () => {
   beforeAll(async () => {
     // Prepare: reference data in place first, as a deployment would have it.

@@ -1,22 +1,10 @@
-import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectationsFor } from '../../../local/runner/expectations.ts';
+import { runCli } from '../../support/cli.ts';
 import { header, jsonOf, type ReadMessage, readTopic, topicEndOffsets } from '../../support/topics.ts';
 
 const runStart = (args: string[] = []) =>
-  new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'start', ...args], {
-      env: { ...process.env, SLUICE_DRAIN_TIMEOUT_SECONDS: '240' },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  runCli('local/cli.ts', ['start', ...args], { SLUICE_DRAIN_TIMEOUT_SECONDS: '240' });
 
 const topics = ['reviews.clean', 'reviews.enriched', 'reviews.alerts', 'reviews.dlq'] as const;
 const expected = expectationsFor();

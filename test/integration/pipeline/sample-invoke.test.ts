@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,25 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { expectationsFor } from '../../../local/runner/expectations.ts';
 import { lakeCopiesOf, lakeKeys, readLake } from '../../../local/runner/verify.ts';
 import { readState } from '../../../local/services/state.ts';
+import { runCli } from '../../support/cli.ts';
 import { topicEndOffsets } from '../../support/topics.ts';
 
-/**
- * Runs `npm start` / `npm run invoke` as a user would (the same entry points): the exit code, and the end of
- * what it printed when it failed.
- */
 const run = (entry: string, args: string[]) =>
-  new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-4000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  runCli(entry, args).then(({ code, output }) => ({ code, output: output.slice(-4000) }));
 const succeeded = async (running: ReturnType<typeof run>) => {
   const { code, output } = await running;
   expect(code, output).toBe(0);
