@@ -171,7 +171,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   if (deadLetters.length > 0 && !loudFailure) {
     // The time left now, not when the outputs started: they may have used most of it.
     const deadLetterContext: OutputContext = {
-      flowName: flow.name,
+      ...outputContext,
       ...(deps.remainingMs ? { deadlineMs: deps.remainingMs() } : {}),
     };
     await writeDeadLetters(flow, deadLetters, deps, deadLetterContext, fail);

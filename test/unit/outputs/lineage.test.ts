@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TopicMessages } from '../../../shared/clients/kafka.ts';
+import { predicate } from '../../../shared/filter/where.ts';
 import { handlerFor } from '../../../shared/handler/handler-for.ts';
 import { MetricName } from '../../../shared/metrics.ts';
 import { LineageLimit, lineageOf, lineageRejected } from '../../../shared/outputs/lineage.ts';
@@ -11,7 +12,6 @@ import { createTopicWriter } from '../../../shared/outputs/topic-writer.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineTopics, type TopicRef } from '../../../shared/topology/resources.ts';
 import { kafkaEvent } from '../runtime/kafka-events.ts';
-import { memoryTopic } from '../runtime/memory-output.ts';
 import { flowRecord } from './records.ts';
 
 beforeAll(() => {
@@ -72,7 +72,8 @@ describe('a flow’s produced lineage', () => {
   const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 } as Context;
 
   /** A flow from `source` to `target` through a real topic writer on a fake producer (no broker needed). */
-  const run = async (source: TopicRef, target: TopicRef, headers: Record<string, string>) => {
+  /** A topic output through a real topic writer on a fake producer (no broker needed), and what it sent. */
+  const capturing = (target: TopicRef, when?: OutputSpec['when']) => {
     const sent: { headers: Record<string, string | Buffer> }[] = [];
     const writer = createTopicWriter({
       name: `topic:${target.name}`,
@@ -86,17 +87,31 @@ describe('a flow’s produced lineage', () => {
         },
       }),
     });
-    const output: OutputSpec<'topic'> = {
+    const spec: OutputSpec<'topic'> = {
       kind: 'topic',
       name: writer.name,
       resources: { topics: [target.name] },
       create: () => writer,
+      ...(when ? { when } : {}),
     };
+    return { spec, sent };
+  };
+
+  /** A flow from `source` to `target`; its dead letters go through a topic writer too. */
+  const run = async (
+    source: TopicRef,
+    target: TopicRef,
+    headers: Record<string, string>,
+    when?: OutputSpec['when'],
+  ) => {
+    const output = capturing(target, when);
+    const dead = capturing(topics.dead);
+    const sent = output.sent;
     const flow = defineFlow({
       name: 'f',
       source: { topic: source },
-      outputs: [output],
-      deadLetter: memoryTopic(topics.dead),
+      outputs: [output.spec],
+      deadLetter: dead.spec,
     });
     const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
     const info = vi.spyOn(logger, 'info');
@@ -106,7 +121,7 @@ describe('a flow’s produced lineage', () => {
       context,
     );
     const summary = info.mock.calls[0]?.[1] as { counters: Record<string, number> };
-    return { sent, summary };
+    return { sent, dead: dead.sent, summary };
   };
   const forged = { 'sluice.path': 'x/0>y/0', 'sluice.origin.offset': '999999', trace: 't-1' };
 
@@ -120,6 +135,21 @@ describe('a flow’s produced lineage', () => {
     ]);
     expect(sent[0]?.headers.trace).toBe('t-1');
     expect(summary.counters[MetricName.LineageRejected]).toBe(2);
+  });
+
+  it('gives the dead letters of an internal topic the inbound path, extended by this hop', async () => {
+    // Prepare: an output whose `when` throws for every record, so each one is dead-lettered
+    const throwing = predicate('throws', () => {
+      throw new Error('boom');
+    });
+    // Act
+    const { sent, dead } = await run(topics.clean, topics.enriched, forged, throwing);
+    // Assess
+    expect(sent).toEqual([]);
+    expect(dead.map((m) => [m.headers['sluice.path'], m.headers['sluice.origin.offset']])).toEqual([
+      ['x/0>y/0>reviews.clean/0', '999999'],
+      ['x/0>y/0>reviews.clean/0', '999999'],
+    ]);
   });
 
   it('keeps the lineage of records from an internal topic', async () => {
