@@ -63,10 +63,10 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
   const ids = new Set<string>();
   const edges: GraphEdge[] = [];
 
-  const node = (kind: NodeKind, key: string, lines: readonly string[]): string => {
+  const node = (kind: NodeKind, key: string, lines: readonly string[], idHint = key): string => {
     const existing = nodes.get(`${kind}/${key}`);
     if (existing) return existing.id;
-    const base = (key ? `${kind}_${key}` : kind).replace(/[^A-Za-z0-9]+/g, '_');
+    const base = (idHint ? `${kind}_${idHint}` : kind).replace(/[^A-Za-z0-9]+/g, '_');
     let id = base;
     for (let n = 2; ids.has(id); n++) id = `${base}_${n}`;
     ids.add(id);
@@ -77,6 +77,11 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
   const table = (name: string) => node(NodeKind.Table, name, [name, 'DynamoDB table']);
   const bucket = (name: string) => node(NodeKind.Bucket, name, [name, 'S3 bucket']);
   const index = (name: string) => node(NodeKind.Index, name, [name, 'OpenSearch index']);
+
+  const destination = (arn: string) => {
+    const lines = arnLines(arn);
+    return node(NodeKind.Destination, arn, lines, lines[0]);
+  };
 
   for (const t of topology.topics) topic(t.name);
   for (const t of topology.tables) table(t.name);
@@ -116,7 +121,7 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
         ? topic(failure.topic)
         : failure.kind === 'failed-batches'
           ? node(NodeKind.FailedBatches, '', ['failed batches', 'S3 bucket'])
-          : node(NodeKind.Destination, failure.arn, arnLines(failure.arn));
+          : destination(failure.arn);
     edges.push({ from: id, to, kind: EdgeKind.OnFailure, label: 'on failure' });
   }
   // Resources first, flows last (as declared), whatever order the edges met them in: a steadier layout.

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { topology } from '../../functions/topology.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { renderings } from '../graph/generate.ts';
 import { currentBlock, withBlock } from '../graph/readme.ts';
 import { renderSvg } from '../graph/svg.ts';
@@ -11,6 +12,7 @@ import { MissingPrerequisiteError } from '../services/prerequisites.ts';
 const usage = `usage: npm run graph                    print the topology (functions/topology.ts) as Mermaid
        npm run graph -- --write         update the diagram between the README's topology markers
        npm run graph -- --check         exit 1 when the README's diagram is not current
+                        [--readme F]    another file with the topology markers than README.md
        npm run graph -- --dot           print it as Graphviz DOT
        npm run graph -- --svg [file]    render SVG with Graphviz (default .local/topology.svg)`;
 
@@ -23,6 +25,7 @@ const main = (argv: string[]): number => {
       check: { type: 'boolean' },
       dot: { type: 'boolean' },
       svg: { type: 'boolean' },
+      readme: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,20 +38,21 @@ const main = (argv: string[]): number => {
     return 2;
   }
   const out = renderings(topology);
-  const readmePath = join(projectRoot, 'README.md');
+  const readmePath = values.readme ?? join(projectRoot, 'README.md');
   if (values.write || values.check) {
     const readme = readFileSync(readmePath, 'utf8');
-    const current = currentBlock(readme) === out.readmeBlock;
+    const shown = values.readme ?? 'README.md';
+    const current = currentBlock(readme, shown) === out.readmeBlock;
     if (values.check) {
       console.log(
         current
-          ? 'README.md: topology diagram is current'
-          : 'README.md: topology diagram is out of date: run npm run graph -- --write',
+          ? `${shown}: topology diagram is current`
+          : `${shown}: topology diagram is out of date: run npm run graph -- --write`,
       );
       return current ? 0 : 1;
     }
-    if (!current) writeFileSync(readmePath, withBlock(readme, out.readmeBlock));
-    console.log(`README.md: topology diagram ${current ? 'already current' : 'updated'}`);
+    if (!current) writeFileSync(readmePath, withBlock(readme, out.readmeBlock, shown));
+    console.log(`${shown}: topology diagram ${current ? 'already current' : 'updated'}`);
     return 0;
   }
   if (values.dot) {
@@ -70,11 +74,13 @@ const main = (argv: string[]): number => {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (error) {
-  console.error(
-    error instanceof MissingPrerequisiteError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-      ? `graph: ${(error as Error).message}`
-      : error,
-  );
-  process.exitCode = error instanceof MissingPrerequisiteError ? 1 : 2;
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`graph: ${(error as Error).message}\n${usage}`);
+    process.exitCode = 2;
+  } else if (error instanceof MissingPrerequisiteError || error instanceof ConfigError) {
+    console.error(`graph: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
 }
