@@ -100,8 +100,12 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
         : {}),
     });
     for (const step of flow.steps) edges.push(...joinEdges(step, id, table));
+    // A route step sends each record to one of its topics: say which step decides on those edges.
+    const routedBy = new Map(
+      flow.steps.flatMap((step) => (step.routesTo ?? []).map((t) => [t.name, step.name] as const)),
+    );
     for (const spec of flow.outputs) {
-      const targets = outputTargets(spec, topology, { topic, table, bucket, index });
+      const targets = outputTargets(spec, topology, { topic, table, bucket, index }, routedBy);
       for (const { to, detail } of targets) {
         const parts = [detail, spec.when && `when ${filterText(spec.when)}`].filter(Boolean);
         edges.push({
@@ -167,10 +171,14 @@ const outputTargets = (
   spec: OutputSpec,
   topology: Topology,
   nodes: Nodes,
+  routedBy: ReadonlyMap<string, string>,
 ): { to: string; detail?: string }[] => {
   const r = spec.resources;
   const targets: { to: string; detail?: string }[] = [
-    ...(r.topics ?? []).map((name) => ({ to: nodes.topic(name) })),
+    ...(r.topics ?? []).map((name) => {
+      const step = routedBy.get(name);
+      return { to: nodes.topic(name), ...(step ? { detail: `routed by ${step}` } : {}) };
+    }),
     ...(r.tables ?? []).map((name) => ({ to: nodes.table(name) })),
     ...(r.index !== undefined ? [{ to: nodes.index(r.index) }] : []),
   ];

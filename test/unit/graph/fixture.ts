@@ -5,6 +5,7 @@ import { toS3 } from '../../../shared/outputs/s3.ts';
 import { toTable } from '../../../shared/outputs/table.ts';
 import { toTopic } from '../../../shared/outputs/topic.ts';
 import { map } from '../../../shared/steps/map.ts';
+import { route } from '../../../shared/steps/route.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineBucket, defineIndex, defineTables, defineTopics } from '../../../shared/topology/resources.ts';
 import { defineTopology } from '../../../shared/topology/topology.ts';
@@ -12,7 +13,7 @@ import { defineTopology } from '../../../shared/topology/topology.ts';
 /**
  * A small payments topology that is not the reference one: every kind of node and edge the diagram draws (a
  * pushed-down and an in-process source filter, output `when`s, an inner and a left join, a bucket prefix, each of
- * the three on-failure destinations).
+ * the three on-failure destinations, a route step).
  */
 const topics = defineTopics({
   payments: { name: 'payments', format: 'json', partitions: 3 },
@@ -47,6 +48,11 @@ const score = defineFlow({
     }),
     enrich({ table: tables.merchants, key: 'merchantId', as: 'merchant' }),
     map((value) => value, { name: 'score' }),
+    route({
+      name: 'risk-router',
+      to: [topics.scored, topics.flagged],
+      select: (value) => (value.score > 0.9 ? topics.flagged : topics.scored),
+    }),
   ],
   outputs: [
     toTopic(topics.scored),

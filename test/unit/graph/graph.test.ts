@@ -9,7 +9,7 @@ import { defineTopology } from '../../../shared/topology/topology.ts';
 import { paymentsTopology } from './fixture.ts';
 
 describe('the topology graph', () => {
-  it('draws every resource and flow, their paths, and labels filters, whens, joins and the bucket prefix', () => {
+  it('draws every resource and flow, their paths, and labels filters, whens, joins, routes and the bucket prefix', () => {
     // Act
     const mermaid = toMermaid(topologyGraph(paymentsTopology));
     // Assess
@@ -88,15 +88,15 @@ const EXPECTED_MERMAID = `flowchart LR
   index_payments[("payments<br/>OpenSearch index")]
   destination_payments_lake_failed>"payments-lake-failed<br/>SQS queue"]
   failed_batches[("failed batches<br/>S3 bucket")]
-  flow_score_payments["score-payments<br/>enrich-account → enrich-merchant → score"]
+  flow_score_payments["score-payments<br/>enrich-account → enrich-merchant → score → risk-router"]
   flow_payments_lake["payments-lake"]
   flow_accounts_table["accounts-table"]
   flow_payments_search["payments-search"]
   topic_payments -->|"(amount #62; 100 and currency = 'EUR') or country in ('NL', 'BE') · pushed down"| flow_score_payments
   table_accounts -.->|"as account · inner join, misses dead-lettered"| flow_score_payments
   table_merchants -.->|"as merchant · left join"| flow_score_payments
-  flow_score_payments --> topic_payments_scored
-  flow_score_payments -->|"when account.risk starts with 'high'"| topic_payments_flagged
+  flow_score_payments -->|"routed by risk-router"| topic_payments_scored
+  flow_score_payments -->|"routed by risk-router · when account.risk starts with 'high'"| topic_payments_flagged
   flow_score_payments -.->|"dead letters"| topic_payments_dlq
   flow_score_payments -.->|"on failure"| topic_payments_failed
   topic_payments_scored -->|"predicate notATest · in-process"| flow_payments_lake
