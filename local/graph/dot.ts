@@ -1,29 +1,34 @@
 import { EdgeKind, type GraphEdge, type GraphNode, NodeKind, type TopologyGraph } from './model.ts';
+import { classOf, failureColour, palette } from './style.ts';
 
-// The same shapes and colours as the Mermaid rendering, in Graphviz's terms.
-const nodeStyles: Record<NodeKind, string> = {
-  [NodeKind.Topic]: 'shape=box, style="rounded,filled", fillcolor="#e0ecff", color="#4a6fa5"',
-  [NodeKind.Flow]: 'shape=box, style=filled, fillcolor="#fff4d6", color="#b08a2e"',
-  [NodeKind.Table]: 'shape=cylinder, style=filled, fillcolor="#e3f4e1", color="#4f8a4a"',
-  [NodeKind.Bucket]: 'shape=cylinder, style=filled, fillcolor="#e3f4e1", color="#4f8a4a"',
-  [NodeKind.Index]: 'shape=cylinder, style=filled, fillcolor="#e3f4e1", color="#4f8a4a"',
-  [NodeKind.FailedBatches]: 'shape=cylinder, style=filled, fillcolor="#fde2e1", color="#b5473f"',
-  [NodeKind.Destination]: 'shape=cds, style=filled, fillcolor="#fde2e1", color="#b5473f"',
+// Graphviz's shapes for what Mermaid draws as stadiums, boxes, cylinders and flags.
+const shapes: Record<NodeKind, string> = {
+  [NodeKind.Topic]: 'shape=box, style="rounded,filled"',
+  [NodeKind.Flow]: 'shape=box, style=filled',
+  [NodeKind.Table]: 'shape=cylinder, style=filled',
+  [NodeKind.Bucket]: 'shape=cylinder, style=filled',
+  [NodeKind.Index]: 'shape=cylinder, style=filled',
+  [NodeKind.FailedBatches]: 'shape=cylinder, style=filled',
+  [NodeKind.Destination]: 'shape=cds, style=filled',
 };
 
+const failure = `color="${failureColour}", fontcolor="${failureColour}"`;
 const edgeStyles: Record<EdgeKind, string> = {
   [EdgeKind.Reads]: '',
   [EdgeKind.Writes]: '',
   [EdgeKind.Joins]: 'style=dashed',
-  [EdgeKind.DeadLetter]: 'style=dashed, color="#b5473f", fontcolor="#b5473f"',
-  [EdgeKind.OnFailure]: 'style=dotted, color="#b5473f", fontcolor="#b5473f"',
+  [EdgeKind.DeadLetter]: `style=dashed, ${failure}`,
+  [EdgeKind.OnFailure]: `style=dotted, ${failure}`,
 };
 
 /** A DOT double-quoted string: backslashes and quotes escaped, lines joined by DOT's centred line break. */
 export const dotString = (lines: readonly string[]): string =>
   `"${lines.map((l) => l.replace(/[\\"]/g, (c) => `\\${c}`)).join('\\n')}"`;
 
-const node = (n: GraphNode): string => `  ${n.id} [label=${dotString(n.lines)}, ${nodeStyles[n.kind]}];`;
+const node = (n: GraphNode): string => {
+  const { fill, stroke } = palette[classOf[n.kind]];
+  return `  ${n.id} [label=${dotString(n.lines)}, ${shapes[n.kind]}, fillcolor="${fill}", color="${stroke}"];`;
+};
 
 const edge = (e: GraphEdge): string => {
   const attrs = [e.label === undefined ? '' : `label=${dotString([e.label])}`, edgeStyles[e.kind]].filter(

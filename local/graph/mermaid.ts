@@ -1,4 +1,5 @@
 import { EdgeKind, type GraphEdge, type GraphNode, NodeKind, type TopologyGraph } from './model.ts';
+import { classOf, failureColour, palette } from './style.ts';
 
 // Mermaid shapes: topics as stadiums, flows as boxes, stores as cylinders, on-failure destinations as flags.
 const shapes: Record<NodeKind, readonly [string, string]> = {
@@ -10,23 +11,6 @@ const shapes: Record<NodeKind, readonly [string, string]> = {
   [NodeKind.FailedBatches]: ['[(', ')]'],
   [NodeKind.Destination]: ['>', ']'],
 };
-
-const classes: Record<NodeKind, string> = {
-  [NodeKind.Topic]: 'topic',
-  [NodeKind.Flow]: 'flow',
-  [NodeKind.Table]: 'store',
-  [NodeKind.Bucket]: 'store',
-  [NodeKind.Index]: 'store',
-  [NodeKind.FailedBatches]: 'failure',
-  [NodeKind.Destination]: 'failure',
-};
-
-const classDefs = [
-  'classDef topic fill:#e0ecff,stroke:#4a6fa5',
-  'classDef flow fill:#fff4d6,stroke:#b08a2e',
-  'classDef store fill:#e3f4e1,stroke:#4f8a4a',
-  'classDef failure fill:#fde2e1,stroke:#b5473f',
-];
 
 /**
  * Text inside a quoted Mermaid label: quotes, angle brackets, `&`, `#` and backticks as Mermaid entity codes, so a
@@ -54,10 +38,11 @@ export const toMermaid = (graph: TopologyGraph): string => {
   const failures = graph.edges.flatMap((e, i) =>
     e.kind === EdgeKind.DeadLetter || e.kind === EdgeKind.OnFailure ? [i] : [],
   );
-  if (failures.length) out.push(`  linkStyle ${failures.join(',')} stroke:#b5473f`);
-  out.push(...classDefs.map((d) => `  ${d}`));
+  if (failures.length) out.push(`  linkStyle ${failures.join(',')} stroke:${failureColour}`);
+  for (const [name, { fill, stroke }] of Object.entries(palette))
+    out.push(`  classDef ${name} fill:${fill},stroke:${stroke}`);
   const byClass = new Map<string, string[]>();
-  for (const n of graph.nodes) byClass.set(classes[n.kind], [...(byClass.get(classes[n.kind]) ?? []), n.id]);
+  for (const n of graph.nodes) byClass.set(classOf[n.kind], [...(byClass.get(classOf[n.kind]) ?? []), n.id]);
   for (const [name, ids] of byClass) out.push(`  class ${ids.join(',')} ${name}`);
   return `${out.join('\n')}\n`;
 };
