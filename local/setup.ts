@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureGraphviz } from './graph/install.ts';
 import {
   kafkaLibs,
   opensearchHome,
@@ -83,6 +84,8 @@ try {
       `setup: no Node.js ${versions.lambdaNode} package for ${process.platform}-${process.arch}: local functions run on this Node.js`,
     );
   }
+  // Only `npm run graph -- --svg` needs it: never a reason for setup to fail.
+  ensureGraphviz();
 } catch (error) {
   console.error(
     `setup: ${error instanceof MissingPrerequisiteError ? error.message : (error as Error).message}`,

@@ -264,7 +264,13 @@ export const enrich = (options: EnrichOptions): Step => {
     return { records: out, deadLetters, dropped };
   };
 
-  return { kind: 'enrich', name, reads: [table], adds: [o.as], run };
+  const joins = {
+    table,
+    as: o.as,
+    join: o.join,
+    ...(o.join === Join.Inner ? { onMissing } : {}),
+  };
+  return { kind: 'enrich', name, reads: [table], adds: [o.as], joins, run };
 };
 
 const compileSelector = (

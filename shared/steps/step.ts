@@ -31,6 +31,15 @@ export interface StepResult {
   readonly dropped: number;
 }
 
+/** An enrich step's join, described: the table it reads, the field it adds, inner or left, what a miss does. */
+export interface StepJoin {
+  readonly table: TableRef;
+  readonly as: string;
+  readonly join: 'inner' | 'left';
+  /** Inner joins only: a miss is dropped or dead-lettered. */
+  readonly onMissing?: 'drop' | 'deadLetter';
+}
+
 /**
  * One stage of a flow. `run` receives the whole batch so batched steps (enrich) can work across records.
  * A per-record failure becomes a dead letter; a retriable error thrown from `run` fails the batch (or its
@@ -45,6 +54,8 @@ export interface Step {
   readonly routesTo?: readonly TopicRef[];
   /** Top-level value fields this step adds (enrich's `as`): a source filter, which runs before it, cannot read them. */
   readonly adds?: readonly string[];
+  /** The stream–table join this step makes (enrich), as data: `npm run graph` labels the table's edge with it. */
+  readonly joins?: StepJoin;
   run(records: readonly FlowRecord[], context: StepContext): StepResult | Promise<StepResult>;
 }
 
