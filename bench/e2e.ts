@@ -94,13 +94,13 @@ const sinkFlows = ['lake-sink', 'search-sink'];
 /** Invocations and records delivered per flow since `before`: the batch sizes the mappings actually cut. */
 const batchesSince = (
   pipeline: LocalPipeline,
-  before: Map<string, { invocations: number; delivered: number }>,
+  before: Map<string, { invocations: number; InvokedEventCount: number }>,
 ) =>
   Object.fromEntries(
     pipeline.mappings.map((m) => {
-      const was = before.get(m.config.functionName) ?? { invocations: 0, delivered: 0 };
+      const was = before.get(m.config.functionName) ?? { invocations: 0, InvokedEventCount: 0 };
       const invocations = m.stats.invocations - was.invocations;
-      const delivered = m.stats.delivered - was.delivered;
+      const delivered = m.stats.InvokedEventCount - was.InvokedEventCount;
       return [
         m.config.functionName,
         { invocations, meanBatch: Math.round(delivered / Math.max(1, invocations)) },

@@ -12,6 +12,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  type ErrorCountMetric,
+  EventCountMetric,
+  type KafkaLagMetric,
+  MappingMetrics,
+} from '../../shared/mapping-metrics.ts';
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import { FlowBundle, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
@@ -99,6 +105,8 @@ export class FlowFunction extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly deadLettered: cloudwatch.IMetric;
   readonly offsetLag: cloudwatch.IMetric;
+  /** The mapping's UUID, the dimension of its own metrics. */
+  readonly mappingUuid: string;
 
   constructor(scope: Construct, id: string, props: FlowFunctionProps) {
     super(scope, id);
@@ -143,6 +151,7 @@ export class FlowFunction extends Construct {
     for (const statement of flowStatements(this, flow, props)) this.function.addToRolePolicy(statement);
 
     this.function.addEventSource(this.eventSource(props));
+    this.mappingUuid = this.mappingId();
     this.acknowledgeFindings(props);
 
     const dimensionsMap = FlowMetrics.dimensions(flow.name);
@@ -244,10 +253,15 @@ export class FlowFunction extends Construct {
         ? { reportBatchItemFailures: source.reportBatchItemFailures }
         : {}),
       ...(secret ? { secret } : {}),
-      // A Kafka destination counts what it receives only in the mapping's own metrics (the alarm reads them).
-      ...(source.onFailure?.kind === 'topic'
-        ? { metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] } }
-        : {}),
+      // Only the mapping's own metrics say what it polled, filtered out, dropped or handed to the on-failure
+      // destination; they are off unless asked for.
+      metricsConfig: {
+        metrics: [
+          lambda.MetricType.EVENT_COUNT,
+          lambda.MetricType.ERROR_COUNT,
+          lambda.MetricType.KAFKA_METRICS,
+        ],
+      },
     };
     if (kafka.kind === 'msk')
       return new sources.ManagedKafkaEventSource({ ...common, clusterArn: kafka.clusterArn });
@@ -277,6 +291,20 @@ export class FlowFunction extends Construct {
     return new FailedBatchesDestination(onFailure.arn);
   }
 
+  /** One of the mapping's own metrics (`MetricsConfig`), over five minutes. */
+  mappingMetric(
+    metricName: EventCountMetric | ErrorCountMetric | KafkaLagMetric,
+    statistic = 'Sum',
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: MappingMetrics.namespace,
+      metricName,
+      dimensionsMap: { [MappingMetrics.dimension]: this.mappingUuid },
+      statistic,
+      period: Duration.minutes(5),
+    });
+  }
+
   /** The mapping's UUID (its Ref): CDK exposes it for MSK mappings only. */
   private mappingId(): string {
     const mapping = this.function.node
@@ -290,6 +318,14 @@ export class FlowFunction extends Construct {
     const { flow } = props;
     const fn = this.function;
     const period = Duration.minutes(5);
+    const onFailure = flow.source.onFailure;
+    const failureTarget = onFailure
+      ? onFailure.kind === 'topic'
+        ? onFailure.topic
+        : onFailure.arn
+      : props.failedBatchesBucket
+        ? 'the failed-batches bucket'
+        : undefined;
     const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, what: string) => {
       const created = new cloudwatch.Alarm(this, id, {
         alarmName: `${Stack.of(this).stackName}-${flow.name}-${id}`,
@@ -319,19 +355,25 @@ export class FlowFunction extends Construct {
         'the consumer group is falling behind its topic',
       ),
       alarm('DeadLettered', this.deadLettered, 1, 'records were dead-lettered'),
-      ...(flow.source.onFailure?.kind === 'topic'
+      alarm(
+        'FailedInvokes',
+        this.mappingMetric(EventCountMetric.FailedInvoke),
+        1,
+        'the mapping could not deliver records to the function (function or invoke errors, partial batch failures; retried)',
+      ),
+      alarm(
+        'DroppedEvents',
+        this.mappingMetric(EventCountMetric.Dropped),
+        1,
+        'the mapping gave up on records and no on-failure destination kept them (they are lost)',
+      ),
+      ...(failureTarget
         ? [
             alarm(
               'FailedRecords',
-              new cloudwatch.Metric({
-                namespace: 'AWS/Lambda',
-                metricName: 'OnFailureDestinationDeliveredEventCount',
-                dimensionsMap: { EventSourceMappingUUID: this.mappingId() },
-                statistic: 'Sum',
-                period,
-              }),
+              this.mappingMetric(EventCountMetric.OnFailureDestinationDelivered),
               1,
-              `the mapping gave up on records and sent them to ${flow.source.onFailure.topic}`,
+              `the mapping gave up on records and sent them to ${failureTarget}`,
             ),
           ]
         : []),

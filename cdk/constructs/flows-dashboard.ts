@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { ErrorCountMetric, EventCountMetric, KafkaLagMetric } from '../../shared/mapping-metrics.ts';
 import type { FlowFunction } from './flow.ts';
 
 export interface FlowsDashboardProps {
@@ -8,7 +9,11 @@ export interface FlowsDashboardProps {
   readonly flows: ReadonlyMap<string, FlowFunction>;
 }
 
-/** One dashboard for the topology: a row per flow (invocations and errors, duration, lag, dead letters). */
+/**
+ * One dashboard for the topology: per flow, a row of the function's figures (invocations and errors, duration,
+ * lag, dead letters), a row of its mapping's own (records polled, filtered out, invoked, failed, dropped, sent to
+ * the on-failure destination, committed; the mapping's errors), and its alarms.
+ */
 export class FlowsDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -39,8 +44,26 @@ export class FlowsDashboard extends Construct {
           ],
           width: 6,
         }),
-        new cloudwatch.GraphWidget({ title: `${name}: offset lag`, left: [flow.offsetLag], width: 6 }),
+        new cloudwatch.GraphWidget({
+          title: `${name}: offset lag`,
+          left: [
+            flow.offsetLag,
+            flow.mappingMetric(KafkaLagMetric.Max, 'Maximum'),
+            flow.mappingMetric(KafkaLagMetric.Sum, 'Maximum'),
+          ],
+          width: 6,
+        }),
         new cloudwatch.GraphWidget({ title: `${name}: dead-lettered`, left: [flow.deadLettered], width: 6 }),
+        new cloudwatch.GraphWidget({
+          title: `${name}: mapping records`,
+          left: Object.values(EventCountMetric).map((metric) => flow.mappingMetric(metric)),
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${name}: mapping errors`,
+          left: Object.values(ErrorCountMetric).map((metric) => flow.mappingMetric(metric)),
+          width: 12,
+        }),
         new cloudwatch.AlarmStatusWidget({
           title: `${name}: alarms`,
           alarms: [...flow.alarms],

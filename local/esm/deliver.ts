@@ -4,7 +4,13 @@ import type { FetchedRecord } from './event.ts';
 /** What an invocation returned, as the Lambda Invoke API reports it. */
 export type InvocationOutcome =
   | { readonly ok: true; readonly payload: unknown }
-  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string };
+  | {
+      readonly ok: false;
+      readonly errorType: string;
+      readonly errorMessage: string;
+      /** Lambda refused the request before the function's code ran (an invocation error, not a function error). */
+      readonly invokeError?: boolean;
+    };
 
 export interface DeliveryPorts {
   invoke(records: readonly FetchedRecord[]): Promise<InvocationOutcome>;
@@ -22,19 +28,38 @@ export interface FailureReason {
   readonly attempts: number;
 }
 
+/**
+ * What delivery counts: AWS's mapping metrics by their CloudWatch names, with AWS's meanings
+ * (`shared/mapping-metrics.ts`), and the emulator's own figures in lower case.
+ */
 export interface DeliveryCounters {
+  /** Records sent to the function, every attempt counted; not when Lambda refused the request. */
+  InvokedEventCount: number;
+  /** Records of attempts that failed: function error, invocation error, or a non-empty `batchItemFailures`. */
+  FailedInvokeEventCount: number;
+  /** Records given up on that no on-failure destination kept (none configured). */
+  DroppedEventCount: number;
+  /** Records given up on that the on-failure destination received. */
+  OnFailureDestinationDeliveredEventCount: number;
+  /** Attempts Lambda refused before the code ran (per batch). */
+  InvokeErrorCount: number;
+  /** Invocations, as the function's `Invocations` metric counts them (invocation errors excluded). */
   invocations: number;
   retries: number;
+  /** Bisections of a failed batch (`splitBatchOnError`). */
   splits: number;
-  toDestination: number;
   partialFailures: number;
 }
 
 export const newCounters = (): DeliveryCounters => ({
+  InvokedEventCount: 0,
+  FailedInvokeEventCount: 0,
+  DroppedEventCount: 0,
+  OnFailureDestinationDeliveredEventCount: 0,
+  InvokeErrorCount: 0,
   invocations: 0,
   retries: 0,
   splits: 0,
-  toDestination: 0,
   partialFailures: 0,
 });
 
@@ -73,7 +98,8 @@ const lastOffset = (records: readonly FetchedRecord[]) =>
 /**
  * Delivers one batch of one partition following the AWS rules for Kafka mappings: commit only after success;
  * on failure retry (forever by default), optionally bisect the batch, honour partial batch responses, give up on
- * records past the maximum age, and hand what cannot be delivered to the on-failure destination.
+ * records past the maximum age, and hand what cannot be delivered to the on-failure destination (or drop it when
+ * there is none). Counts what AWS's mapping metrics count.
  */
 export const deliverBatch = async (
   batch: readonly FetchedRecord[],
@@ -83,9 +109,23 @@ export const deliverBatch = async (
 ): Promise<void> => {
   let pending = [...batch];
   let attempts = 0;
+  // Without an on-failure destination AWS drops what it gives up on (DroppedEventCount) and moves on.
+  const giveUp = async (records: readonly FetchedRecord[], reason: FailureReason) => {
+    if (!config.onFailure) {
+      counters.DroppedEventCount += records.length;
+      return;
+    }
+    await ports.sendToDestination(records, reason);
+    counters.OnFailureDestinationDeliveredEventCount += records.length;
+  };
   while (pending.length > 0) {
-    counters.invocations++;
     const outcome = await ports.invoke(pending);
+    if (outcome.ok || !outcome.invokeError) {
+      counters.invocations++;
+      counters.InvokedEventCount += pending.length;
+    } else {
+      counters.InvokeErrorCount++;
+    }
     let failure: { errorType: string; errorMessage: string } | undefined;
     if (outcome.ok) {
       const reported = config.reportBatchItemFailures
@@ -95,6 +135,8 @@ export const deliverBatch = async (
         await ports.commit(lastOffset(pending) + 1);
         return;
       }
+      // AWS counts every record of a response whose batchItemFailures is not empty as a failed invoke.
+      counters.FailedInvokeEventCount += pending.length;
       if (reported.kind === 'from') {
         counters.partialFailures++;
         // Everything before the reported offset succeeded; the partition resumes from it.
@@ -109,6 +151,7 @@ export const deliverBatch = async (
       }
     } else {
       failure = { errorType: outcome.errorType, errorMessage: outcome.errorMessage };
+      counters.FailedInvokeEventCount += pending.length;
       if (config.splitBatchOnError && pending.length > 1) {
         // Bisecting does not count against the retry budget: each half starts afresh.
         counters.splits++;
@@ -123,8 +166,7 @@ export const deliverBatch = async (
       const oldestAllowed = ports.nowMs() - config.maximumRecordAgeSeconds * 1000;
       const expired = pending.filter((r) => r.timestamp < oldestAllowed);
       if (expired.length > 0) {
-        counters.toDestination += expired.length;
-        await ports.sendToDestination(expired, { condition: 'RecordAgeExceeded', ...failure, attempts });
+        await giveUp(expired, { condition: 'RecordAgeExceeded', ...failure, attempts });
         pending = pending.filter((r) => r.timestamp >= oldestAllowed);
         if (pending.length === 0) {
           await ports.commit(lastOffset(expired) + 1);
@@ -133,8 +175,7 @@ export const deliverBatch = async (
       }
     }
     if (attempts > config.maximumRetryAttempts) {
-      counters.toDestination += pending.length;
-      await ports.sendToDestination(pending, { condition: 'RetryAttemptsExhausted', ...failure, attempts });
+      await giveUp(pending, { condition: 'RetryAttemptsExhausted', ...failure, attempts });
       await ports.commit(lastOffset(pending) + 1);
       return;
     }

@@ -12,6 +12,7 @@ export const poolInvoker =
       // Lambda refuses the request before any code runs.
       return {
         ok: false,
+        invokeError: true,
         errorType: 'RequestEntityTooLargeException',
         errorMessage: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation (was ${bytes})`,
       };

@@ -14,13 +14,33 @@ export interface MappingPorts {
   onProgress?(): void;
 }
 
+/**
+ * A mapping's figures: AWS's mapping metrics by their CloudWatch names and meanings (`shared/mapping-metrics.ts`;
+ * `SchemaRegistryErrorCount` stays 0, the emulator reads no registry), and the emulator's own in lower case.
+ */
 export interface MappingStats extends DeliveryCounters {
-  read: number;
-  filtered: number;
-  delivered: number;
-  commitRetries: number;
+  /** Records fetched from the topic; a record fetched again after a group (re)join counts again. */
+  PolledEventCount: number;
+  /** Records the FilterCriteria dropped before invoking. */
+  FilteredOutEventCount: number;
+  /** How far commits moved the committed offsets, summed over partitions. */
+  CommittedEventCount: number;
+  /** Crashes of the consumer's fetch loop (kafkajs restarts it). */
+  PollingErrorCount: number;
+  /** Failed attempts to hand records to the on-failure destination (each is retried). */
+  OnFailureDestinationDeliveryErrorCount: number;
+  /** Failed commit attempts (each is retried). */
+  CommitErrorCount: number;
   /** Next offset to read, per partition, as committed. */
   committed: Record<number, number>;
+  /** Each partition's latest offset (high watermark) at its last fetch. */
+  latest: Record<number, number>;
+}
+
+/** `MaxOffsetLag` and `SumOffsetLag` (AWS's `KafkaMetrics`): latest minus committed offset, over partitions. */
+export interface OffsetLag {
+  readonly MaxOffsetLag: number;
+  readonly SumOffsetLag: number;
 }
 
 /**
@@ -56,12 +76,17 @@ const pauseAboveBytes = 16 * 1024 * 1024;
 export class EventSourceMapping {
   readonly stats: MappingStats = {
     ...newCounters(),
-    read: 0,
-    filtered: 0,
-    delivered: 0,
-    commitRetries: 0,
+    PolledEventCount: 0,
+    FilteredOutEventCount: 0,
+    CommittedEventCount: 0,
+    PollingErrorCount: 0,
+    OnFailureDestinationDeliveryErrorCount: 0,
+    CommitErrorCount: 0,
     committed: {},
+    latest: {},
   };
+  /** The first offset fetched per partition: where the group stood before this mapping's first commit. */
+  private readonly startOffsets = new Map<number, number>();
   private consumer: Consumer | undefined;
   private readonly buffers = new Map<number, PartitionBuffer>();
   private readonly wakeups = new Map<number, () => void>();
@@ -97,6 +122,9 @@ export class EventSourceMapping {
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       for (const buffer of this.buffers.values()) buffer.clear();
     });
+    this.consumer.on(this.consumer.events.CRASH, () => {
+      this.stats.PollingErrorCount++;
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning: this.config.startingPosition !== 'LATEST' });
     this.running = true;
@@ -107,6 +135,10 @@ export class EventSourceMapping {
       eachBatch: async ({ batch, resolveOffset }) => {
         const now = Date.now();
         const buffer = this.bufferFor(batch.partition);
+        this.stats.latest[batch.partition] = Number(batch.highWatermark);
+        const first = batch.messages[0];
+        if (first && !this.startOffsets.has(batch.partition))
+          this.startOffsets.set(batch.partition, Number(first.offset));
         for (const message of batch.messages) {
           const record = {
             topic: batch.topic,
@@ -118,7 +150,7 @@ export class EventSourceMapping {
             headers: fetchedHeaders(message.headers),
           };
           buffer.push(fetchedRecord(record), now);
-          this.stats.read++;
+          this.stats.PolledEventCount++;
           // Resolved means "fetched": the next fetch continues after it. Only a commit makes it consumed.
           resolveOffset(message.offset);
         }
@@ -145,6 +177,20 @@ export class EventSourceMapping {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  /** The consumer group's lag as of each partition's last fetch. */
+  offsetLag(): OffsetLag {
+    let max = 0;
+    let sum = 0;
+    for (const [key, latest] of Object.entries(this.stats.latest)) {
+      const partition = Number(key);
+      const committed = this.stats.committed[partition] ?? this.startOffsets.get(partition) ?? latest;
+      const lag = Math.max(0, latest - committed);
+      max = Math.max(max, lag);
+      sum += lag;
+    }
+    return { MaxOffsetLag: max, SumOffsetLag: sum };
   }
 
   private bufferFor(partition: number): PartitionBuffer {
@@ -199,10 +245,12 @@ export class EventSourceMapping {
       for (let attempt = 0; ; attempt++) {
         try {
           await this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
-          this.stats.committed[partition] = Math.max(this.stats.committed[partition] ?? 0, nextOffset);
+          const before = this.stats.committed[partition] ?? this.startOffsets.get(partition) ?? nextOffset;
+          this.stats.CommittedEventCount += Math.max(0, nextOffset - before);
+          this.stats.committed[partition] = Math.max(before, nextOffset);
           return;
         } catch (error) {
-          this.stats.commitRetries++;
+          this.stats.CommitErrorCount++;
           if (attempt >= 60) throw error;
           await this.sleep(Math.min(100 * 2 ** attempt, 2_000));
         }
@@ -210,7 +258,7 @@ export class EventSourceMapping {
     };
     // FilterCriteria: records matching no pattern never reach the function, but their offsets advance.
     const matching = filterCriteria ? batch.filter((r) => this.passesFilter(toEventRecord(r))) : batch;
-    this.stats.filtered += batch.length - matching.length;
+    this.stats.FilteredOutEventCount += batch.length - matching.length;
     if (matching.length === 0) {
       await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
       return;
@@ -225,7 +273,6 @@ export class EventSourceMapping {
       nowMs: Date.now,
     };
     await deliverBatch(matching, this.config, ports, this.stats);
-    this.stats.delivered += matching.length;
     // Filtered records after the last matching one still need their offsets committed.
     await commit((batch[batch.length - 1] as FetchedRecord).offset + 1);
   }
@@ -243,6 +290,7 @@ export class EventSourceMapping {
         await this.ports.sendToDestination(records, reason);
         return;
       } catch (error) {
+        this.stats.OnFailureDestinationDeliveryErrorCount++;
         if (attempt >= 60) throw error;
         await this.sleep(Math.min(100 * 2 ** attempt, 5_000));
       }

@@ -167,7 +167,7 @@ describe('the event-source-mapping emulator on a real Kafka', () => {
 
     // Assess
     expect(s.invocations().flatMap((c) => c.offsets)).toEqual([1, 3]);
-    expect(mapping.stats.filtered).toBe(3);
+    expect(mapping.stats.FilteredOutEventCount).toBe(3);
   });
 
   it("retries a failing batch, then puts AWS's invocation record, records included, into the S3 server under AWS's key layout, and goes on", async () => {
@@ -188,6 +188,17 @@ describe('the event-source-mapping emulator on a real Kafka', () => {
     // Assess
     expect(s.invocations().filter((c) => !c.ok)).toHaveLength(3);
     expect(mapping.stats.retries).toBe(2);
+    // AWS's mapping metrics: 5 records polled and committed; 2 + 3 × 2 + 1 records sent (3 attempts of the
+    // failing batch); its 2 records failed 3 times and then reached the destination; nothing left behind.
+    expect(mapping.stats).toMatchObject({
+      PolledEventCount: 5,
+      InvokedEventCount: 9,
+      FailedInvokeEventCount: 6,
+      OnFailureDestinationDeliveredEventCount: 2,
+      DroppedEventCount: 0,
+      CommittedEventCount: 5,
+    });
+    expect(mapping.offsetLag()).toEqual({ MaxOffsetLag: 0, SumOffsetLag: 0 });
     const prefix = `aws/lambda/${localMappingUuid('recorder', s.topic)}/${s.topic}-0/`;
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     const keys = (listed.Contents ?? []).map((o) => o.Key as string);

@@ -31,6 +31,51 @@ describe('npm start on the reference topology', () => {
     expect(run.code, run.output.slice(-4000)).toBe(0);
   });
 
+  it("prints each mapping's figures under AWS's mapping metrics: every record of the run polled and committed, none failed, dropped or sent to an on-failure destination, no lag", () => {
+    const lines = run.output.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('flow ') && l.includes('filtered out'));
+    expect(lines[header]?.split(/\s{2,}/)).toEqual([
+      'flow',
+      'polled',
+      'filtered out',
+      'invoked',
+      'failed',
+      'dropped',
+      'on-failure',
+      'committed',
+      'lag',
+      'invocations',
+      'retries',
+    ]);
+    const rows = new Map(
+      lines
+        .slice(header + 1, header + 6)
+        .map((l) => l.trim().split(/\s+/))
+        .map(([flow, ...figures]) => [flow, figures.map(Number)] as const),
+    );
+    const recordsOf: Record<string, number> = {
+      'cleanse-reviews': expected.reviewsPublished,
+      'customers-table': expected.customersPublished,
+      'enrich-reviews': expected.clean,
+      'lake-sink': expected.enriched,
+      'search-sink': expected.enriched,
+    };
+    for (const [flow, records] of Object.entries(recordsOf)) {
+      const [polled, filteredOut, invoked, failed, dropped, onFailure, committed, lag] = rows.get(flow) ?? [];
+      expect({ flow, committed, failed, dropped, onFailure, lag }).toEqual({
+        flow,
+        committed: records,
+        failed: 0,
+        dropped: 0,
+        onFailure: 0,
+        lag: 0,
+      });
+      expect(polled, flow).toBeGreaterThanOrEqual(records);
+      expect((invoked ?? 0) + (filteredOut ?? 0), flow).toBeGreaterThanOrEqual(records);
+    }
+    expect(run.output).toContain('mapping errors: none');
+  });
+
   it('writes one cleansed record per valid review, standardised for tier 2', () => {
     const clean = produced['reviews.clean'].map(jsonOf);
     expect(clean).toHaveLength(expected.clean);

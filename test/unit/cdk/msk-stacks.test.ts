@@ -121,9 +121,6 @@ describe('the CDK app on an imported MSK cluster', () => {
     const toBucket = destinations.filter((d) => d.includes(':s3:::sluice-failed-batches-'));
     expect(toBucket).toHaveLength(fixtureModel.flows.length - 1);
     expect(destinations.some((d) => d.includes(':sqs:') || d.includes(':sns:'))).toBe(false);
-    // Only the Kafka destination's mapping publishes its event counts, which its alarm reads.
-    const withMetrics = mappings.filter(([, m]) => m.MetricsConfig !== undefined);
-    expect(withMetrics.map(([, m]) => m.MetricsConfig)).toEqual([{ Metrics: ['EventCount'] }]);
   });
 
   it("creates a versioned, encrypted, private, TLS-only failed-batches bucket with lifecycle and request metrics on Lambda's prefix", () => {
@@ -176,7 +173,7 @@ describe('the CDK app on an imported MSK cluster', () => {
     }
   });
 
-  it('alarms on any failed batch put in the bucket, and on any record a Kafka destination receives', () => {
+  it("alarms on any failed batch put in the bucket, and on any record a flow's on-failure destination receives", () => {
     const alarms = resourcesOf(flows, 'AWS::CloudWatch::Alarm').map(([, a]) => a);
 
     const puts = alarms.filter((a) => a.MetricName === 'PutRequests');
@@ -188,8 +185,9 @@ describe('the CDK app on an imported MSK cluster', () => {
     });
     expect(JSON.stringify(puts[0]?.Dimensions)).toContain('"FilterId","Value":"FailedBatches"');
     const delivered = alarms.filter((a) => a.MetricName === 'OnFailureDestinationDeliveredEventCount');
-    expect(delivered).toHaveLength(1);
-    expect(JSON.stringify(delivered[0]?.Dimensions)).toContain('EventSourceMappingUUID');
+    expect(delivered).toHaveLength(fixtureModel.flows.length);
+    for (const alarm of delivered)
+      expect(JSON.stringify(alarm.Dimensions)).toContain('EventSourceMappingUUID');
     const outputs = flows.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs[OutputKey.failedBatches]?.Value)).toContain('sluice-failed-batches-');
   });
@@ -386,8 +384,8 @@ describe('the CDK app on an imported MSK cluster', () => {
   it('alarms on errors, throttles, offset lag and dead-lettered records for every flow, on one dashboard', () => {
     const alarms = resourcesOf(flows, 'AWS::CloudWatch::Alarm');
 
-    // Plus the failed-batches alarms of the next test: one for the bucket, one per Kafka destination.
-    expect(alarms).toHaveLength(4 * fixtureModel.flows.length + 2);
+    // Plus the mapping alarms of the next test (three per flow) and the failed-batches bucket's.
+    expect(alarms).toHaveLength(7 * fixtureModel.flows.length + 1);
     const metricNames = alarms.map(([, a]) => a.MetricName).sort();
     for (const name of ['Errors', 'Throttles', 'OffsetLag', 'RecordsDeadLettered']) {
       expect(
@@ -403,6 +401,62 @@ describe('the CDK app on an imported MSK cluster', () => {
       ).toBe(true);
     }
     expect(resourcesOf(flows, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+
+  it("turns on every mapping's EventCount, ErrorCount and KafkaMetrics, and alarms per flow on its mapping's failed invokes, dropped records and records sent to the on-failure destination", () => {
+    const mappings = resourcesOf(flows, 'AWS::Lambda::EventSourceMapping');
+    const alarms = resourcesOf(flows, 'AWS::CloudWatch::Alarm').map(([, a]) => a);
+
+    for (const [id, mapping] of mappings) {
+      expect(mapping.MetricsConfig, id).toEqual({ Metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] });
+      for (const metric of [
+        'FailedInvokeEventCount',
+        'DroppedEventCount',
+        'OnFailureDestinationDeliveredEventCount',
+      ]) {
+        const own = alarms.filter(
+          (a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(`"Ref":"${id}"`),
+        );
+        expect(own, `${metric} of ${id}`).toHaveLength(1);
+        expect(own[0]).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+        expect(own[0]?.Dimensions).toEqual([{ Name: 'EventSourceMappingUUID', Value: { Ref: id } }]);
+      }
+    }
+  });
+
+  it("graphs each mapping's record counts, errors and offset lag on the dashboard, by the mapping's UUID", () => {
+    const [[, dashboard]] = resourcesOf(flows, 'AWS::CloudWatch::Dashboard') as [
+      [string, { DashboardBody: unknown }],
+    ];
+    const body = JSON.stringify(dashboard.DashboardBody);
+    const mappingIds = resourcesOf(flows, 'AWS::Lambda::EventSourceMapping').map(([id]) => id);
+
+    for (const metric of [
+      'PolledEventCount',
+      'FilteredOutEventCount',
+      'InvokedEventCount',
+      'FailedInvokeEventCount',
+      'DroppedEventCount',
+      'OnFailureDestinationDeliveredEventCount',
+      'CommittedEventCount',
+      'PollingErrorCount',
+      'InvokeErrorCount',
+      'OnFailureDestinationDeliveryErrorCount',
+      'SchemaRegistryErrorCount',
+      'CommitErrorCount',
+      'MaxOffsetLag',
+      'SumOffsetLag',
+    ]) {
+      expect(body.split(`\\"${metric}\\"`).length - 1, metric).toBe(mappingIds.length);
+    }
+    for (const id of mappingIds) expect(body, id).toContain(`{"Ref":"${id}"}`);
   });
 
   it('names each flow function, table, the bucket and the search endpoint in the stack outputs', () => {

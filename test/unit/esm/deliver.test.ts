@@ -51,6 +51,8 @@ const scripted = (
   return { ports, invoked, commits, destination };
 };
 
+const toTopic = { onFailure: { kind: 'topic', topic: 'reviews.raw.failed' } } as const;
+
 const success: InvocationOutcome = { ok: true, payload: null };
 const failure: InvocationOutcome = { ok: false, errorType: 'Error', errorMessage: 'boom' };
 
@@ -91,7 +93,7 @@ describe('batch delivery by the event-source-mapping emulator', () => {
     const { ports, invoked, commits, destination } = scripted(() => failure);
 
     // Act
-    await deliverBatch(fetched(2), config({ maximumRetryAttempts: 2 }), ports, newCounters());
+    await deliverBatch(fetched(2), config({ maximumRetryAttempts: 2, ...toTopic }), ports, newCounters());
 
     // Assess
     expect(invoked).toHaveLength(3);
@@ -124,7 +126,7 @@ describe('batch delivery by the event-source-mapping emulator', () => {
     // Act
     await deliverBatch(
       fetched(8),
-      config({ splitBatchOnError: true, maximumRetryAttempts: 1 }),
+      config({ splitBatchOnError: true, maximumRetryAttempts: 1, ...toTopic }),
       ports,
       newCounters(),
     );
@@ -198,11 +200,130 @@ describe('batch delivery by the event-source-mapping emulator', () => {
     const { ports, destination, commits } = scripted(() => failure, 1_700_000_000_000 + 3_600_000);
 
     // Act
-    await deliverBatch(fetched(2), config({ maximumRecordAgeSeconds: 60 }), ports, newCounters());
+    await deliverBatch(fetched(2), config({ maximumRecordAgeSeconds: 60, ...toTopic }), ports, newCounters());
 
     // Assess
     expect(destination[0]?.reason.condition).toBe('RecordAgeExceeded');
     expect(destination[0]?.offsets).toEqual([0, 1]);
     expect(commits).toEqual([2]);
+  });
+});
+
+describe("the emulator's counts, under AWS's event-source-mapping metric names", () => {
+  it('counts every attempt of a retried batch as invoked, and the failed attempts as failed invokes, in records', async () => {
+    // Prepare
+    const { ports } = scripted((_, call) => (call < 4 ? failure : success));
+    const counters = newCounters();
+
+    // Act
+    await deliverBatch(fetched(3), config(), ports, counters);
+
+    // Assess
+    expect(counters).toMatchObject({
+      InvokedEventCount: 12,
+      FailedInvokeEventCount: 9,
+      DroppedEventCount: 0,
+      OnFailureDestinationDeliveredEventCount: 0,
+      InvokeErrorCount: 0,
+      invocations: 4,
+      retries: 3,
+    });
+  });
+
+  it('drops what it gives up on when no on-failure destination is set, and moves on', async () => {
+    // Prepare
+    const { ports, destination, commits } = scripted(() => failure);
+    const counters = newCounters();
+
+    // Act
+    await deliverBatch(fetched(2), config({ maximumRetryAttempts: 1 }), ports, counters);
+
+    // Assess
+    expect(destination).toEqual([]);
+    expect(commits).toEqual([2]);
+    expect(counters.DroppedEventCount).toBe(2);
+    expect(counters.OnFailureDestinationDeliveredEventCount).toBe(0);
+  });
+
+  it('counts records as delivered to the on-failure destination once it took them, and expired ones too', async () => {
+    // Prepare: one record past the maximum age, the other not; retries run out on the second.
+    const now = 1_700_000_000_000 + 60_000;
+    const { ports } = scripted(() => failure, now);
+    const counters = newCounters();
+    const records = [...fetched(1, 0, { timestamp: now - 120_000 }), ...fetched(1, 1, { timestamp: now })];
+
+    // Act
+    await deliverBatch(
+      records,
+      config({ maximumRetryAttempts: 0, maximumRecordAgeSeconds: 60, ...toTopic }),
+      ports,
+      counters,
+    );
+
+    // Assess
+    expect(counters.OnFailureDestinationDeliveredEventCount).toBe(2);
+    expect(counters.DroppedEventCount).toBe(0);
+  });
+
+  it('does not count records as delivered to the on-failure destination when sending them failed', async () => {
+    // Prepare
+    const { ports } = scripted(() => failure);
+    ports.sendToDestination = async () => {
+      throw new Error('broker down');
+    };
+    const counters = newCounters();
+
+    // Act
+    const delivery = deliverBatch(
+      fetched(2),
+      config({ maximumRetryAttempts: 0, ...toTopic }),
+      ports,
+      counters,
+    );
+
+    // Assess
+    await expect(delivery).rejects.toThrow('broker down');
+    expect(counters.OnFailureDestinationDeliveredEventCount).toBe(0);
+  });
+
+  it('counts every record of a response with batchItemFailures as a failed invoke', async () => {
+    // Prepare
+    const { ports } = scripted((_, call) =>
+      call === 1
+        ? {
+            ok: true,
+            payload: { batchItemFailures: [{ itemIdentifier: { partition: 'reviews.raw-0', offset: 4 } }] },
+          }
+        : success,
+    );
+    const counters = newCounters();
+
+    // Act
+    await deliverBatch(fetched(6), config({ reportBatchItemFailures: true }), ports, counters);
+
+    // Assess
+    expect(counters.FailedInvokeEventCount).toBe(6);
+    expect(counters.InvokedEventCount).toBe(6 + 2);
+  });
+
+  it('counts a request Lambda refused before the code ran as an invoke error, not as invoked records', async () => {
+    // Prepare
+    const { ports } = scripted((_, call) =>
+      call === 1
+        ? { ok: false, invokeError: true, errorType: 'RequestEntityTooLargeException', errorMessage: 'big' }
+        : success,
+    );
+    const counters = newCounters();
+
+    // Act
+    await deliverBatch(fetched(2), config(), ports, counters);
+
+    // Assess
+    expect(counters).toMatchObject({
+      InvokeErrorCount: 1,
+      FailedInvokeEventCount: 2,
+      InvokedEventCount: 2,
+      invocations: 1,
+    });
   });
 });
