@@ -93,6 +93,9 @@ const waitUntilDrained = async (timeoutMs: number) => {
   }
 };
 
+const recordsAdded = async (topic: string, since: Map<number, number>) =>
+  [...(await topicEndOffsets(topic))].reduce((n, [p, end]) => n + end - (since.get(p) ?? 0), 0);
+
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 let before: Snapshot;
 
@@ -137,13 +140,12 @@ describe('npm run replay on the reference pipeline', () => {
     expect(resume.code, resume.output.slice(-3000)).toBe(0);
     expectUnchanged(await snapshot(), before);
     // Topic outputs are at least once: the valid reviews were cleansed and produced again.
-    const cleanAfter = await topicEndOffsets('reviews.clean');
-    const added = [...cleanAfter].reduce((n, [p, end]) => n + end - (cleanBefore.get(p) ?? 0), 0);
-    expect(added).toBe(expected.clean);
+    expect(await recordsAdded('reviews.clean', cleanBefore)).toBe(expected.clean);
   }, 400_000);
 
   it('through a running pipeline (npm start -- --follow), stops, moves and resumes each flow; lake, index and table stay as they were', async () => {
     // Prepare
+    const cleanBefore = await topicEndOffsets('reviews.clean');
     const pipeline: ChildProcess = spawn(
       process.execPath,
       ['--import', 'tsx', 'local/cli.ts', 'start', '--resume', '--follow'],
@@ -170,6 +172,7 @@ describe('npm run replay on the reference pipeline', () => {
       expect(replay.output).toContain('through the running pipeline');
       expect(replay.output).toMatch(/cleanse-reviews: group sluice-cleanse-reviews on reviews\.raw/);
       expectUnchanged(await snapshot(), before);
+      expect(await recordsAdded('reviews.clean', cleanBefore)).toBe(expected.clean);
     } finally {
       pipeline.kill('SIGINT');
       await exited;
