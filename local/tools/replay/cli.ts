@@ -38,13 +38,7 @@ export interface ReplayIo {
 }
 
 export const parseReplayArgs = (argv: readonly string[], readFile?: (path: string) => string): ReplayArgs => {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new ConfigError('arguments', (error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(argv);
   if (positionals.length === 0) throw new ConfigError('arguments', 'name at least one flow');
   if (values.from === undefined) throw new ConfigError('--from', 'required');
   const position = parsePosition(values.from, readFile);
@@ -58,13 +52,19 @@ export const parseReplayArgs = (argv: readonly string[], readFile?: (path: strin
   };
 };
 
-const parse = (argv: readonly string[]) =>
-  parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: { from: { type: 'string' }, remote: { type: 'boolean' }, stack: { type: 'string' } },
-  });
+/** node:util's parser; its complaints (an unknown option) become a ConfigError like every other mistake. */
+const parse = (argv: readonly string[]) => {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { from: { type: 'string' }, remote: { type: 'boolean' }, stack: { type: 'string' } },
+    });
+  } catch (error) {
+    throw new ConfigError('arguments', (error as Error).message);
+  }
+};
 
 /** `npm run replay`: moves each named flow's consumer group and says what moved. Resolves to the exit code. */
 export const runReplay = async (argv: readonly string[], io: ReplayIo): Promise<number> => {
