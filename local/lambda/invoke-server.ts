@@ -24,12 +24,16 @@ const sendError = (response: ServerResponse, status: number, type: string, messa
 const functionNameOf = (raw: string): string =>
   decodeURIComponent(raw).split(':').filter(Boolean).at(-1) ?? '';
 
+/** Other routes served next to the Invoke API (the runner's control endpoint): true when it answered. */
+export type ExtraRoutes = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
 /**
  * The Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`) for local functions, so the AWS SDK's
  * LambdaClient or the AWS CLI with `--endpoint-url` invoke a local flow exactly as they invoke a deployed one.
  */
-export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>): Server =>
+export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>, extra?: ExtraRoutes): Server =>
   createServer(async (request, response) => {
+    if (extra && (await extra(request, response))) return;
     const match = invokePath.exec(request.url?.split('?')[0] ?? '');
     if (request.method !== 'POST' || !match) {
       return sendError(

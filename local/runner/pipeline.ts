@@ -12,6 +12,9 @@ import { createInvokeServer } from '../lambda/invoke-server.ts';
 import { FunctionPool } from '../lambda/pool.ts';
 import { localDir, logsDir, projectRoot } from '../services/paths.ts';
 import type { LocalState } from '../services/state.ts';
+import { moveGroup } from '../tools/replay/move-group.ts';
+import type { ReplayPosition } from '../tools/replay/position.ts';
+import { controlRoutes, type ReplayOutcome } from './control.ts';
 import { functionEnvironment } from './environment.ts';
 import { mappingConfigOf } from './mapping-config.ts';
 
@@ -33,6 +36,8 @@ export class LocalPipeline {
   readonly functions = new Map<string, LocalFunction>();
   readonly mappings: EventSourceMapping[] = [];
   private server: Server | undefined;
+  /** Replays run one at a time: two moving the same group would race. */
+  private replaying: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly topology: Topology,
@@ -64,7 +69,13 @@ export class LocalPipeline {
 
   async serveInvokeApi(port = 0): Promise<string> {
     const targets = new Map([...this.functions].map(([name, fn]) => [name, fn.pool]));
-    this.server = createInvokeServer(targets);
+    this.server = createInvokeServer(
+      targets,
+      controlRoutes({
+        flowNames: this.topology.flows.map((f) => f.name),
+        replay: (flow, position) => this.replay(flow, position),
+      }),
+    );
     this.server.listen(port, '127.0.0.1');
     await once(this.server, 'listening');
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -94,6 +105,32 @@ export class LocalPipeline {
     const stopping = this.mappings.filter((m) => names.includes(m.config.functionName));
     await Promise.all(stopping.map((m) => m.stop()));
     for (const m of stopping) this.mappings.splice(this.mappings.indexOf(m), 1);
+  }
+
+  /**
+   * Replays a flow (`npm run replay` while the pipeline runs): stops its mapping, so its consumer leaves the group
+   * (a group with members cannot be moved), moves the group, and starts the mapping again if it was running.
+   */
+  replay(name: string, position: ReplayPosition): Promise<ReplayOutcome> {
+    const run = async (): Promise<ReplayOutcome> => {
+      const flow = this.topology.flow(name);
+      if (!flow) throw new Error(`no flow named ${name}`);
+      const running = this.mappings.some((m) => m.config.functionName === name);
+      await this.stopMappings([name]);
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        const { consumerGroup: group, topic } = flow.source;
+        const moves = await moveGroup(admin, { groupId: group, topic: topic.name, position });
+        return { flow: name, topic: topic.name, group, moves };
+      } finally {
+        await admin.disconnect();
+        if (running) await this.startMappings([name]);
+      }
+    };
+    const outcome = this.replaying.then(run, run);
+    this.replaying = outcome.catch(() => undefined);
+    return outcome;
   }
 
   async stop(): Promise<void> {

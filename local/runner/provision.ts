@@ -5,6 +5,7 @@ import {
   CreateTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -69,6 +70,11 @@ export const provision = async (
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
+      // A new table is CREATING for a moment (dynalite too, under load): writes before ACTIVE are refused.
+      await waitUntilTableExists(
+        { client: dynamodb, maxWaitTime: 60, minDelay: 1 },
+        { TableName: table.name },
+      );
       const seedFile = join(projectRoot, 'events', 'seeds', `${table.name}.json`);
       if (existsSync(seedFile)) seeded[table.name] = await seedTable(dynamodb, table.name, seedFile);
     }

@@ -1,12 +1,10 @@
-import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { awsRegion } from '../../../shared/clients/endpoints.ts';
-import { kafkaAuthFromEnv, kafkaSecurity } from '../../../shared/clients/kafka-auth.ts';
-import { mskIamToken } from '../../../shared/clients/msk-iam.ts';
-import { readSecret } from '../../../shared/clients/secrets.ts';
 import { localAwsConfig } from '../../services/aws-local.ts';
 import { readState } from '../../services/state.ts';
+import { flowKafkaConfig } from '../remote-kafka.ts';
 import { flowFunctionName, type StackReader, stackOutputs } from '../stack-outputs.ts';
 
 /** What a redrive talks to: the cluster, the bucket of failed batches, and how function names map to flows. */
@@ -44,11 +42,7 @@ export interface RemoteDeps {
   readonly flows: readonly string[];
 }
 
-/**
- * The deployed stacks: function names from the stack's outputs, and the cluster exactly as the flows reach it
- * (brokers, auth mode and SCRAM secret from a flow function's environment), with credentials from the usual
- * AWS chain (MSK IAM tokens are signed with them; a SCRAM password is read from Secrets Manager).
- */
+/** The deployed stacks: function names from the stack's outputs, and the cluster as the flows reach it. */
 export const remoteConnections = async (stackName: string, deps: RemoteDeps): Promise<Connections> => {
   const outputs = await stackOutputs(deps.cloudformation, stackName);
   // A flow added to the topology but not deployed yet has no output: the others still name their functions.
@@ -64,25 +58,10 @@ export const remoteConnections = async (stackName: string, deps: RemoteDeps): Pr
   const [anyFunction] = functions.keys();
   if (anyFunction === undefined)
     throw missing[0] ?? new Error(`stack ${stackName}: the topology has no flows`);
-  const config = await deps.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: anyFunction }));
-  const env = config.Environment?.Variables ?? {};
-  const brokers = (env.SLUICE_KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0) {
-    throw new Error(
-      `function ${anyFunction} has no SLUICE_KAFKA_BROKERS: the stack was deployed without brokers`,
-    );
-  }
   const region = deps.region ?? awsRegion();
-  const security = await kafkaSecurity(kafkaAuthFromEnv(env), {
-    region,
-    iamToken: (r) => mskIamToken(r),
-    readSecret: (arn) => readSecret(arn),
-  });
+  const kafka = await flowKafkaConfig(deps.lambda, anyFunction, region, 'sluice-redrive');
   return {
-    kafka: { clientId: 'sluice-redrive', brokers, ...security, ...quiet },
+    kafka: { ...kafka, ...quiet },
     s3: () => new S3Client({ region }),
     flowOf: (name) => functions.get(name),
   };
