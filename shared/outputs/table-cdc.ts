@@ -28,6 +28,8 @@ const unwrap = (value: unknown): unknown =>
 /** Width of a non-negative 64-bit integer in decimal, so positions compare as strings in DynamoDB. */
 const WIDTH = 20;
 
+const ZERO = '0'.repeat(WIDTH);
+
 const positionPart = (name: string, value: unknown): string => {
   const digits =
     typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
@@ -45,23 +47,23 @@ const positionPart = (name: string, value: unknown): string => {
 
 /**
  * Where a change stands in the source database's history, as a fixed-width string that DynamoDB compares
- * lexicographically: the Postgres LSN (`source.lsn`) when present, else the database's commit time
- * (`source.ts_ms`); then the connector's time (`ts_ms`); then the Kafka offset, so two changes a
- * millisecond-resolution clock cannot tell apart keep their topic order. A replayed record has the same
- * position as its first delivery; an older change has a smaller one.
+ * lexicographically. Postgres: the change's LSN (`source.lsn`), unique per change, so a change sent again has
+ * the same position and is refused. Other connectors: the database's commit time (`source.ts_ms`, whole
+ * seconds on MySQL), then the connector's time (`ts_ms`), then the Kafka offset, so changes a clock cannot tell
+ * apart keep their topic order.
  */
 const positionOf = (envelope: Record<string, unknown>, record: FlowRecord): string => {
   const source = envelope.source;
   if (!isObject(source)) throw new RecordRejectedError('Debezium envelope has no source object');
-  const primary =
-    source.lsn !== undefined && source.lsn !== null
-      ? positionPart('source.lsn', source.lsn)
-      : positionPart('source.ts_ms', source.ts_ms);
-  const secondary =
-    envelope.ts_ms === undefined || envelope.ts_ms === null
-      ? positionPart('ts_ms', 0)
-      : positionPart('ts_ms', envelope.ts_ms);
-  return `${primary}.${secondary}.${positionPart('offset', record.source.offset)}`;
+  if (source.lsn !== undefined && source.lsn !== null) {
+    return `${positionPart('source.lsn', source.lsn)}.${ZERO}.${ZERO}`;
+  }
+  const connectorTime = envelope.ts_ms === undefined || envelope.ts_ms === null ? 0 : envelope.ts_ms;
+  return [
+    positionPart('source.ts_ms', source.ts_ms),
+    positionPart('ts_ms', connectorTime),
+    positionPart('offset', record.source.offset),
+  ].join('.');
 };
 
 const recordKeyOf = (record: FlowRecord): Record<string, unknown> | string | null => {

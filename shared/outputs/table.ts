@@ -21,8 +21,8 @@ const optionsSchema = z.strictObject({
    * Read Debezium change events (`op` c, r, u, d; `before`/`after`/`source`/`ts_ms`, bare or under the JSON
    * converter's `{ schema, payload }`) instead of rows: `after` is upserted, `d` deletes (key from `before`, else
    * the record key), the Kafka tombstone after a delete is ignored, and every write is conditional on the
-   * change's source position (`source.lsn`, else `source.ts_ms`; then `ts_ms`, then the offset), stored in
-   * `_sluice_pos`, so out-of-order and replayed changes converge. A delete leaves an item holding only the key,
+   * change's source position (`source.lsn`; without one `source.ts_ms`, then `ts_ms`, then the offset), stored
+   * in `_sluice_pos`, so out-of-order and replayed changes converge. A delete leaves an item holding only the key,
    * the position and `_sluice_deleted: true` (enrich treats it as missing), so an older change arriving later
    * cannot bring the row back. Not with `item`, `keyOf` or `tombstones`.
    * @default undefined (records are rows)
