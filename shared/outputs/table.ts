@@ -28,7 +28,12 @@ const optionsSchema = z.strictObject({
    * @default undefined (records are rows)
    */
   cdc: z.optional(oneOf(['debezium'])),
-  concurrency: z._default(int(1, 32), 4),
+  /**
+   * Write requests in flight at once: BatchWriteItem calls of up to 25 items, or with `cdc` single conditional
+   * PutItem calls (so more of them).
+   * @default 4, or 16 with `cdc`
+   */
+  concurrency: z.optional(int(1, 32)),
   /** How long unprocessed or throttled items are retried before the batch fails (shortened near the deadline). */
   retryBudgetMs: z._default(int(0), 30_000),
 });
@@ -115,7 +120,7 @@ export const toTable = (
           ...(opts.keyOf ? { keyOf: opts.keyOf } : {}),
           tombstones,
           ...(opts.cdc ? { cdc: opts.cdc } : {}),
-          concurrency: opts.concurrency,
+          concurrency: opts.concurrency ?? (opts.cdc ? 16 : 4),
           retry: { baseMs: 50, maxDelayMs: 2_000, budgetMs: opts.retryBudgetMs },
           client: () => client,
         });
