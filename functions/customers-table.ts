@@ -4,12 +4,15 @@ import { toTopic } from '../shared/outputs/topic.ts';
 import { defineFlow } from '../shared/topology/index.ts';
 import { tables, topics } from './resources.ts';
 
-/** Tables are topics: the customer change stream materialised into the table enrichment reads. */
+/**
+ * Tables are topics: the customers table of the shop's database, captured by Debezium, materialised into the
+ * table enrichment reads. Changes apply in the database's order (`source.lsn`), whatever order they arrive in.
+ */
 export const flow = defineFlow({
   name: 'customers-table',
-  description: 'Loads customers.cdc into the customers table (upsert; tombstone = delete)',
+  description: 'Loads the Debezium change stream customers.cdc into the customers table, in source order',
   source: { topic: topics.customersCdc, batchSize: 1000 },
-  outputs: [toTable(tables.customers, { key: { partition: 'customerId' } })],
+  outputs: [toTable(tables.customers, { key: { partition: 'customerId' }, cdc: 'debezium' })],
   deadLetter: toTopic(topics.customersDeadLetters),
 });
 

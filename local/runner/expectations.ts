@@ -24,18 +24,31 @@ export const sampleFiles = {
   reviews: join(projectRoot, 'events', 'records', 'reviews.raw.jsonl'),
 } as const;
 
+/** The fields of the sample's Debezium changes (local/samples/generate.ts) this reads. */
+interface DebeziumChange {
+  readonly op: string;
+  readonly after: { customerId: string; tier?: string } | null;
+  readonly source: { readonly lsn: number };
+}
+
 const stageOf = (record: SampleRecord) => record.expect?.split(':')[0] ?? 'none';
 
 export const expectationsFor = (
   reviews: readonly SampleRecord[] = readSampleRecords(sampleFiles.reviews),
   customerChanges: readonly SampleRecord[] = readSampleRecords(sampleFiles.customers),
 ): Expectations => {
-  // The customers table after the change stream: last write per key wins, a tombstone deletes.
-  const customers = new Map<string, { tier?: string }>();
+  // The customers table after the Debezium change stream (customers-table reads it with cdc: 'debezium'): per
+  // key, the change with the highest LSN decides; a delete removes the row; Kafka tombstones change nothing.
+  const latest = new Map<string, DebeziumChange>();
   for (const change of customerChanges) {
-    if (change.key === null) continue;
-    if (change.value === null) customers.delete(change.key);
-    else customers.set(change.key, change.value as { tier?: string });
+    if (change.key === null || change.value === null) continue;
+    const value = change.value as DebeziumChange;
+    const seen = latest.get(change.key);
+    if (!seen || seen.source.lsn < value.source.lsn) latest.set(change.key, value);
+  }
+  const customers = new Map<string, { tier?: string; customerId: string }>();
+  for (const change of latest.values()) {
+    if (change.op !== 'd' && change.after) customers.set(change.after.customerId, change.after);
   }
   const byStage: Record<string, number> = {};
   const enriched = new Set<string>();

@@ -127,6 +127,7 @@ export const indexCount = async (
   return ((await response.json()) as { count: number }).count;
 };
 
+/** Rows in a table: the markers a change stream's deletes leave (`_sluice_deleted`) are not rows. */
 export const tableCount = async (state: LocalState, table: string): Promise<number> => {
   const client = new DynamoDBClient(localAwsConfig(state.dynamodb?.endpoint ?? ''));
   try {
@@ -134,7 +135,13 @@ export const tableCount = async (state: LocalState, table: string): Promise<numb
     let start: Record<string, never> | undefined;
     do {
       const page = await client.send(
-        new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }),
+        new ScanCommand({
+          TableName: table,
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+          FilterExpression: 'attribute_not_exists(#deleted)',
+          ExpressionAttributeNames: { '#deleted': '_sluice_deleted' },
+        }),
       );
       count += page.Count ?? 0;
       start = page.LastEvaluatedKey as Record<string, never> | undefined;

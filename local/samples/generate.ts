@@ -80,13 +80,67 @@ const customers = Array.from({ length: CUSTOMERS }, (_, i) => {
   };
 });
 
-/** customers.cdc: an upsert per customer, then changes: tier upgrades, and deletes as tombstones. */
+/**
+ * customers.cdc: the customers table of a Postgres database as Debezium's Postgres connector writes it (JSON
+ * converter, schemas off): an initial snapshot (`op: "r"`), tier upgrades (`"u"`, with `before`), deletes (`"d"`,
+ * each followed by the Kafka tombstone Debezium writes for compaction; half with `before`, half with `before:
+ * null`, as under REPLICA IDENTITY NOTHING, keyed by the record key), then what a connector restarted before
+ * committing its offsets sends again: five upgrades and the snapshot row of the deleted c-0195, older than the
+ * delete the table already holds. Keys are Debezium's: the primary key as JSON. `source.lsn` orders the changes.
+ */
+type Customer = (typeof customers)[number];
+let lsn = 23_000_000;
+const debezium = (op: 'r' | 'u' | 'd', before: Customer | null, after: Customer | null, ms: number) => {
+  lsn += 136;
+  return {
+    before,
+    after,
+    source: {
+      version: '3.1.2.Final',
+      connector: 'postgresql',
+      name: 'shop',
+      ts_ms: ms - 40,
+      snapshot: op === 'r' ? 'true' : 'false',
+      db: 'shop',
+      schema: 'public',
+      table: 'customers',
+      txId: 780 + Math.floor(lsn / 100_000),
+      lsn,
+    },
+    op,
+    ts_ms: ms,
+  };
+};
+const changeKey = (c: Customer) => JSON.stringify({ customerId: c.customerId });
+// In history order: lsn grows with each change made.
+const snapshot = customers.map((c, i) => ({
+  key: changeKey(c),
+  value: debezium('r', null, c, base + i),
+  timestamp: base + i,
+}));
+const upgrades = customers.slice(0, 20).map((c, i) => {
+  const after = { ...c, tier: 'gold' as const };
+  return {
+    key: changeKey(c),
+    value: debezium('u', c, after, base + 10_000 + i),
+    timestamp: base + 10_000 + i,
+  };
+});
+const deletes = customers.slice(190).flatMap((c, i) => [
+  {
+    key: changeKey(c),
+    value: debezium('d', i % 2 ? null : c, null, base + 20_000 + i),
+    timestamp: base + 20_000 + i,
+  },
+  { key: changeKey(c), value: null, timestamp: base + 20_000 + i },
+]);
 const customerChanges: SampleRecord[] = [
-  ...customers.map((c, i) => ({ key: c.customerId, value: c, timestamp: base + i })),
-  ...customers
-    .slice(0, 20)
-    .map((c, i) => ({ key: c.customerId, value: { ...c, tier: 'gold' }, timestamp: base + 10_000 + i })),
-  ...customers.slice(190).map((c, i) => ({ key: c.customerId, value: null, timestamp: base + 20_000 + i })),
+  ...snapshot,
+  ...upgrades,
+  ...deletes,
+  // Sent again after a restart: the table refuses them as not newer than what it holds (c-0195 stays deleted).
+  ...upgrades.slice(1, 6).map((u, i) => ({ ...u, timestamp: base + 30_000 + i })),
+  { ...snapshot[195], timestamp: base + 30_005 } as SampleRecord,
 ];
 
 const products = Array.from({ length: PRODUCTS }, (_, i) => ({
@@ -321,11 +375,7 @@ const invokeEvents = (): Record<string, unknown> => {
     ),
     'customers-table.json': buildEvent(
       msk,
-      fetchedFrom(
-        'customers.cdc',
-        [...customerChanges.slice(0, 2), customerChanges[customerChanges.length - 1] as SampleRecord],
-        300,
-      ),
+      fetchedFrom('customers.cdc', [...customerChanges.slice(0, 2), ...customerChanges.slice(220, 222)], 300),
     ),
     'enrich-reviews.json': buildEvent(msk, fetchedFrom('reviews.clean', clean, 7000)),
     'lake-sink.json': buildEvent(msk, fetchedFrom('reviews.enriched', enriched, 5000)),

@@ -9,6 +9,9 @@ import type { TableRef } from '../topology/resources.ts';
 import { classifyDynamoDbError } from './dynamodb-errors.ts';
 import { keyId } from './key-id.ts';
 
+/** The attribute of a deleted row's marker in a table loaded from a change stream (CdcAttribute.Deleted). */
+const DELETED = '_sluice_deleted';
+
 /** DynamoDB's limit on keys per BatchGetItem request. */
 export const MAX_KEYS_PER_CALL = 100;
 
@@ -106,6 +109,8 @@ export const batchGet = async (
       }
       for (const raw of response.Responses?.[table.name] ?? []) {
         const item = unmarshall(raw);
+        // What a change stream's delete leaves (toTable cdc): a marker that keeps the order, not a row.
+        if (item[DELETED] === true) continue;
         const key = wanted.get(
           keyId(item[pkName] as string | number, skName ? (item[skName] as string | number) : undefined),
         );
@@ -142,7 +147,7 @@ const projectionOf = (
   skName: string | undefined,
 ): { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> } => {
   if (attributes === undefined) return {};
-  const names = [...new Set([pkName, ...(skName ? [skName] : []), ...attributes])];
+  const names = [...new Set([pkName, ...(skName ? [skName] : []), ...attributes, DELETED])];
   // Placeholders for every name: attribute names may be reserved words ("name", "status").
   return {
     ProjectionExpression: names.map((_, i) => `#a${i}`).join(', '),

@@ -2,6 +2,7 @@ import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { marshallOptions } from '@aws-sdk/util-dynamodb';
 import { RecordRejectedError } from '../errors.ts';
 import { type FlowRecord, isTombstone } from '../record.ts';
+import { readChange } from './table-cdc.ts';
 
 export interface TableKey {
   readonly partition: string;
@@ -15,6 +16,14 @@ export const LineageAttribute = {
   Offset: '_sluice_offset',
 } as const;
 
+/** Attributes of a table loaded from a change stream (`cdc: 'debezium'`). */
+export const CdcAttribute = {
+  /** The change's position in the source database's history (see table-cdc.ts); writes only move it forward. */
+  Position: '_sluice_pos',
+  /** true on the item a delete leaves: it keeps the position, so an older change cannot bring the row back. */
+  Deleted: '_sluice_deleted',
+} as const;
+
 export interface TablePlanOptions {
   readonly key: TableKey;
   /** The item for a record (must contain the key attributes). */
@@ -22,12 +31,16 @@ export interface TablePlanOptions {
   /** The key of a tombstone's item; default `{ [partition]: record.key }`. */
   readonly keyOf?: (record: FlowRecord) => Record<string, unknown>;
   readonly tombstones: 'delete' | 'ignore';
+  /** Read Debezium change events instead of plain rows (see table-cdc.ts). */
+  readonly cdc?: 'debezium';
 }
 
 /** One write for one key: the last record for that key in the batch decides it. */
 export interface TableWrite {
   readonly record: FlowRecord;
   readonly request: WriteRequest;
+  /** A change's source position: the put applies only over an item with a smaller one (or none). */
+  readonly position?: string;
 }
 
 const keyValue = (attribute: string, value: unknown): string | number => {
@@ -60,6 +73,7 @@ export const planTableWrites = (
   /** `marshall` from @aws-sdk/util-dynamodb, passed in so the SDK loads only when a table is written. */
   marshall: Marshall,
 ): { writes: TableWrite[]; rejected: [FlowRecord, RecordRejectedError][] } => {
+  if (options.cdc === 'debezium') return planCdcWrites(records, options, marshall);
   const byKey = new Map<string, TableWrite>();
   const rejected: [FlowRecord, RecordRejectedError][] = [];
   for (const record of records) {
@@ -92,20 +106,89 @@ export const planTableWrites = (
       byKey.delete(id);
       byKey.set(id, { record, request });
     } catch (error) {
-      const reason =
-        error instanceof RecordRejectedError
-          ? error
-          : new RecordRejectedError(
-              `cannot build the table item: ${error instanceof Error ? error.message : String(error)}`,
-              {
-                cause: error,
-              },
-            );
-      rejected.push([record, reason]);
+      rejected.push([record, asRejection(error)]);
     }
   }
   return { writes: [...byKey.values()], rejected };
 };
+
+const lineageOf = (record: FlowRecord) => ({
+  [LineageAttribute.Topic]: record.source.topic,
+  [LineageAttribute.Partition]: record.source.partition,
+  [LineageAttribute.Offset]: record.source.offset,
+});
+
+const deletedKey = (
+  key: TableKey,
+  before: Record<string, unknown> | undefined,
+  recordKey: Record<string, unknown> | string | null,
+): Record<string, string | number> => {
+  if (before && before[key.partition] !== undefined) return keyOfItem(key, before);
+  if (recordKey !== null && typeof recordKey === 'object') return keyOfItem(key, recordKey);
+  if (typeof recordKey === 'string' && !key.sort) return keyOfItem(key, { [key.partition]: recordKey });
+  throw new RecordRejectedError(
+    `Debezium delete carries no key: neither "before" nor the record key holds "${key.partition}"`,
+  );
+};
+
+/**
+ * Debezium changes: per key, the change with the highest source position in the batch (a later one in the batch
+ * on a tie), as a put made conditional on that position by the writer. A delete is a put too: of the key, the
+ * position and `_sluice_deleted`, so a change older than the delete that arrives after it finds a newer position
+ * and is refused, instead of bringing the row back.
+ */
+const planCdcWrites = (
+  records: readonly FlowRecord[],
+  options: TablePlanOptions,
+  marshall: Marshall,
+): { writes: TableWrite[]; rejected: [FlowRecord, RecordRejectedError][] } => {
+  const byKey = new Map<string, TableWrite & { readonly position: string }>();
+  const rejected: [FlowRecord, RecordRejectedError][] = [];
+  for (const record of records) {
+    try {
+      const change = readChange(record);
+      if (change.op === 'skip') continue;
+      let item: Record<string, unknown>;
+      let key: Record<string, string | number>;
+      if (change.op === 'upsert') {
+        key = keyOfItem(options.key, change.row);
+        item = { ...change.row, ...lineageOf(record), [CdcAttribute.Position]: change.position };
+      } else {
+        key = deletedKey(options.key, change.before, change.recordKey);
+        item = {
+          ...key,
+          ...lineageOf(record),
+          [CdcAttribute.Position]: change.position,
+          [CdcAttribute.Deleted]: true,
+        };
+      }
+      const request = {
+        PutRequest: {
+          Item: marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+        },
+      };
+      const id = JSON.stringify(Object.values(key).map((v) => [typeof v, v]));
+      const current = byKey.get(id);
+      if (current && current.position > change.position) continue;
+      byKey.delete(id);
+      byKey.set(id, { record, request, position: change.position });
+    } catch (error) {
+      rejected.push([record, asRejection(error)]);
+    }
+  }
+  return {
+    writes: [...byKey.values()].map(({ record, request, position }) => ({ record, request, position })),
+    rejected,
+  };
+};
+
+const asRejection = (error: unknown): RecordRejectedError =>
+  error instanceof RecordRejectedError
+    ? error
+    : new RecordRejectedError(
+        `cannot build the table item: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
 
 /** BatchWriteItem takes at most 25 requests. */
 export const chunk = <T>(items: readonly T[], size: number): T[][] => {

@@ -3,6 +3,7 @@ import { RecordRejectedError, RetriableError, Stage } from '../errors.ts';
 import { type BackoffDeps, backoff, realClock, retryBudget } from './backoff.ts';
 import type { DeadLetter, Output } from './output.ts';
 import {
+  CdcAttribute,
   chunk,
   type Marshall,
   planTableWrites,
@@ -45,7 +46,8 @@ const isTransient = (error: unknown): boolean => {
 };
 
 /**
- * Loads a batch into a table: last write per key, BatchWriteItem 25 at a time, UnprocessedItems and throttling
+ * Loads a batch into a table: last write per key, BatchWriteItem 25 at a time (a change stream's changes: one
+ * conditional PutItem each, `concurrency` at once), UnprocessedItems and throttling
  * retried with jittered backoff within a bounded time (then the batch fails and is replayed; replaying puts
  * the same items again, so nothing is lost and state converges).
  */
@@ -114,12 +116,54 @@ export const createTableWriter = (deps: TableWriterDeps): Output => ({
       }
     };
 
-    const queue = chunk(writes, 25);
+    /**
+     * A change from a change stream: one PutItem that applies only over an older position (BatchWriteItem
+     * takes no conditions). A refusal means the table already holds this change or a newer one: a replay or
+     * an out-of-order change, left out and counted as replayed.
+     */
+    let stale = 0;
+    const writeChange = async ({ record, request, position }: TableWrite) => {
+      const wait = backoff(budget, deps.clock ?? realClock);
+      for (;;) {
+        try {
+          await client.send(
+            new PutItemCommand({
+              TableName: deps.table,
+              Item: request.PutRequest?.Item,
+              ConditionExpression: 'attribute_not_exists(#pos) OR #pos < :pos',
+              ExpressionAttributeNames: { '#pos': CdcAttribute.Position },
+              ExpressionAttributeValues: { ':pos': { S: position as string } },
+            }),
+          );
+          return;
+        } catch (error) {
+          if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+            stale += 1;
+            return;
+          }
+          if (isValidation(error)) {
+            reject(
+              record,
+              new RecordRejectedError(`table ${deps.table} rejected the item: ${describe(error)}`),
+            );
+            return;
+          }
+          if (!isTransient(error)) throw error;
+          if (!(await wait())) {
+            throw new RetriableError(
+              `table ${deps.table}: change not written after retrying: ${describe(error)}`,
+            );
+          }
+        }
+      }
+    };
+
+    const queue = writes[0]?.position === undefined ? chunk(writes, 25) : writes.map((w) => [w]);
     const failures: unknown[] = [];
     const worker = async () => {
       for (let batch = queue.shift(); batch; batch = queue.shift()) {
         try {
-          await writeChunk(batch);
+          await (batch[0]?.position === undefined ? writeChunk(batch) : writeChange(batch[0]));
         } catch (error) {
           failures.push(error);
           queue.length = 0;
@@ -133,6 +177,10 @@ export const createTableWriter = (deps: TableWriterDeps): Output => ({
         ? failure
         : new RetriableError(`table ${deps.table} write failed: ${describe(failure)}`, { cause: failure });
     }
-    return { written: records.length - deadLetters.length, deadLetters };
+    return {
+      written: records.length - deadLetters.length - stale,
+      deadLetters,
+      ...(stale > 0 ? { replayed: stale } : {}),
+    };
   },
 });

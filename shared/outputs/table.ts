@@ -12,8 +12,28 @@ const optionsSchema = z.strictObject({
   item: z.optional(fn<(record: FlowRecord) => Record<string, unknown>>()),
   /** The key a tombstone deletes; default `{ [partition key]: record key }`. */
   keyOf: z.optional(fn<(record: FlowRecord) => Record<string, unknown>>()),
-  tombstones: z._default(oneOf(['delete', 'ignore']), 'delete'),
-  concurrency: z._default(int(1, 32), 4),
+  /**
+   * What a tombstone (a Kafka null value) does: `delete` the key's item, or `ignore` it. Not with `cdc`.
+   * @default 'delete'
+   */
+  tombstones: z.optional(oneOf(['delete', 'ignore'])),
+  /**
+   * Read Debezium change events (`op` c, r, u, d; `before`/`after`/`source`/`ts_ms`, bare or under the JSON
+   * converter's `{ schema, payload }`) instead of rows: `after` is upserted, `d` deletes (key from `before`, else
+   * the record key), the Kafka tombstone after a delete is ignored, and every write is conditional on the
+   * change's source position (`source.lsn`; without one `source.ts_ms`, then `ts_ms`, then the offset), stored
+   * in `_sluice_pos`, so out-of-order and replayed changes converge. A delete leaves an item holding only the key,
+   * the position and `_sluice_deleted: true` (enrich treats it as missing), so an older change arriving later
+   * cannot bring the row back. Not with `item`, `keyOf` or `tombstones`.
+   * @default undefined (records are rows)
+   */
+  cdc: z.optional(oneOf(['debezium'])),
+  /**
+   * Write requests in flight at once: BatchWriteItem calls of up to 25 items, or with `cdc` single conditional
+   * PutItem calls (so more of them).
+   * @default 4, or 16 with `cdc`
+   */
+  concurrency: z.optional(int(1, 32)),
   /** How long unprocessed or throttled items are retried before the batch fails (shortened near the deadline). */
   retryBudgetMs: z._default(int(0), 30_000),
 });
@@ -51,7 +71,11 @@ const declaredKey = (table: TableTarget): { partition: string; sort?: string } |
 
 const valueAsItem = (record: FlowRecord): Record<string, unknown> => record.value as Record<string, unknown>;
 
-/** Load the flow's records into a DynamoDB table in upsert mode: last write per key, tombstone = delete. */
+/**
+ * Load the flow's records into a DynamoDB table in upsert mode: last write per key, tombstone = delete; or, with
+ * `cdc: 'debezium'`, a database's change stream, ordered by the source's position.
+ * @example toTable(tables.customers, { cdc: 'debezium' })
+ */
 export const toTable = (
   table: TableTarget,
   options: TableOutputOptions = {},
@@ -61,7 +85,18 @@ export const toTable = (
   const opts = parseOptions(optionsSchema, options, path);
   const key = opts.key ?? declaredKey(table);
   if (!key) throw new ConfigError(`${path}.key`, 'declare the key attributes ({ partition, sort? })');
-  if (key.sort && !opts.keyOf && opts.tombstones === 'delete') {
+  if (opts.cdc) {
+    for (const option of ['item', 'keyOf', 'tombstones'] as const) {
+      if (opts[option] !== undefined) {
+        throw new ConfigError(
+          `${path}.${option}`,
+          "not with cdc: 'debezium' (the item is the change's after, the key its before or the record key)",
+        );
+      }
+    }
+  }
+  const tombstones = opts.tombstones ?? 'delete';
+  if (key.sort && !opts.keyOf && !opts.cdc && tombstones === 'delete') {
     throw new ConfigError(`${path}.keyOf`, 'a table with a sort key needs keyOf to delete on tombstones');
   }
   const name = `table:${tableName}`;
@@ -83,8 +118,9 @@ export const toTable = (
           key,
           item: opts.item ?? valueAsItem,
           ...(opts.keyOf ? { keyOf: opts.keyOf } : {}),
-          tombstones: opts.tombstones,
-          concurrency: opts.concurrency,
+          tombstones,
+          ...(opts.cdc ? { cdc: opts.cdc } : {}),
+          concurrency: opts.concurrency ?? (opts.cdc ? 16 : 4),
           retry: { baseMs: 50, maxDelayMs: 2_000, budgetMs: opts.retryBudgetMs },
           client: () => client,
         });

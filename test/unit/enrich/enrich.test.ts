@@ -102,6 +102,19 @@ describe('enrich', () => {
     );
   });
 
+  it('treats the marker a change stream leaves for a deleted row as missing, also when projecting', async () => {
+    // Prepare: toTable({ cdc: 'debezium' }) keeps a deleted row's key and position with _sluice_deleted
+    const { db, run } = setup({ attributes: ['name'] });
+    db.tables.get('customers')?.set('c-1', { customerId: 'c-1', _sluice_pos: '9', _sluice_deleted: true });
+    // Act
+    const result = await run(['c-1', 'c-2']);
+    // Assess
+    expect(result.records.map((r) => (r.value as { customer: unknown }).customer)).toEqual([
+      null,
+      { name: 'Customer 2' },
+    ]);
+  });
+
   it('projects the listed attributes only and shares one frozen item between records', async () => {
     // Prepare
     const { run } = setup({ attributes: ['name', 'tier'] });
