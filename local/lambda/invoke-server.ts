@@ -9,9 +9,27 @@ const invokePath = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** The Invoke API returns the last 4 KB of the log with LogType=Tail. */
 const tailBytes = 4096;
 
-const readBody = async (request: IncomingMessage): Promise<Buffer> => {
+/**
+ * AWS's request limits for Invoke (API_Invoke, Lambda quotas): 6 MB (6,291,456 bytes) for a synchronous
+ * (RequestResponse, DryRun) invocation, 1 MB for an asynchronous (Event) one.
+ */
+export const invokeRequestLimits = { RequestResponse: 6 * 1024 * 1024, Event: 1024 * 1024 } as const;
+
+/** AWS's messages, as its RequestEntityTooLargeException carries them. */
+const tooLargeMessage = (invocationType: string, bytes: number | undefined, limit: number) =>
+  invocationType === 'Event'
+    ? `${bytes === undefined ? 'The' : `${bytes} byte`} payload is too large for the Event invocation type (limit ${limit} bytes)`
+    : `Request must be smaller than ${limit} bytes for the InvokeFunction operation`;
+
+/** The body, or undefined once it passes `limit` bytes: never more than the limit is held in memory. */
+const readBody = async (request: IncomingMessage, limit: number): Promise<Buffer | undefined> => {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 };
 
@@ -49,7 +67,23 @@ export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>): 
         `Function not found: arn:aws:lambda:us-east-1:000000000000:function:${name}`,
       );
     }
-    const body = await readBody(request);
+    const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    const limit =
+      invocationType === 'Event' ? invokeRequestLimits.Event : invokeRequestLimits.RequestResponse;
+    const declared = Number(request.headers['content-length'] ?? Number.NaN);
+    const tooLarge = (bytes: number | undefined) => {
+      // Close the connection rather than read the rest of a body that will not be used.
+      response.setHeader('connection', 'close');
+      sendError(
+        response,
+        413,
+        'RequestEntityTooLargeException',
+        tooLargeMessage(invocationType, bytes, limit),
+      );
+    };
+    if (declared > limit) return tooLarge(declared);
+    const body = await readBody(request, limit);
+    if (body === undefined) return tooLarge(undefined);
     let event: unknown;
     try {
       event = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
@@ -61,7 +95,6 @@ export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>): 
         'Could not parse request body into json',
       );
     }
-    const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
     if (invocationType === 'DryRun') {
       response.writeHead(204);
       return response.end();
