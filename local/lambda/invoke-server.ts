@@ -21,17 +21,24 @@ const tooLargeMessage = (invocationType: string, bytes: number | undefined, limi
     ? `${bytes === undefined ? 'The' : `${bytes} byte`} payload is too large for the Event invocation type (limit ${limit} bytes)`
     : `Request must be smaller than ${limit} bytes for the InvokeFunction operation`;
 
-/** The body, or undefined once it passes `limit` bytes: never more than the limit is held in memory. */
-const readBody = async (request: IncomingMessage, limit: number): Promise<Buffer | undefined> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-};
+/**
+ * The body, or undefined once it passes `limit` bytes: never more than the limit is held in memory. The stream is
+ * left paused, not destroyed, so the 413 can still be written on its socket.
+ */
+const readBody = (request: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      request.off('data', onData).off('end', onEnd).pause();
+      chunks.length = 0;
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 
 const sendError = (response: ServerResponse, status: number, type: string, message: string) => {
   response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
@@ -74,6 +81,7 @@ export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>): 
     const tooLarge = (bytes: number | undefined) => {
       // Close the connection rather than read the rest of a body that will not be used.
       response.setHeader('connection', 'close');
+      response.once('finish', () => request.socket.destroy());
       sendError(
         response,
         413,
