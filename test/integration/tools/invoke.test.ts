@@ -9,6 +9,18 @@ const usage = 'usage: npm run invoke -- <flow> <event.json> [--remote] [--stack 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-invoke-tool-'));
 
 describe('npm run invoke, run as a user runs it', () => {
+  it('invokes a flow with a sample event, prints its result, a cold start (a fresh environment) and what its outputs received, exits 0', async () => {
+    // Act
+    const { code, output } = await invoke('cleanse-reviews', 'events/invoke/cleanse-reviews.json');
+
+    // Assess
+    expect(code, output.slice(-2000)).toBe(0);
+    expect(output).toMatch(/^result: /m);
+    expect(output).toMatch(/"message":"batch".*"cold_start":true/);
+    expect(output).toMatch(/^reviews\.clean: \+\d+ record\(s\)/m);
+    expect(output).not.toContain('ERROR');
+  }, 180_000);
+
   it('reports AWS’s RequestEntityTooLargeException for a 7.7 MB event and exits 1', async () => {
     // Prepare: a Kafka event whose one record carries 7.7 MB.
     const file = join(dir, 'big.json');
