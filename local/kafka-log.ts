@@ -13,11 +13,26 @@ export const transientKafkaErrors: readonly string[] = [
 ];
 
 /**
- * Only kafkajs's per-response lines (`[Connection] Response …` with the error's text in `error`): a consumer that
- * crashed after its retries ran out logs `Crash: …` with the same text in its message, and that one is real.
+ * A `[Connection] Response …` line whose `error` is one of them, or a consumer crash straight from one of them
+ * (`Crash: KafkaJSProtocolError: …`, e.g. the coordinator still loading on a new broker) and the restart that
+ * follows it. A crash after kafkajs's retries ran out (`Crash: KafkaJSNumberOfRetriesExceeded: …`) is real.
  */
-const isTransient = (entry: LogEntry): boolean =>
-  typeof entry.log.error === 'string' && transientKafkaErrors.includes(entry.log.error);
+const transientOf = () => {
+  const restarting = new Set<unknown>();
+  return (entry: LogEntry): boolean => {
+    const { error, message, groupId } = entry.log;
+    if (typeof error === 'string' && transientKafkaErrors.includes(error)) return true;
+    if (transientKafkaErrors.some((known) => message === `Crash: KafkaJSProtocolError: ${known}`)) {
+      restarting.add(groupId);
+      return true;
+    }
+    if (message.startsWith('Restarting the consumer in ') && restarting.has(groupId)) {
+      restarting.delete(groupId);
+      return true;
+    }
+    return false;
+  };
+};
 
 const labels: Record<number, string> = {
   [logLevel.ERROR]: 'ERROR',
@@ -33,16 +48,18 @@ const labels: Record<number, string> = {
  */
 export const quietTransientErrors =
   (write: (line: string) => void = (line) => console.error(line)) =>
-  (level: logLevel) =>
-  (entry: LogEntry): void => {
-    const effective = isTransient(entry) ? logLevel.DEBUG : entry.level;
-    if (effective > level || effective === logLevel.NOTHING) return;
-    const prefix = entry.namespace ? `[${entry.namespace}] ` : '';
-    write(
-      JSON.stringify({
-        level: labels[effective] ?? entry.label,
-        ...entry.log,
-        message: `${prefix}${entry.log.message}`,
-      }),
-    );
+  (level: logLevel) => {
+    const isTransient = transientOf();
+    return (entry: LogEntry): void => {
+      const effective = isTransient(entry) ? logLevel.DEBUG : entry.level;
+      if (effective > level || effective === logLevel.NOTHING) return;
+      const prefix = entry.namespace ? `[${entry.namespace}] ` : '';
+      write(
+        JSON.stringify({
+          level: labels[effective] ?? entry.label,
+          ...entry.log,
+          message: `${prefix}${entry.log.message}`,
+        }),
+      );
+    };
   };

@@ -16,7 +16,11 @@ const client = (level: logLevel) => {
     logLevel: level,
     logCreator: quietTransientErrors((line) => lines.push(JSON.parse(line))),
   });
-  return { connection: kafka.logger().namespace('Connection'), consumer: kafka.logger(), lines };
+  return {
+    connection: kafka.logger().namespace('Connection'),
+    consumer: kafka.logger().namespace('Consumer'),
+    lines,
+  };
 };
 
 /** Exactly what kafkajs's Connection logs when a response carries an error code (src/network/connection.js). */
@@ -76,6 +80,25 @@ describe('kafkajs log lines of the local tools and the emulator', () => {
 
     // Assess
     expect(lines.map((l) => l.level)).toEqual(['ERROR']);
+  });
+
+  it('prints nothing for a consumer that crashed on a coordinator still loading and restarts', () => {
+    // Prepare
+    const { consumer, lines } = client(logLevel.ERROR);
+
+    // Act: what a new broker made kafkajs print (seen on a first npm start), then the same for a real crash.
+    consumer.error(`Crash: KafkaJSProtocolError: ${createErrorFromCode(14).message}`, { groupId: 'new' });
+    consumer.error('Restarting the consumer in 300ms', { retryTime: 300, groupId: 'new' });
+    consumer.error(`Crash: KafkaJSNumberOfRetriesExceeded: ${createErrorFromCode(14).message}`, {
+      groupId: 'stuck',
+    });
+    consumer.error('Restarting the consumer in 300ms', { retryTime: 300, groupId: 'stuck' });
+
+    // Assess
+    expect(lines.map((l) => `${l.level} ${l.groupId} ${l.message}`)).toEqual([
+      `ERROR stuck [Consumer] Crash: KafkaJSNumberOfRetriesExceeded: ${createErrorFromCode(14).message}`,
+      'ERROR stuck [Consumer] Restarting the consumer in 300ms',
+    ]);
   });
 
   it('prints the transient errors as DEBUG when asked for debug logs', () => {
