@@ -19,7 +19,7 @@ const usage = `usage: npm run servers -- <up|down|status> [kafka|dynamodb|opense
 
 const printStatus = async (names: readonly string[]) => {
   let allHealthy = true;
-  for (const name of resolveNames(names)) {
+  for (const name of serverNames(names)) {
     const status = await statusOf(name);
     allHealthy &&= status.healthy;
     const rss = status.state ? groupRssMiB(status.state.pid) : undefined;
@@ -38,7 +38,25 @@ const printStatus = async (names: readonly string[]) => {
   return allHealthy;
 };
 
+/** A mistake in the command line: `error: <what>` and the usage line, exit code 2 (as every local tool). */
+class UsageError extends Error {}
+
+const startFlags = ['--follow', '--resume'];
+
+/** Server names, or a UsageError naming the unknown one. */
+const serverNames = (names: readonly string[]) => {
+  try {
+    return resolveNames(names);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+};
+
 const main = async (command: string | undefined, names: string[]): Promise<number> => {
+  if (command === 'start') {
+    const unknown = names.filter((n) => !startFlags.includes(n));
+    if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(' ')} for npm start`);
+  }
   switch (command) {
     case 'start':
       return runLocalPipeline({
@@ -47,7 +65,7 @@ const main = async (command: string | undefined, names: string[]): Promise<numbe
         timeoutMs: Number(process.env.SLUICE_DRAIN_TIMEOUT_SECONDS ?? 300) * 1000,
       });
     case 'up': {
-      const started = await up(resolveNames(names));
+      const started = await up(serverNames(names));
       for (const s of started) {
         const how = s.reused ? 'already running' : `ready in ${(s.state.readyMs / 1000).toFixed(1)}s`;
         console.log(`${s.name.padEnd(11)} ${s.state.endpoint.padEnd(24)} ${how}  (log ${s.state.log})`);
@@ -56,20 +74,24 @@ const main = async (command: string | undefined, names: string[]): Promise<numbe
       return 0;
     }
     case 'down':
-      for (const { name, outcome } of await down(resolveNames(names)))
+      for (const { name, outcome } of await down(serverNames(names)))
         console.log(`${name.padEnd(11)} ${outcome}`);
       return 0;
     case 'status':
       return (await printStatus(names)) ? 0 : 1;
     default:
-      console.error(usage);
-      return 2;
+      throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
   }
 };
 
 main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}`);
+      console.error(usage);
+      process.exit(2);
+    }
     const known = error instanceof ServiceStartError || error instanceof MissingPrerequisiteError;
     console.error(known ? `error: ${(error as Error).message}` : error);
     process.exit(1);

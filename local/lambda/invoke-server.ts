@@ -9,11 +9,36 @@ const invokePath = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** The Invoke API returns the last 4 KB of the log with LogType=Tail. */
 const tailBytes = 4096;
 
-const readBody = async (request: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
+/**
+ * AWS's request limits for Invoke (API_Invoke, Lambda quotas): 6 MB (6,291,456 bytes) for a synchronous
+ * (RequestResponse, DryRun) invocation, 1 MB for an asynchronous (Event) one.
+ */
+export const invokeRequestLimits = { RequestResponse: 6 * 1024 * 1024, Event: 1024 * 1024 } as const;
+
+/** AWS's messages, as its RequestEntityTooLargeException carries them. */
+const tooLargeMessage = (invocationType: string, bytes: number | undefined, limit: number) =>
+  invocationType === 'Event'
+    ? `${bytes === undefined ? 'The' : `${bytes} byte`} payload is too large for the Event invocation type (limit ${limit} bytes)`
+    : `Request must be smaller than ${limit} bytes for the InvokeFunction operation`;
+
+/**
+ * The body, or undefined once it passes `limit` bytes: never more than the limit is held in memory. The stream is
+ * left paused, not destroyed, so the 413 can still be written on its socket.
+ */
+const readBody = (request: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      request.off('data', onData).off('end', onEnd).pause();
+      chunks.length = 0;
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 
 const sendError = (response: ServerResponse, status: number, type: string, message: string) => {
   response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
@@ -53,7 +78,24 @@ export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>, e
         `Function not found: arn:aws:lambda:us-east-1:000000000000:function:${name}`,
       );
     }
-    const body = await readBody(request);
+    const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    const limit =
+      invocationType === 'Event' ? invokeRequestLimits.Event : invokeRequestLimits.RequestResponse;
+    const declared = Number(request.headers['content-length'] ?? Number.NaN);
+    const tooLarge = (bytes: number | undefined) => {
+      // Close the connection rather than read the rest of a body that will not be used.
+      response.setHeader('connection', 'close');
+      response.once('finish', () => request.socket.destroy());
+      sendError(
+        response,
+        413,
+        'RequestEntityTooLargeException',
+        tooLargeMessage(invocationType, bytes, limit),
+      );
+    };
+    if (declared > limit) return tooLarge(declared);
+    const body = await readBody(request, limit);
+    if (body === undefined) return tooLarge(undefined);
     let event: unknown;
     try {
       event = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
@@ -65,7 +107,6 @@ export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>, e
         'Could not parse request body into json',
       );
     }
-    const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
     if (invocationType === 'DryRun') {
       response.writeHead(204);
       return response.end();

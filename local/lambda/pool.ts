@@ -54,7 +54,13 @@ export class FunctionPool {
   private spawnHost(): Host {
     const log = openSync(this.spec.logFile, 'a');
     const child = fork(hostScript, [this.spec.bundlePath, this.spec.name, String(this.spec.memoryMb)], {
-      env: { ...this.spec.environment, PATH: process.env.PATH ?? '' },
+      env: {
+        ...this.spec.environment,
+        PATH: process.env.PATH ?? '',
+        // Set by the Lambda runtime in every on-demand environment; Powertools reports cold_start: true on the
+        // first invocation only when it reads 'on-demand' (any other value means provisioned, never cold).
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      },
       stdio: ['ignore', log, log, 'ipc'],
       execPath: lambdaNode().path,
       execArgv: [

@@ -9,6 +9,7 @@ import { provision } from '../runner/provision.ts';
 import { topicEnds } from '../runner/verify.ts';
 import { up } from '../services/manager.ts';
 import { readState } from '../services/state.ts';
+import { toolArgs, usageError } from './args.ts';
 import { flowFunctionName, stackOutputs } from './stack-outputs.ts';
 
 /**
@@ -20,34 +21,29 @@ import { flowFunctionName, stackOutputs } from './stack-outputs.ts';
 // The SDK warns once per process on Node 20 about its future Node 22 floor; the Lambda runtime is Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const args = process.argv.slice(2);
-const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--stack');
-const [flowName, eventFile] = positional;
-const remote = args.includes('--remote');
-const stackName = args.includes('--stack') ? args[args.indexOf('--stack') + 1] : 'SluiceFlows';
+const usage = 'usage: npm run invoke -- <flow> <event.json> [--remote] [--stack NAME]';
+const { values, positionals } = toolArgs(
+  process.argv.slice(2),
+  usage,
+  { remote: { type: 'boolean' }, stack: { type: 'string' } },
+  { min: 2, max: 2 },
+);
+const [flowName, eventFile] = positionals as [string, string];
+const remote = values.remote ?? false;
+const stackName = values.stack ?? 'SluiceFlows';
 
-if (!flowName || !eventFile) {
-  console.error('usage: npm run invoke -- <flow> <event.json> [--remote] [--stack NAME]');
-  process.exit(2);
-}
-if (!existsSync(eventFile)) {
-  console.error(`error: event file ${eventFile} does not exist`);
-  process.exit(2);
-}
+if (!existsSync(eventFile)) usageError(usage, `event file ${eventFile} does not exist`);
 const payload = readFileSync(eventFile);
 try {
   JSON.parse(payload.toString('utf8'));
 } catch (error) {
-  console.error(`error: ${eventFile} is not JSON: ${(error as Error).message}`);
-  process.exit(2);
+  usageError(usage, `${eventFile} is not JSON: ${(error as Error).message}`);
 }
 
 const { topology } = (await import('../../functions/topology.ts')) as { topology: Topology };
 const flow = topology.flow(flowName);
-if (!flow) {
-  console.error(`error: no flow named "${flowName}"; flows: ${topology.flows.map((f) => f.name).join(', ')}`);
-  process.exit(2);
-}
+if (!flow)
+  usageError(usage, `no flow named "${flowName}"; flows: ${topology.flows.map((f) => f.name).join(', ')}`);
 
 /** The deployed function's name, from the stack output the CDK app writes for each flow. */
 const remoteFunctionName = async (flow: string, stack: string): Promise<string> =>
@@ -71,7 +67,7 @@ let before: Map<string, number> | undefined;
 const kafka = remote ? undefined : localKafka('sluice-invoke');
 
 if (remote) {
-  functionName = await remoteFunctionName(flowName, stackName ?? 'SluiceFlows');
+  functionName = await remoteFunctionName(flowName, stackName);
   client = new LambdaClient({});
 } else {
   if (!kafka) throw new Error('no local Kafka client');
@@ -97,9 +93,17 @@ if (remote) {
   await admin.disconnect();
 }
 
-const response = await client.send(
-  new InvokeCommand({ FunctionName: functionName, Payload: payload, LogType: 'Tail' }),
-);
+const invoked = await client
+  .send(new InvokeCommand({ FunctionName: functionName, Payload: payload, LogType: 'Tail' }))
+  .catch((error: Error) => error);
+if (invoked instanceof Error) {
+  // The Invoke API refused the call (too large, unknown function, no credentials): its words, exit 1.
+  console.error(`error: ${invoked.name}: ${invoked.message}`);
+  await pipeline?.stop();
+  client.destroy();
+  process.exit(1);
+}
+const response = invoked;
 const result = Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8');
 console.log(`${response.FunctionError ? `function error (${response.FunctionError})` : 'result'}: ${result}`);
 const logs = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : '';

@@ -1,19 +1,25 @@
 import { isUtf8 } from 'node:buffer';
 import { fetchedHeaders } from '../esm/event.ts';
 import { localKafka } from '../kafka-client.ts';
+import { toolArgs, usageError } from './args.ts';
 
 /**
  * npm run tail -- <topic> [--follow] [--limit N]: prints every record from the beginning with its key,
- * decoded value and headers; exits at the end of the topic unless --follow.
+ * decoded value and headers; exits at the end of the topic unless --follow (then Ctrl-C ends it, exit 0).
  */
-const args = process.argv.slice(2);
-const topic = args.find((a) => !a.startsWith('--'));
-const follow = args.includes('--follow');
-const limit = Number(args[args.indexOf('--limit') + 1]) || Number.POSITIVE_INFINITY;
-if (!topic) {
-  console.error('usage: npm run tail -- <topic> [--follow] [--limit N]');
-  process.exit(2);
-}
+const usage = 'usage: npm run tail -- <topic> [--follow] [--limit N]';
+const { values, positionals } = toolArgs(
+  process.argv.slice(2),
+  usage,
+  { follow: { type: 'boolean' }, limit: { type: 'string' } },
+  { min: 1, max: 1 },
+);
+const topic = positionals[0] as string;
+const follow = values.follow ?? false;
+const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : Number(values.limit);
+if (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY)
+  usageError(usage, `--limit ${values.limit}: expected a whole number`);
+if (limit < 1) usageError(usage, `--limit ${values.limit}: expected 1 or more`);
 
 const text = (bytes: Buffer | null | undefined) =>
   bytes === null || bytes === undefined
@@ -34,6 +40,18 @@ const decodedValue = (bytes: Buffer | null) => {
 const kafka = localKafka('sluice-tail');
 const admin = kafka.admin();
 await admin.connect();
+const { topics: existing } = await admin.fetchTopicMetadata().catch(() => ({ topics: [] }));
+if (!existing.some((t) => t.name === topic)) {
+  await admin.disconnect();
+  console.error(
+    `error: no topic named ${topic} (npm run tail -- <topic>; topics: ${existing
+      .map((t) => t.name)
+      .filter((n) => !n.startsWith('_'))
+      .sort()
+      .join(', ')})`,
+  );
+  process.exit(1);
+}
 const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
 await admin.disconnect();
 const remaining = () => [...ends.values()].some((end) => end > 0);
@@ -52,6 +70,8 @@ if (!follow && !remaining()) {
   console.error(`${topic} is empty`);
   process.exit(0);
 }
+// Ctrl-C ends --follow: leave the group cleanly, then exit 0 (the user asked for it; nothing failed).
+process.once('SIGINT', () => void finish());
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
 await consumer.run({

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +8,11 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunction } from '../../../local/bundle.ts';
 import { buildEvent } from '../../../local/esm/event.ts';
-import { createInvokeServer } from '../../../local/lambda/invoke-server.ts';
+import { createInvokeServer, invokeRequestLimits } from '../../../local/lambda/invoke-server.ts';
 import { FunctionPool } from '../../../local/lambda/pool.ts';
 import { lambdaNode } from '../../../local/lambda/runtime.ts';
+import { functionEnvironment } from '../../../local/runner/environment.ts';
+import { readState } from '../../../local/services/state.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-invoke-'));
 const recorderFile = join(dir, 'invocations.jsonl');
@@ -143,4 +145,146 @@ describe('the local Lambda Invoke API, through the AWS SDK LambdaClient', () => 
     // Assess
     await expect(invoking).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
+});
+
+/** A JSON payload of exactly `bytes` bytes: one string. */
+const payloadOf = (bytes: number) => Buffer.from(JSON.stringify('x'.repeat(bytes - 2)));
+
+describe('the local Invoke API holds requests to AWS’s payload limits', () => {
+  it('refuses a 7.7 MB RequestResponse payload with RequestEntityTooLargeException, as AWS does above 6 MB', async () => {
+    // Act
+    const invoking = lambda.send(
+      new InvokeCommand({ FunctionName: 'recorder', Payload: payloadOf(7_700_000) }),
+    );
+
+    // Assess
+    await expect(invoking).rejects.toMatchObject({
+      name: 'RequestEntityTooLargeException',
+      $metadata: { httpStatusCode: 413 },
+      message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+    });
+  });
+
+  it('accepts a RequestResponse payload of exactly 6,291,456 bytes', async () => {
+    // Act
+    const response = await lambda.send(
+      new InvokeCommand({
+        FunctionName: 'recorder',
+        Payload: payloadOf(invokeRequestLimits.RequestResponse),
+      }),
+    );
+
+    // Assess: the recorder received the string (no records) and answered.
+    expect(response.StatusCode).toBe(200);
+    expect(JSON.parse(Buffer.from(response.Payload!).toString('utf8'))).toMatchObject({ received: 0 });
+  });
+
+  it('refuses an Event invocation over 1 MB (AWS’s asynchronous limit) and queues one at the limit', async () => {
+    // Act
+    const over = await lambda
+      .send(
+        new InvokeCommand({
+          FunctionName: 'recorder',
+          InvocationType: 'Event',
+          Payload: payloadOf(invokeRequestLimits.Event + 1),
+        }),
+      )
+      .catch((error: unknown) => error);
+    const at = await lambda.send(
+      new InvokeCommand({
+        FunctionName: 'recorder',
+        InvocationType: 'Event',
+        Payload: payloadOf(invokeRequestLimits.Event),
+      }),
+    );
+
+    // Assess
+    expect(over).toMatchObject({
+      name: 'RequestEntityTooLargeException',
+      message: '1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)',
+    });
+    expect(at.StatusCode).toBe(202);
+  });
+
+  it('stops reading a body sent without a length once it passes the limit', async () => {
+    // Prepare: chunked, no content-length, and no end: the server cannot refuse before reading.
+    const { port } = server.address() as AddressInfo;
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/2015-03-31/functions/recorder/invocations',
+    });
+    request.on('error', () => undefined); // the server closes the connection after answering
+    let sent = 0;
+    let answered = false;
+
+    // Act: write 1 MiB chunks until an answer comes (at most 64 MiB).
+    const answer = once(request, 'response') as Promise<[IncomingMessage]>;
+    void answer.then(() => {
+      answered = true;
+    });
+    while (!answered && sent < 64 * chunk.length && !request.destroyed) {
+      sent += chunk.length;
+      if (!request.write(chunk)) await Promise.race([once(request, 'drain'), answer]);
+    }
+    const [response] = await answer;
+
+    // Assess
+    expect(response.statusCode).toBe(413);
+    expect(response.headers['x-amzn-errortype']).toBe('RequestEntityTooLargeException');
+    expect(sent).toBeLessThan(64 * chunk.length);
+    request.destroy();
+  });
+});
+
+describe('cold starts of a real flow bundle, as Powertools Logger reports them', () => {
+  let flowPool: FunctionPool;
+  const batchLines = (logs: string) =>
+    logs
+      .split('\n')
+      .filter((l) => l.includes('"message":"batch"'))
+      .map((l) => JSON.parse(l) as { cold_start?: boolean });
+  const emptyBatch = (offset: number) =>
+    buildEvent({ bootstrapServers: '127.0.0.1:9092' }, [
+      {
+        topic: 'reviews.raw',
+        partition: 0,
+        offset,
+        timestamp: 1_700_000_000_000,
+        key: null,
+        value: Buffer.from('not json'),
+        headers: [],
+        payloadBytes: 0,
+      },
+    ]);
+
+  beforeAll(async () => {
+    const bundle = await bundleFunction('cold-start-cleanse-reviews', 'functions/cleanse-reviews.ts');
+    flowPool = new FunctionPool({
+      name: 'cleanse-reviews',
+      bundlePath: bundle.path,
+      memoryMb: 256,
+      timeoutMs: 20_000,
+      environment: functionEnvironment('cleanse-reviews', 256, readState()),
+      concurrency: 2,
+      logFile: join(dir, 'cleanse-reviews.log'),
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await flowPool.close();
+  });
+
+  it('reports cold_start: true on the first invocation of each execution environment, and only there', async () => {
+    // Act: two at once (two environments), then two more (both warm).
+    const first = await Promise.all([flowPool.invoke(emptyBatch(0)), flowPool.invoke(emptyBatch(1))]);
+    const later = await Promise.all([flowPool.invoke(emptyBatch(2)), flowPool.invoke(emptyBatch(3))]);
+
+    // Assess
+    const coldStarts = (results: typeof first) =>
+      results.flatMap((r) => batchLines(r.logs)).map((line) => line.cold_start);
+    expect(coldStarts(first)).toEqual([true, true]);
+    expect(coldStarts(later)).toEqual([false, false]);
+  }, 60_000);
 });
