@@ -83,9 +83,16 @@ export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>, e
       invocationType === 'Event' ? invokeRequestLimits.Event : invokeRequestLimits.RequestResponse;
     const declared = Number(request.headers['content-length'] ?? Number.NaN);
     const tooLarge = (bytes: number | undefined) => {
-      // Close the connection rather than read the rest of a body that will not be used.
+      // Close the connection rather than keep a body that will not be used. What is still arriving is read and
+      // dropped (never held) for a moment first: destroying a socket with unread data resets it, and a client
+      // still writing would see ECONNRESET instead of this answer.
       response.setHeader('connection', 'close');
-      response.once('finish', () => request.socket.destroy());
+      response.once('finish', () => {
+        request.resume();
+        const closing = setTimeout(() => request.socket.destroy(), 2_000);
+        closing.unref();
+        request.once('end', () => clearTimeout(closing));
+      });
       sendError(
         response,
         413,

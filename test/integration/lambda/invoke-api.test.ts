@@ -8,6 +8,7 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunction } from '../../../local/bundle.ts';
 import { buildEvent } from '../../../local/esm/event.ts';
+import { localKafka } from '../../../local/kafka-client.ts';
 import { createInvokeServer, invokeRequestLimits } from '../../../local/lambda/invoke-server.ts';
 import { FunctionPool } from '../../../local/lambda/pool.ts';
 import { lambdaNode } from '../../../local/lambda/runtime.ts';
@@ -261,6 +262,11 @@ describe('cold starts of a real flow bundle, as Powertools Logger reports them',
     ]);
 
   beforeAll(async () => {
+    // The batch dead-letters its one record: its topic must exist, whatever ran before on this broker.
+    const admin = localKafka('cold-start-test').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'reviews.dlq', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
     const bundle = await bundleFunction('cold-start-cleanse-reviews', 'functions/cleanse-reviews.ts');
     flowPool = new FunctionPool({
       name: 'cleanse-reviews',
