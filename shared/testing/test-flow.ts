@@ -119,14 +119,16 @@ const context = {
 } as unknown as Context;
 
 /** Metrics that are counted and dropped: a test prints no EMF lines. */
-const silentMetrics = (namespace: string): Metrics => {
-  const metrics = new Metrics({ namespace, serviceName: namespace });
+const silentMetrics = (namespace: string, singleMetric = false): Metrics => {
+  const metrics = new Metrics({ namespace, serviceName: namespace, singleMetric });
   metrics.publishStoredMetrics = () => {
     metrics.clearMetrics();
+    metrics.clearDimensions();
+    metrics.clearMetadata();
     return metrics;
   };
   // Per-output counts are single metrics, which publish at once.
-  metrics.singleMetric = () => silentMetrics(namespace);
+  metrics.singleMetric = () => silentMetrics(namespace, true);
   return metrics;
 };
 
