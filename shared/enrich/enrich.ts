@@ -157,18 +157,30 @@ export const enrich = (options: EnrichOptions): Step => {
   const onMissing = o.onMissing ?? OnMissing.Drop;
   const pkOf = compileSelector(o.key);
   const skOf = o.sortKey === undefined ? undefined : compileSelector(o.sortKey);
-  const cache =
-    o.cache === false
-      ? undefined
-      : new LookupCache({
-          maxEntries: o.cache.maxEntries,
-          maxBytes: o.cache.maxBytes ?? defaultCacheBytes(),
-          ttlMs: o.cache.ttlSeconds * 1000,
-          negativeTtlMs: o.cache.negativeTtlSeconds * 1000,
-        });
+  const cacheOptions = o.cache;
+  // One cache per DynamoDB client: a client injected through the ports (a test kit's in-memory tables) never
+  // serves items cached from another; in a function there is one client, so one cache.
+  const caches = new WeakMap<object, LookupCache>();
+  const defaultClient = {};
+  const cacheFor = (port: object | undefined): LookupCache | undefined => {
+    if (cacheOptions === false) return undefined;
+    const owner = port ?? defaultClient;
+    let cache = caches.get(owner);
+    if (cache === undefined) {
+      cache = new LookupCache({
+        maxEntries: cacheOptions.maxEntries,
+        maxBytes: cacheOptions.maxBytes ?? defaultCacheBytes(),
+        ttlMs: cacheOptions.ttlSeconds * 1000,
+        negativeTtlMs: cacheOptions.negativeTtlSeconds * 1000,
+      });
+      caches.set(owner, cache);
+    }
+    return cache;
+  };
   const project = projector(o.attributes, table);
 
   const run = async (records: readonly FlowRecord[], context: StepContext): Promise<StepResult> => {
+    const cache = cacheFor(context.ports.dynamodb);
     const deadLetters: DeadLetter[] = [];
     const cacheKeys: (string | number | null)[] = new Array(records.length);
     const resolved: (Cached | undefined)[] = new Array(records.length);

@@ -16,6 +16,12 @@ import { BatchFailedError, type BatchSummary, runBatch } from './run-batch.ts';
 export interface HandlerOptions {
   /** Injected effects (tests, the benchmark); steps create their defaults otherwise. */
   readonly ports?: StepPorts;
+  /**
+   * The Output for an output spec, instead of `spec.create()` (the flow test kit's in-memory outputs). Called once
+   * per spec, on its first batch.
+   * @default spec.create()
+   */
+  readonly createOutput?: (spec: OutputSpec) => Output;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly now?: () => number;
@@ -58,7 +64,7 @@ export const handlerFor = (flow: Flow, options: HandlerOptions = {}): FlowHandle
   const outputFor = (spec: OutputSpec): Output => {
     let output = outputs.get(spec);
     if (output === undefined) {
-      output = spec.create();
+      output = options.createOutput ? options.createOutput(spec) : spec.create();
       outputs.set(spec, output);
     }
     return output;

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
+import type { TablePlanOptions } from './table-items.ts';
 
 const optionsSchema = z.strictObject({
   when: z.optional(z.unknown()),
@@ -76,10 +77,12 @@ const valueAsItem = (record: FlowRecord): Record<string, unknown> => record.valu
  * `cdc: 'debezium'`, a database's change stream, ordered by the source's position.
  * @example toTable(tables.customers, { cdc: 'debezium' })
  */
-export const toTable = (
-  table: TableTarget,
-  options: TableOutputOptions = {},
-): DeclaredOutput<'table', TableResources> => {
+/** A table output: its resources, plus what it writes for a record, as data (the flow test kit applies it). */
+export type TableOutputSpec = DeclaredOutput<'table', TableResources> & {
+  readonly plan: TablePlanOptions & { readonly table: string };
+};
+
+export const toTable = (table: TableTarget, options: TableOutputOptions = {}): TableOutputSpec => {
   const tableName = nameOf(parseOptions(resourceName, table, 'toTable(table)'));
   const path = `toTable(${tableName})`;
   const opts = parseOptions(optionsSchema, options, path);
@@ -100,11 +103,20 @@ export const toTable = (
     throw new ConfigError(`${path}.keyOf`, 'a table with a sort key needs keyOf to delete on tombstones');
   }
   const name = `table:${tableName}`;
+  const plan = {
+    table: tableName,
+    key,
+    item: opts.item ?? valueAsItem,
+    ...(opts.keyOf ? { keyOf: opts.keyOf } : {}),
+    tombstones,
+    ...(opts.cdc ? { cdc: opts.cdc } : {}),
+  };
   return {
     kind: 'table',
     name,
     ...whenOf(opts.when),
     resources: { tables: [tableName] },
+    plan,
     create: () =>
       lazyOutput(name, async () => {
         const [{ dynamoDbClient }, { createTableWriter }] = await Promise.all([
@@ -114,12 +126,7 @@ export const toTable = (
         const client = await dynamoDbClient();
         return createTableWriter({
           name,
-          table: tableName,
-          key,
-          item: opts.item ?? valueAsItem,
-          ...(opts.keyOf ? { keyOf: opts.keyOf } : {}),
-          tombstones,
-          ...(opts.cdc ? { cdc: opts.cdc } : {}),
+          ...plan,
           concurrency: opts.concurrency ?? (opts.cdc ? 16 : 4),
           retry: { baseMs: 50, maxDelayMs: 2_000, budgetMs: opts.retryBudgetMs },
           client: () => client,
