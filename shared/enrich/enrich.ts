@@ -95,8 +95,13 @@ const optionsSchema = z.strictObject({
   key: selector,
   sortKey: z.optional(selector),
   as: z.string().check(z.minLength(1, 'must name the field that receives the item')),
-  join: z._default(z.enum(Object.values(Join), { error: 'must be left or inner' }), Join.Left),
-  onMissing: z.optional(z.enum(Object.values(OnMissing), { error: 'must be drop or deadLetter' })),
+  join: z._default(
+    z.enum(/* @__PURE__ */ Object.values(Join), { error: 'must be left or inner' }),
+    Join.Left,
+  ),
+  onMissing: z.optional(
+    z.enum(/* @__PURE__ */ Object.values(OnMissing), { error: 'must be drop or deadLetter' }),
+  ),
   attributes: z.optional(
     z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'lists at least one attribute')),
   ),
