@@ -24,6 +24,14 @@ export type StartingPosition = (typeof StartingPosition)[keyof typeof StartingPo
 /** Lambda's Kafka batching window when none is set. */
 export const DEFAULT_BATCHING_WINDOW_MS = 500;
 
+/** A flow's defaults, read by `defineFlow` and the CDK app alike (one place each). */
+export const FlowDefaults = {
+  /** Records per invocation at most (the mapping's `BatchSize`). */
+  batchSize: 100,
+  memoryMb: 512,
+  timeoutSeconds: 60,
+} as const;
+
 /** Where a flow's failed batches go once the mapping gives up: a topic on the same cluster, or SQS/SNS/S3. */
 export type OnFailureDestination = TopicRef | { readonly arn: string };
 
@@ -148,7 +156,7 @@ const sourceSchema = z
     consumerGroup: z.optional(
       z.string().check(z.regex(/^[a-zA-Z0-9._:-]{1,200}$/, 'must be 1-200 of a-z A-Z 0-9 . _ : -')),
     ),
-    batchSize: z._default(int(1, 10000), 100),
+    batchSize: z._default(int(1, 10000), FlowDefaults.batchSize),
     batchingWindowMs: z.optional(
       int(0, 300000, 'must be ≤ 300000 (300 s)').check(
         z.refine(
@@ -231,8 +239,11 @@ const flowSchema = z.strictObject({
   deadLetter: outputSpecSchema.check(
     z.refine((o) => o.kind === OutputKinds.Topic, 'must be a topic output (toTopic)'),
   ),
-  memoryMb: z._default(int(128, 10240), 512),
-  timeoutSeconds: z._default(int(1, 840, 'must be ≤ 840 (Kafka mappings allow 14 minutes)'), 60),
+  memoryMb: z._default(int(128, 10240), FlowDefaults.memoryMb),
+  timeoutSeconds: z._default(
+    int(1, 840, 'must be ≤ 840 (Kafka mappings allow 14 minutes)'),
+    FlowDefaults.timeoutSeconds,
+  ),
   decoders: z.optional(
     z.record(
       z.string(),

@@ -4,6 +4,7 @@ export {
   defineFlow,
   type ErrorHandling,
   type Flow,
+  FlowDefaults,
   type FlowOptions,
   type FlowResources,
   type FlowSource,
