@@ -23,6 +23,7 @@ export {
   type CleanseOptions,
   type CleanseRule,
   cleanse,
+  type FilterOptions,
   filter,
   type MapOptions,
   map,
