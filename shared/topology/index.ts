@@ -22,7 +22,9 @@ export {
   type IndexRef,
   type KeyAttribute,
   KeyType,
+  type TableOptions,
   type TableRef,
+  type TopicOptions,
   type TopicRef,
 } from './resources.ts';
 export { defineTopology, type Topology, type TopologyOptions } from './topology.ts';
