@@ -1,7 +1,4 @@
-import { handlerFor } from '../shared/handler/index.ts';
-import { toTopic } from '../shared/outputs/topic.ts';
-import { cleanse, validate } from '../shared/steps/index.ts';
-import { defineFlow } from '../shared/topology/index.ts';
+import { cleanse, defineFlow, handlerFor, toTopic, validate } from '../shared/index.ts';
 import * as z from '../shared/zod.ts';
 import { topics } from './resources.ts';
 

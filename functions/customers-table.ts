@@ -1,7 +1,4 @@
-import { handlerFor } from '../shared/handler/index.ts';
-import { toTable } from '../shared/outputs/table.ts';
-import { toTopic } from '../shared/outputs/topic.ts';
-import { defineFlow } from '../shared/topology/index.ts';
+import { defineFlow, handlerFor, toTable, toTopic } from '../shared/index.ts';
 import { tables, topics } from './resources.ts';
 
 /**

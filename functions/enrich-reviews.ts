@@ -1,8 +1,4 @@
-import { enrich } from '../shared/enrich/index.ts';
-import { where } from '../shared/filter/index.ts';
-import { handlerFor } from '../shared/handler/index.ts';
-import { toTopic } from '../shared/outputs/topic.ts';
-import { defineFlow } from '../shared/topology/index.ts';
+import { defineFlow, enrich, handlerFor, toTopic, where } from '../shared/index.ts';
 import { tables, topics } from './resources.ts';
 
 /** Tier 2 → tier 3: each review joined with its customer and product; unhappy gold customers alerted. */

@@ -1,7 +1,4 @@
-import { handlerFor } from '../shared/handler/index.ts';
-import { toS3 } from '../shared/outputs/s3.ts';
-import { toTopic } from '../shared/outputs/topic.ts';
-import { defineFlow } from '../shared/topology/index.ts';
+import { defineFlow, handlerFor, toS3, toTopic } from '../shared/index.ts';
 import { lake, topics } from './resources.ts';
 
 /** A sink: no steps, one store. Large batches make few, large lake objects. */

@@ -1,4 +1,4 @@
-import { defineBucket, defineIndex, defineTables, defineTopics } from '../shared/topology/index.ts';
+import { defineBucket, defineIndex, defineTables, defineTopics } from '../shared/index.ts';
 
 /**
  * The reference e-commerce topology's shared resources. Tier 1 (raw) → tier 2 (clean) → tier 3 (enriched),

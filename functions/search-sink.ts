@@ -1,7 +1,4 @@
-import { handlerFor } from '../shared/handler/index.ts';
-import { toOpenSearch } from '../shared/outputs/opensearch.ts';
-import { toTopic } from '../shared/outputs/topic.ts';
-import { defineFlow } from '../shared/topology/index.ts';
+import { defineFlow, handlerFor, toOpenSearch, toTopic } from '../shared/index.ts';
 import { reviewsIndex, topics } from './resources.ts';
 
 /** A sink with its own consumer: a slow or broken index never holds back the lake. */

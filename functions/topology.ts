@@ -1,4 +1,4 @@
-import { defineTopology } from '../shared/topology/index.ts';
+import { defineTopology } from '../shared/index.ts';
 import { flow as cleanseReviews } from './cleanse-reviews.ts';
 import { flow as customersTable } from './customers-table.ts';
 import { flow as enrichReviews } from './enrich-reviews.ts';

@@ -19,6 +19,7 @@ import {
   MappingMetrics,
 } from '../../shared/mapping-metrics.ts';
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
+import { FlowDefaults as FlowRuntimeDefaults } from '../../shared/topology/flow.ts';
 import { FlowBundle, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
@@ -50,10 +51,10 @@ export const flowRoleName = (flowsStackName: string, flow: string): string =>
 export const flowRoleArn = (flowsStackName: string, flow: string): string =>
   `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${flowRoleName(flowsStackName, flow)}`;
 
-/** Function settings a flow does not declare. */
+/** Function settings a flow does not declare; memory and timeout are `defineFlow`'s (`shared/topology/flow.ts`). */
 export const FlowDefaults = {
-  memoryMb: 512,
-  timeoutSeconds: 60,
+  memoryMb: FlowRuntimeDefaults.memoryMb,
+  timeoutSeconds: FlowRuntimeDefaults.timeoutSeconds,
   logRetention: logs.RetentionDays.ONE_MONTH,
   /** Offset lag (records) above which the flow is falling behind. */
   offsetLagThreshold: 10_000,

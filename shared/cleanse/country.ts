@@ -6,7 +6,6 @@ import english from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
  * registers ~80 languages (≈1.5 MB); importing `index.js` plus the English names keeps a bundle at ~20 KB.
  * libphonenumber-js metadata knows calling codes, not country names, so it cannot do this job.
  */
-countries.registerLocale(english);
 
 /** Names and common variants people type, beyond the ISO English names and aliases the package ships. */
 const EXTRA_NAMES: Readonly<Record<string, string>> = {
@@ -44,12 +43,27 @@ const normalise = (name: string): string =>
     .replace(/[\s,_-]+/g, ' ')
     .trim();
 
-const byName = new Map<string, string>();
-for (const [alpha2, names] of Object.entries(english.countries)) {
-  for (const name of Array.isArray(names) ? names : [names]) byName.set(normalise(name), alpha2);
+interface CountryTables {
+  readonly byName: ReadonlyMap<string, string>;
+  readonly alpha2Codes: ReadonlySet<string>;
 }
-for (const [name, alpha2] of Object.entries(EXTRA_NAMES)) byName.set(name, alpha2);
-const alpha2Codes = new Set(Object.keys(countries.getAlpha2Codes()));
+let tables: CountryTables | undefined;
+
+/*
+ * Built on first use, not at import: a module-level side effect would keep i18n-iso-countries in every bundle
+ * that imports `shared/index.ts`, whether or not its flow cleanses a country.
+ */
+const countryTables = (): CountryTables => {
+  if (tables) return tables;
+  countries.registerLocale(english);
+  const byName = new Map<string, string>();
+  for (const [alpha2, names] of Object.entries(english.countries)) {
+    for (const name of Array.isArray(names) ? names : [names]) byName.set(normalise(name), alpha2);
+  }
+  for (const [name, alpha2] of Object.entries(EXTRA_NAMES)) byName.set(name, alpha2);
+  tables = { byName, alpha2Codes: new Set(Object.keys(countries.getAlpha2Codes())) };
+  return tables;
+};
 
 /**
  * Longer than any name or variant above (the longest, "South Georgia and the South Sandwich Islands", has 44
@@ -89,6 +103,7 @@ export const countryMemoFootprint = (): { readonly entries: number; readonly key
 };
 
 const lookup = (input: unknown): string | undefined => {
+  const { byName, alpha2Codes } = countryTables();
   if (typeof input === 'number')
     return Number.isInteger(input) ? countries.numericToAlpha2(input) : undefined;
   if (typeof input !== 'string') return undefined;

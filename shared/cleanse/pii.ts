@@ -42,8 +42,17 @@ export const hashPii = (value: string, salt: string): string =>
   createHmac('sha256', salt).update(value, 'utf8').digest('hex');
 
 export interface MaskOptions {
-  /** Characters left visible at the end (default 4). */
+  /**
+   * Characters left visible at the end.
+   * @default 4 (an email keeps its first character and its domain instead)
+   * @example keepLast: 2
+   */
   readonly keepLast?: number;
+  /**
+   * The character that hides the others.
+   * @default '*'
+   * @example char: '#'
+   */
   readonly char?: string;
 }
 

@@ -7,6 +7,7 @@ import { type FlowRecord, isTombstone } from '../record.ts';
 import { deadLetterOf, withValue } from '../steps/per-record.ts';
 import type { Loose, Step, StepContext, StepResult } from '../steps/step.ts';
 import { toConfigError } from '../topology/config-error.ts';
+import { FlowDefaults } from '../topology/flow.ts';
 import { assertTableRef, type KeyAttribute, type TableRef } from '../topology/resources.ts';
 import * as z from '../zod.ts';
 import type { DynamoDbPort, LookupKey } from './batch-get.ts';
@@ -23,23 +24,74 @@ export type OnMissing = (typeof OnMissing)[keyof typeof OnMissing];
 export type KeySelector = string | ((value: Loose, record: FlowRecord) => unknown);
 
 export interface EnrichOptions {
+  /**
+   * The step's name in metrics, dead letters and the graph.
+   * @default `enrich-<as>`
+   * @example name: 'join-customer'
+   */
   readonly name?: string;
+  /**
+   * The table to look records up in, declared with `defineTables` (the flow is granted read on it).
+   * @example table: tables.customers
+   */
   readonly table: TableRef;
+  /**
+   * The partition key of the item to join: a field name of the value, or a function of the value (and record).
+   * @example key: (value) => value.customerId
+   */
   readonly key: KeySelector;
-  /** Required when the table has a sort key. */
+  /**
+   * The sort key of the item to join; required when the table has one.
+   * @default none
+   * @example sortKey: 'version'
+   */
   readonly sortKey?: KeySelector;
-  /** The field of the value that receives the item (null on a left-join miss). */
+  /**
+   * The field of the value that receives the item (null on a left-join miss).
+   * @example as: 'customer'
+   */
   readonly as: string;
-  /** left (default): misses pass with `as: null`. inner: misses are dropped or dead-lettered (`onMissing`). */
+  /**
+   * left: misses pass with `as: null`. inner: misses are dropped or dead-lettered (`onMissing`).
+   * @default 'left'
+   * @example join: 'inner'
+   */
   readonly join?: Join;
-  /** Inner-join misses: drop them (default, as SQL does) or dead-letter them with a LookupError. */
+  /**
+   * Inner-join misses: drop them (as SQL does) or dead-letter them with a LookupError.
+   * @default 'drop'
+   * @example onMissing: 'deadLetter'
+   */
   readonly onMissing?: OnMissing;
-  /** Attributes to keep from the item (projection); the whole item when unset. */
+  /**
+   * Attributes to keep from the item (projection).
+   * @default the whole item
+   * @example attributes: ['customerId', 'name', 'tier']
+   */
   readonly attributes?: readonly string[];
-  /** The cache across warm invocations; `false` turns it off (each batch still reads each key once). */
+  /**
+   * The cache across warm invocations; `false` turns it off (each batch still reads each key once).
+   * @default `{ maxEntries: 50000, ttlSeconds: 300, negativeTtlSeconds: 60 }`, `maxBytes` a tenth of memory
+   * @example cache: { ttlSeconds: 60 }
+   */
   readonly cache?: false | EnrichCacheOptions;
+  /**
+   * Strongly consistent reads (twice the read capacity).
+   * @default false
+   * @example consistentRead: true
+   */
   readonly consistentRead?: boolean;
+  /**
+   * BatchGetItem calls (100 keys each) in flight at once (1..32).
+   * @default 4
+   * @example maxParallelCalls: 8
+   */
   readonly maxParallelCalls?: number;
+  /**
+   * Backoff for throttling and UnprocessedKeys; past `maxAttempts` the batch fails and the mapping retries it.
+   * @default `{ maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1000 }`
+   * @example retry: { maxAttempts: 4 }
+   */
   readonly retry?: {
     readonly maxAttempts?: number;
     readonly baseDelayMs?: number;
@@ -52,21 +104,25 @@ export interface EnrichCacheOptions {
   /**
    * Most entries (items and remembered misses) kept.
    * @default 50000
+   * @example maxEntries: 200_000
    */
   readonly maxEntries?: number;
   /**
    * Most bytes of keys and items kept, by an estimate of their size on the heap (on the high side).
    * @default a tenth of the function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`; 512 MB when unset): 51.2 MiB
+   * @example maxBytes: 64 * 1024 * 1024
    */
   readonly maxBytes?: number;
   /**
    * How long a found item is served from the cache: reference-data changes arrive within this.
    * @default 300
+   * @example ttlSeconds: 60
    */
   readonly ttlSeconds?: number;
   /**
    * How long a missing key is remembered as missing: new keys arrive within this.
    * @default 60
+   * @example negativeTtlSeconds: 10
    */
   readonly negativeTtlSeconds?: number;
 }
@@ -74,8 +130,12 @@ export interface EnrichCacheOptions {
 /** The cache's default byte budget: a tenth of the memory the function has (the Lambda runtime sets the variable). */
 export const defaultCacheBytes = (memoryMb = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE): number => {
   const mb = Number(memoryMb);
-  return Math.floor(((Number.isFinite(mb) && mb > 0 ? mb : 512) * 2 ** 20) / 10);
+  return Math.floor(((Number.isFinite(mb) && mb > 0 ? mb : FlowDefaults.memoryMb) * 2 ** 20) / 10);
 };
+
+// Each default once: the object defaults below are these (zod does not fill an absent object's fields).
+const CacheDefaults = { maxEntries: 50_000, ttlSeconds: 300, negativeTtlSeconds: 60 };
+const RetryDefaults = { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1_000 };
 
 const selector = z.union([
   z.string().check(z.minLength(1, 'must name a field')),
@@ -95,8 +155,13 @@ const optionsSchema = z.strictObject({
   key: selector,
   sortKey: z.optional(selector),
   as: z.string().check(z.minLength(1, 'must name the field that receives the item')),
-  join: z._default(z.enum(Object.values(Join), { error: 'must be left or inner' }), Join.Left),
-  onMissing: z.optional(z.enum(Object.values(OnMissing), { error: 'must be drop or deadLetter' })),
+  join: z._default(
+    z.enum(/* @__PURE__ */ Object.values(Join), { error: 'must be left or inner' }),
+    Join.Left,
+  ),
+  onMissing: z.optional(
+    z.enum(/* @__PURE__ */ Object.values(OnMissing), { error: 'must be drop or deadLetter' }),
+  ),
   attributes: z.optional(
     z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'lists at least one attribute')),
   ),
@@ -104,23 +169,23 @@ const optionsSchema = z.strictObject({
     z.union([
       z.literal(false),
       z.strictObject({
-        maxEntries: z._default(int(1, 10_000_000), 50_000),
+        maxEntries: z._default(int(1, 10_000_000), CacheDefaults.maxEntries),
         maxBytes: z.optional(int(2 ** 16, 2 ** 34)),
-        ttlSeconds: z._default(seconds(), 300),
-        negativeTtlSeconds: z._default(seconds(), 60),
+        ttlSeconds: z._default(seconds(), CacheDefaults.ttlSeconds),
+        negativeTtlSeconds: z._default(seconds(), CacheDefaults.negativeTtlSeconds),
       }),
     ]),
-    { maxEntries: 50_000, ttlSeconds: 300, negativeTtlSeconds: 60 },
+    CacheDefaults,
   ),
   consistentRead: z._default(z.boolean(), false),
   maxParallelCalls: z._default(int(1, 32), 4),
   retry: z._default(
     z.strictObject({
-      maxAttempts: z._default(int(1, 20), 8),
-      baseDelayMs: z._default(int(1, 10_000), 25),
-      maxDelayMs: z._default(int(1, 60_000), 1_000),
+      maxAttempts: z._default(int(1, 20), RetryDefaults.maxAttempts),
+      baseDelayMs: z._default(int(1, 10_000), RetryDefaults.baseDelayMs),
+      maxDelayMs: z._default(int(1, 60_000), RetryDefaults.maxDelayMs),
     }),
-    { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1_000 },
+    RetryDefaults,
   ),
 });
 

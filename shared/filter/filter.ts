@@ -5,15 +5,20 @@ export type Scalar = string | number | boolean | null;
 
 /** Numeric range: at most one lower and one upper bound, as Lambda's `numeric` operator allows. */
 export interface NumericCondition {
+  /** @example { gt: 0 } */
   readonly gt?: number;
+  /** @example { gte: 1 } */
   readonly gte?: number;
+  /** @example { lt: 100 } */
   readonly lt?: number;
+  /** @example { lte: 2 } */
   readonly lte?: number;
 }
 
 /**
  * What one field must satisfy. A bare scalar means "equals". Every condition is tested against the field's
  * leaf values: when the field (or a parent on its path) is an array, the condition holds if any element does.
+ * @example where({ 'customer.tier': 'gold', rating: { lte: 2 }, source: { in: ['app', 'site'] }, email: { exists: true } })
  */
 export type Condition =
   | Scalar

@@ -4,27 +4,76 @@ import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName } from './options.ts';
 
 const optionsSchema = z.strictObject({
-  /** The index (name or declared index). */
+  /**
+   * The index (name or declared index).
+   * @example index: reviewsIndex
+   */
   index: resourceName,
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
   when: z.optional(z.unknown()),
-  /** Document id from a business key; default `<topic>-<partition>-<offset>`. */
+  /**
+   * Document id from a business key.
+   * @default `<topic>-<partition>-<offset>`
+   * @example id: (record) => record.value.reviewId
+   */
   id: z.optional(fn<(record: FlowRecord) => string>()),
-  /** The document for a record; default its value (a JSON object). */
+  /**
+   * The document for a record.
+   * @default its value (a JSON object)
+   * @example document: (record) => ({ ...record.value, indexedAt: record.timestamp })
+   */
   document: z.optional(fn<(record: FlowRecord) => unknown>()),
   /**
    * The id of the document a tombstone deletes: a tombstone has no value to read a business key from.
    * @default the record key when `id` is set (Kafka's convention for keyed entities), else `<topic>-<partition>-<offset>`
+   * @example tombstoneId: (record) => String(record.key)
    */
   tombstoneId: z.optional(fn<(record: FlowRecord) => string>()),
-  /** A tombstone (a Kafka null value; not the JSON value `null`) deletes its document, or is ignored. */
+  /**
+   * A tombstone (a Kafka null value; not the JSON value `null`) deletes its document, or is ignored.
+   * @default 'delete'
+   * @example tombstones: 'ignore'
+   */
   tombstones: z._default(oneOf(['delete', 'ignore']), 'delete'),
-  /** Created with the index when it is missing. */
+  /**
+   * Mappings the index is created with when it is missing.
+   * @default none (OpenSearch guesses)
+   * @example mappings: { properties: { reviewId: { type: 'keyword' } } }
+   */
   mappings: z.optional(z.record(z.string(), z.unknown(), { error: 'must be an object' })),
+  /**
+   * Settings the index is created with when it is missing.
+   * @default none
+   * @example settings: { number_of_shards: 1 }
+   */
   settings: z.optional(z.record(z.string(), z.unknown(), { error: 'must be an object' })),
+  /**
+   * How requests are signed: SigV4 for an OpenSearch Service domain, `sigv4-aoss` for Serverless, or none.
+   * @default SLUICE_OPENSEARCH_AUTH, else `sigv4` for an https endpoint and none for a local http one
+   * @example auth: 'sigv4-aoss'
+   */
   auth: z.optional(oneOf(['sigv4', 'sigv4-aoss', 'none'])),
+  /**
+   * Bytes per `_bulk` request at most.
+   * @default 5242880 (5 MiB)
+   * @example maxBulkBytes: 10 * 1024 * 1024
+   */
   maxBulkBytes: z._default(int(1024, 100 * 1024 * 1024), 5 * 1024 * 1024),
+  /**
+   * Actions per `_bulk` request at most.
+   * @default 5000
+   * @example maxBulkActions: 1000
+   */
   maxBulkActions: z._default(int(1, 100_000), 5_000),
-  /** How long throttled or failing items are retried before the batch fails (shortened near the deadline). */
+  /**
+   * How long throttled or failing items are retried before the batch fails (shortened near the deadline).
+   * @default 30000
+   * @example retryBudgetMs: 10_000
+   */
   retryBudgetMs: z._default(int(0), 30_000),
 });
 

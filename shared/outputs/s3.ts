@@ -6,9 +6,16 @@ import { envelopeLine } from './lake-objects.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
 
 const optionsSchema = z.strictObject({
-  /** The lake bucket (name or declared bucket). */
+  /**
+   * The lake bucket (name or declared bucket).
+   * @example bucket: lake
+   */
   bucket: resourceName,
-  /** Key prefix, e.g. 'raw/reviews'; no leading or trailing slash. */
+  /**
+   * Key prefix; no leading or trailing slash.
+   * @default '' (the bucket's root)
+   * @example prefix: 'reviews/enriched'
+   */
   prefix: z._default(
     z.string().check(
       z.regex(/^(?:[a-zA-Z0-9!_.*'()-]+(?:\/[a-zA-Z0-9!_.*'()=-]+)*)?$/, {
@@ -17,24 +24,61 @@ const optionsSchema = z.strictObject({
     ),
     '',
   ),
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
   when: z.optional(z.unknown()),
-  /** Dotted path of the value field giving event time; the record timestamp when unset (never wall clock). */
+  /**
+   * Dotted path of the value field giving event time, for the `dt=`/`hour=` partitions (never the wall clock).
+   * @default the record's Kafka timestamp
+   * @example timeField: 'createdAt'
+   */
   timeField: z.optional(text()),
-  /** gzip NDJSON, or Parquet (hyparquet-writer) with `columns` naming the row fields and their types. */
+  /**
+   * gzip NDJSON, or Parquet (hyparquet-writer) with `columns` naming the row fields and their types.
+   * @default 'ndjson'
+   * @example format: 'parquet'
+   */
   format: z._default(oneOf(['ndjson', 'parquet']), 'ndjson'),
-  /** Parquet columns, read by name from each row; default the envelope's (value and headers as JSON). */
+  /**
+   * Parquet columns, read by name from each row.
+   * @default the envelope's (value and headers as JSON)
+   * @example columns: { reviewId: 'STRING', rating: 'INT32', createdAt: 'TIMESTAMP' }
+   */
   columns: z.optional(
     z.record(z.string(), oneOf(['STRING', 'JSON', 'BOOLEAN', 'INT32', 'INT64', 'DOUBLE', 'TIMESTAMP'])),
   ),
-  /** The JSON line for one record; by default the value with topic, partition, offset, timestamp, key. */
+  /**
+   * The JSON line for one record.
+   * @default the value with topic, partition, offset, timestamp and key
+   * @example line: (record) => record.value
+   */
   line: z.optional(fn<(record: FlowRecord) => unknown>()),
-  /** Uncompressed bytes per object before a deterministic split. */
+  /**
+   * Uncompressed bytes per object before a deterministic split.
+   * @default 67108864 (64 MiB)
+   * @example maxObjectBytes: 16 * 1024 * 1024
+   */
   maxObjectBytes: z._default(int(1024), 64 * 1024 * 1024),
+  /**
+   * A tombstone (a Kafka null value) is kept as a line with `"tombstone": true`, or skipped.
+   * @default 'keep'
+   * @example tombstones: 'skip'
+   */
   tombstones: z._default(oneOf(['keep', 'skip']), 'keep'),
+  /**
+   * Objects uploaded at once.
+   * @default 8
+   * @example concurrency: 16
+   */
   concurrency: z._default(int(1, 64), 8),
   /**
    * Leave out copies of records this sink already wrote, which an upstream flow's replay produced at new
-   * offsets (recognised by their lineage headers; marks kept under `<prefix>/_sluice/`). Default on.
+   * offsets (recognised by their lineage headers; marks kept under `<prefix>/_sluice/`).
+   * @default true
+   * @example dropReplays: false
    */
   dropReplays: z._default(z.boolean(), true),
   /**
@@ -42,6 +86,7 @@ const optionsSchema = z.strictObject({
    * later than this many records after its original is written again (counted as RecordsReplayUnsure); the
    * marks take about 6 bytes a record (at most 10).
    * @default 2048
+   * @example replayWindow: 8192
    */
   replayWindow: z._default(int(64, 65_536), 2048),
 });

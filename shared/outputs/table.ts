@@ -6,16 +6,34 @@ import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './opti
 import type { TablePlanOptions } from './table-items.ts';
 
 const optionsSchema = z.strictObject({
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
   when: z.optional(z.unknown()),
-  /** Key attribute names; default the declared table's `partitionKey`/`sortKey`. */
+  /**
+   * Key attribute names.
+   * @default the declared table's `partitionKey`/`sortKey`
+   * @example key: { partition: 'customerId' }
+   */
   key: z.optional(z.strictObject({ partition: text(), sort: z.optional(text()) })),
-  /** The item for a record; default its value (a JSON object holding the key attributes). */
+  /**
+   * The item for a record.
+   * @default its value (a JSON object holding the key attributes)
+   * @example item: (record) => ({ ...record.value, loadedAt: record.timestamp })
+   */
   item: z.optional(fn<(record: FlowRecord) => Record<string, unknown>>()),
-  /** The key a tombstone deletes; default `{ [partition key]: record key }`. */
+  /**
+   * The key a tombstone deletes.
+   * @default `{ [partition key]: record key }`
+   * @example keyOf: (record) => ({ customerId: record.key })
+   */
   keyOf: z.optional(fn<(record: FlowRecord) => Record<string, unknown>>()),
   /**
    * What a tombstone (a Kafka null value) does: `delete` the key's item, or `ignore` it. Not with `cdc`.
    * @default 'delete'
+   * @example tombstones: 'ignore'
    */
   tombstones: z.optional(oneOf(['delete', 'ignore'])),
   /**
@@ -27,15 +45,21 @@ const optionsSchema = z.strictObject({
    * the position and `_sluice_deleted: true` (enrich treats it as missing), so an older change arriving later
    * cannot bring the row back. Not with `item`, `keyOf` or `tombstones`.
    * @default undefined (records are rows)
+   * @example cdc: 'debezium'
    */
   cdc: z.optional(oneOf(['debezium'])),
   /**
    * Write requests in flight at once: BatchWriteItem calls of up to 25 items, or with `cdc` single conditional
    * PutItem calls (so more of them).
    * @default 4, or 16 with `cdc`
+   * @example concurrency: 8
    */
   concurrency: z.optional(int(1, 32)),
-  /** How long unprocessed or throttled items are retried before the batch fails (shortened near the deadline). */
+  /**
+   * How long unprocessed or throttled items are retried before the batch fails (shortened near the deadline).
+   * @default 30000
+   * @example retryBudgetMs: 10_000
+   */
   retryBudgetMs: z._default(int(0), 30_000),
 });
 

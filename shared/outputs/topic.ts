@@ -19,13 +19,23 @@ const authSchema = z.discriminatedUnion(
 );
 
 const optionsSchema = z.strictObject({
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
   when: z.optional(z.unknown()),
-  /** Auth for the producer; by default from SLUICE_KAFKA_AUTH (plaintext when unset). */
+  /**
+   * Auth for the producer.
+   * @default from SLUICE_KAFKA_AUTH, which the CDK app sets for the cluster (plaintext when unset)
+   * @example auth: { mode: 'scram-sha-512', secretArn: 'arn:aws:secretsmanager:…' }
+   */
   auth: z.optional(authSchema),
   /**
    * The topic's `max.message.bytes`: sends are cut so that no partition's record batch exceeds it, and a record
    * larger on its own is dead-lettered. MSK Serverless allows 8 MiB (8388608).
    * @default the declared topic's `maxMessageBytes`, else 1048588 (Kafka's and MSK's default, 1 MiB + 12)
+   * @example maxMessageBytes: 8_388_608
    */
   maxMessageBytes: z.optional(int(1)),
 });

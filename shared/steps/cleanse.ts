@@ -24,10 +24,22 @@ export const OnInvalid = { DeadLetter: 'deadLetter', Null: 'null', Keep: 'keep' 
 export type OnInvalid = (typeof OnInvalid)[keyof typeof OnInvalid];
 
 export interface CleanseOptions {
+  /**
+   * The step's name in metrics, dead letters and the graph.
+   * @default 'cleanse'
+   * @example name: 'mask-phone'
+   */
   readonly name?: string;
-  /** Field (dotted path) → rule, applied in this order: cleanse `country` before a phone rule that reads it. */
+  /**
+   * Field (dotted path) → rule, applied in this order: cleanse `country` before a phone rule that reads it.
+   * @example fields: { country: 'country', phone: { phone: { countryField: 'country' } }, email: 'email' }
+   */
   readonly fields: Readonly<Record<string, CleanseRule>>;
-  /** A value a rule cannot make sense of: dead-letter the record (default), set the field to null, or keep it. */
+  /**
+   * A value a rule cannot make sense of: dead-letter the record, set the field to null, or keep it.
+   * @default 'deadLetter'
+   * @example onInvalid: 'null'
+   */
   readonly onInvalid?: OnInvalid;
 }
 

@@ -1,5 +1,5 @@
 export { type CleanseOptions, type CleanseRule, cleanse, OnInvalid } from './cleanse.ts';
-export { filter } from './filter.ts';
+export { type FilterOptions, filter } from './filter.ts';
 export { type MapOptions, map } from './map.ts';
 export { DROP, deadLetterOf, perRecordStep, stageOf, withValue } from './per-record.ts';
 export { type RouteOptions, route } from './route.ts';

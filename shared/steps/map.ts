@@ -3,8 +3,17 @@ import { DROP, perRecordStep, withValue } from './per-record.ts';
 import type { Loose, Step } from './step.ts';
 
 export interface MapOptions {
+  /**
+   * The step's name in metrics, dead letters and the graph.
+   * @default 'map'
+   * @example name: 'add-score'
+   */
   readonly name?: string;
-  /** Pass tombstones (null values) through untouched instead of calling the function (default true). */
+  /**
+   * Pass tombstones (null values) through untouched instead of calling the function.
+   * @default true
+   * @example skipTombstones: false
+   */
   readonly skipTombstones?: boolean;
 }
 

@@ -5,10 +5,21 @@ import { DROP, perRecordStep } from './per-record.ts';
 import type { Loose, Step } from './step.ts';
 
 export interface RouteOptions {
+  /**
+   * The step's name in metrics, dead letters and the graph.
+   * @default 'route'
+   * @example name: 'by-rating'
+   */
   readonly name?: string;
-  /** Every topic `select` may return; each must be one of the flow's topic outputs (checked at load time). */
+  /**
+   * Every topic `select` may return; each must be one of the flow's topic outputs (checked at load time).
+   * @example to: [topics.reviewsAlerts, topics.reviewsEnriched]
+   */
   readonly to: readonly TopicRef[];
-  /** The topic this record goes to, or null/undefined to drop it. */
+  /**
+   * The topic this record goes to, or null/undefined to drop it.
+   * @example select: (value) => (value.rating <= 2 ? topics.reviewsAlerts : topics.reviewsEnriched)
+   */
   readonly select: (value: Loose, record: FlowRecord) => TopicRef | null | undefined;
 }
 

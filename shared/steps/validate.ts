@@ -8,8 +8,17 @@ import { perRecordStep, withValue } from './per-record.ts';
 import type { Step } from './step.ts';
 
 export interface ValidateOptions {
+  /**
+   * The step's name in metrics, dead letters and the graph.
+   * @default 'validate'
+   * @example name: 'check-review'
+   */
   readonly name?: string;
-  /** Let tombstones (null values) through unvalidated (default true): a delete carries no fields to check. */
+  /**
+   * Let tombstones (null values) through unvalidated: a delete carries no fields to check.
+   * @default true
+   * @example allowTombstones: false
+   */
   readonly allowTombstones?: boolean;
 }
 

@@ -24,17 +24,49 @@ export type StartingPosition = (typeof StartingPosition)[keyof typeof StartingPo
 /** Lambda's Kafka batching window when none is set. */
 export const DEFAULT_BATCHING_WINDOW_MS = 500;
 
+/** A flow's defaults, read by `defineFlow` and the CDK app alike (one place each). */
+export const FlowDefaults = {
+  /** Records per invocation at most (the mapping's `BatchSize`). */
+  batchSize: 100,
+  memoryMb: 512,
+  timeoutSeconds: 60,
+} as const;
+
 /** Where a flow's failed batches go once the mapping gives up: a topic on the same cluster, or SQS/SNS/S3. */
 export type OnFailureDestination = TopicRef | { readonly arn: string };
 
 export interface ErrorHandling {
-  /** -1: retry until the record expires. Provisioned mode only. */
+  /**
+   * How often the mapping retries a failed batch before giving up (to the on-failure destination). -1: until the
+   * record expires. Provisioned mode only.
+   * @default AWS's: forever without a destination, 10 with one (every flow has one)
+   * @example retryAttempts: 3
+   */
   readonly retryAttempts?: number;
-  /** -1: never expire; else 60..604800. Provisioned mode only. */
+  /**
+   * Records older than this are given up on (to the on-failure destination). -1: never expire; else 60..604800.
+   * Provisioned mode only.
+   * @default -1
+   * @example maximumRecordAgeSeconds: 3600
+   */
   readonly maximumRecordAgeSeconds?: number;
+  /**
+   * Bisect a failing batch and retry the halves (not counted as retries), so only the failing record is given up.
+   * @default false
+   * @example splitBatchOnError: true
+   */
   readonly splitBatchOnError?: boolean;
-  /** Report retriable failures per record (`batchItemFailures`) instead of failing the whole batch. */
+  /**
+   * Report retriable failures per record (`batchItemFailures`) instead of failing the whole batch.
+   * @default false
+   * @example reportBatchItemFailures: true
+   */
   readonly reportBatchItemFailures?: boolean;
+  /**
+   * Where a batch goes once the mapping gives up on it: a topic (provisioned mode), or an SQS/SNS/S3 ARN.
+   * @default `<source topic>.failed` when declared and the flow bisects with bounded retries, else the failed-batches bucket
+   * @example onFailure: topics.reviewsFailed
+   */
   readonly onFailure?: OnFailureDestination;
 }
 
@@ -76,25 +108,108 @@ export interface Flow {
   readonly decoders?: Partial<Record<ValueFormat, ValueDecoder>>;
 }
 
+/** What a flow file passes to `defineFlow`. */
 export interface FlowOptions {
+  /**
+   * The flow's name: its Lambda function, log service and metrics dimension. Unique in the topology.
+   * @example name: 'enrich-reviews'
+   */
   readonly name: string;
+  /**
+   * One line on what the flow does (the function's description).
+   * @default none
+   * @example description: 'Joins reviews with customers'
+   */
   readonly description?: string;
+  /** The Kafka source: one event-source mapping. */
   readonly source: {
+    /**
+     * The topic the flow reads, declared with `defineTopics`.
+     * @example topic: topics.reviewsClean
+     */
     readonly topic: TopicRef;
+    /**
+     * The mapping's consumer group (1-200 of a-z A-Z 0-9 . _ : -).
+     * @default `sluice-<flow name>`
+     * @example consumerGroup: 'reviews-enricher'
+     */
     readonly consumerGroup?: string;
+    /**
+     * Records per invocation at most (1..10000).
+     * @default 100
+     * @example batchSize: 500
+     */
     readonly batchSize?: number;
+    /**
+     * How long the mapping gathers records before invoking: whole seconds up to 300000 ms, or 500.
+     * @default 500 (Lambda's, not passed to the mapping)
+     * @example batchingWindowMs: 1000
+     */
     readonly batchingWindowMs?: number;
+    /**
+     * Where a new consumer group starts: LATEST, TRIM_HORIZON or AT_TIMESTAMP (with `startingPositionTimestamp`).
+     * @default 'TRIM_HORIZON'
+     * @example startingPosition: StartingPosition.Latest
+     */
     readonly startingPosition?: StartingPosition;
+    /**
+     * With AT_TIMESTAMP only: epoch milliseconds or a Date.
+     * @default none
+     * @example startingPositionTimestamp: new Date('2026-01-01T00:00:00Z')
+     */
     readonly startingPositionTimestamp?: number | Date;
+    /**
+     * Records that do not match are dropped; pushed down to the mapping's FilterCriteria when it can express it.
+     * @default none (every record)
+     * @example filter: where({ rating: { lte: 2 } })
+     */
     readonly filter?: Filter;
+    /**
+     * The mapping's error handling (retries, record age, bisecting, partial batch response, on-failure).
+     * @default AWS's (see each field)
+     * @example errorHandling: { splitBatchOnError: true, reportBatchItemFailures: true }
+     */
     readonly errorHandling?: ErrorHandling;
+    /**
+     * Provisioned mode: pollers the mapping keeps (`minimum` 1..200, `maximum` 1..2000).
+     * @default on demand (no provisioned pollers); set, `minimum` 1 and `maximum` 200
+     * @example provisionedPollers: { minimum: 1, maximum: 10 }
+     */
     readonly provisionedPollers?: { readonly minimum?: number; readonly maximum?: number };
   };
+  /**
+   * What each record goes through, in order (filter, map, validate, route, cleanse, enrich).
+   * @default none (a sink)
+   * @example steps: [validate(rawReview), cleanse({ fields: { email: 'email' } })]
+   */
   readonly steps?: readonly Step[];
+  /**
+   * Where records go: `toTopic`, `toS3`, `toOpenSearch`, `toTable`, each with an optional `when`.
+   * @example outputs: [toTopic(topics.reviewsEnriched)]
+   */
   readonly outputs: readonly OutputSpec[];
+  /**
+   * The topic records that cannot be processed go to, with the stage and reason in headers.
+   * @example deadLetter: toTopic(topics.reviewsDeadLetters)
+   */
   readonly deadLetter: OutputSpec<'topic'>;
+  /**
+   * The function's memory (128..10240 MB); CPU grows with it.
+   * @default 512
+   * @example memoryMb: 1024
+   */
   readonly memoryMb?: number;
+  /**
+   * The function's timeout (1..840 s; Kafka mappings allow 14 minutes).
+   * @default 60
+   * @example timeoutSeconds: 120
+   */
   readonly timeoutSeconds?: number;
+  /**
+   * Decoders for value formats that need one (Avro, registries).
+   * @default the built-in JSON, text and bytes decoders
+   * @example decoders: { avro: avroDecoder }
+   */
   readonly decoders?: Partial<Record<ValueFormat, ValueDecoder>>;
 }
 
@@ -148,7 +263,7 @@ const sourceSchema = z
     consumerGroup: z.optional(
       z.string().check(z.regex(/^[a-zA-Z0-9._:-]{1,200}$/, 'must be 1-200 of a-z A-Z 0-9 . _ : -')),
     ),
-    batchSize: z._default(int(1, 10000), 100),
+    batchSize: z._default(int(1, 10000), FlowDefaults.batchSize),
     batchingWindowMs: z.optional(
       int(0, 300000, 'must be ≤ 300000 (300 s)').check(
         z.refine(
@@ -231,8 +346,11 @@ const flowSchema = z.strictObject({
   deadLetter: outputSpecSchema.check(
     z.refine((o) => o.kind === OutputKinds.Topic, 'must be a topic output (toTopic)'),
   ),
-  memoryMb: z._default(int(128, 10240), 512),
-  timeoutSeconds: z._default(int(1, 840, 'must be ≤ 840 (Kafka mappings allow 14 minutes)'), 60),
+  memoryMb: z._default(int(128, 10240), FlowDefaults.memoryMb),
+  timeoutSeconds: z._default(
+    int(1, 840, 'must be ≤ 840 (Kafka mappings allow 14 minutes)'),
+    FlowDefaults.timeoutSeconds,
+  ),
   decoders: z.optional(
     z.record(
       z.string(),

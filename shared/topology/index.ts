@@ -4,6 +4,7 @@ export {
   defineFlow,
   type ErrorHandling,
   type Flow,
+  FlowDefaults,
   type FlowOptions,
   type FlowResources,
   type FlowSource,
@@ -21,7 +22,9 @@ export {
   type IndexRef,
   type KeyAttribute,
   KeyType,
+  type TableOptions,
   type TableRef,
+  type TopicOptions,
   type TopicRef,
 } from './resources.ts';
 export { defineTopology, type Topology, type TopologyOptions } from './topology.ts';

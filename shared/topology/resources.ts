@@ -117,24 +117,68 @@ const define = <In, Ref>(
   };
 };
 
+/** One topic of `defineTopics`. */
+export interface TopicOptions {
+  /**
+   * The Kafka topic name (1-249 of a-z A-Z 0-9 . _ -).
+   * @example name: 'reviews.raw'
+   */
+  name: string;
+  /**
+   * How values are decoded for steps and encoded by topic outputs: json, string, bytes or avro.
+   * @example format: 'json'
+   */
+  format: ValueFormat;
+  /**
+   * Partitions the topic is created with (1..10000); one execution environment each locally.
+   * @example partitions: 3
+   */
+  partitions: number;
+  /**
+   * The topic's `max.message.bytes`, which cuts the sends of a topic output.
+   * @default 1048588 (MSK's)
+   * @example maxMessageBytes: 8_388_608
+   */
+  maxMessageBytes?: number;
+  /**
+   * Written only by this topology's flows, so lineage headers read from it are trusted (see TopicRef.internal).
+   * @default false
+   * @example internal: true
+   */
+  internal?: boolean;
+}
+
+/** One table of `defineTables`. */
+export interface TableOptions {
+  /**
+   * The DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .).
+   * @example name: 'customers'
+   */
+  name: string;
+  /**
+   * The partition key: an attribute name (a string key) or `{ name, type }`.
+   * @example partitionKey: 'customerId'
+   */
+  partitionKey: string | KeyAttribute;
+  /**
+   * The sort key, when the table has one.
+   * @default none
+   * @example sortKey: { name: 'version', type: 'number' }
+   */
+  sortKey?: string | KeyAttribute;
+}
+
 /**
  * Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`;
  * `internal: true` on a topic that only flows write (see TopicRef.internal).
  */
 export const defineTopics: <K extends string>(
-  declared: Readonly<
-    Record<
-      K,
-      { name: string; format: ValueFormat; partitions: number; maxMessageBytes?: number; internal?: boolean }
-    >
-  >,
+  declared: Readonly<Record<K, TopicOptions>>,
 ) => { readonly [P in K]: TopicRef } = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
 
 /** Declares DynamoDB tables: `defineTables({ customers: { name: 'customers', partitionKey: 'customerId' } })`. */
 export const defineTables: <K extends string>(
-  declared: Readonly<
-    Record<K, { name: string; partitionKey: string | KeyAttribute; sortKey?: string | KeyAttribute }>
-  >,
+  declared: Readonly<Record<K, TableOptions>>,
 ) => { readonly [P in K]: TableRef } = define('tables', tableSchema, (t) => ({
   kind: 'table',
   name: t.name,

@@ -1,0 +1,68 @@
+/**
+ * Everything a flow file uses, from one import path: `import { defineFlow, toTopic, … } from '../shared/index.ts'`.
+ * Re-exports only. esbuild keeps only what a flow uses (each function's bundle starts at its flow file), so the
+ * heavy libraries stay in the flows that use them: `test/unit/bundles/flow-bundles.test.ts` holds that true.
+ */
+
+export { type MaskOptions, type Secret, secret } from './cleanse/pii.ts';
+export { type EnrichOptions, enrich, Join, type KeySelector, OnMissing } from './enrich/index.ts';
+// Filters: data, pushed down to the mapping where FilterCriteria can express them.
+export type { Condition, Filter, NumericCondition, Scalar } from './filter/filter.ts';
+export { anyOf, predicate, where } from './filter/where.ts';
+// The handler.
+export { type FlowHandler, type HandlerOptions, handlerFor } from './handler/index.ts';
+// Outputs.
+export { type OpenSearchOutputOptions, toOpenSearch } from './outputs/opensearch.ts';
+export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
+export { type TableOutputOptions, toTable } from './outputs/table.ts';
+export { type TopicOutputOptions, toTopic } from './outputs/topic.ts';
+// Records.
+export { type FlowRecord, isTombstone, type RecordHeader } from './record.ts';
+// Steps.
+export {
+  type CleanseOptions,
+  type CleanseRule,
+  cleanse,
+  type FilterOptions,
+  filter,
+  type MapOptions,
+  map,
+  OnInvalid,
+  type RouteOptions,
+  route,
+  type Step,
+  type StepContext,
+  type StepResult,
+  type ValidateOptions,
+  validate,
+} from './steps/index.ts';
+// Resources, flows, the topology.
+export {
+  type BucketRef,
+  DEFAULT_BATCHING_WINDOW_MS,
+  defineBucket,
+  defineFlow,
+  defineIndex,
+  defineTables,
+  defineTopics,
+  defineTopology,
+  type ErrorHandling,
+  type Flow,
+  type FlowOptions,
+  type FlowSource,
+  type IndexRef,
+  type KeyAttribute,
+  KeyType,
+  type OnFailureDestination,
+  type ProvisionedPollers,
+  StartingPosition,
+  type TableOptions,
+  type TableRef,
+  type TopicOptions,
+  type TopicRef,
+  type Topology,
+  type TopologyOptions,
+} from './topology/index.ts';
+
+// The runtime's zod (zod/mini with English messages): read its members only, e.g. `z.object({ … })`.
+export * as z from './zod.ts';
