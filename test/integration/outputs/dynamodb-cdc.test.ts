@@ -1,43 +1,22 @@
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutputContext } from '../../../shared/outputs/output.ts';
 import { toTable } from '../../../shared/outputs/table.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
-import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
+import { endpoints, localAws } from '../../support/endpoints.ts';
 import { flowRecord } from '../../unit/outputs/records.ts';
+import { createCustomersTable, scanCustomers } from './customers-table.ts';
 import { useLocalServers } from './support.ts';
 
 useLocalServers();
 const dynamodb = new DynamoDBClient(localAws(endpoints().dynamodb.endpoint));
 const context: OutputContext = { flowName: 'customers-cdc' };
 
-const createTable = async (): Promise<string> => {
-  const table = uniqueName('customers-cdc');
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
-    }),
-  );
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
-  return table;
-};
+const createTable = (): Promise<string> => createCustomersTable(dynamodb, 'customers-cdc');
 
 /** Every item as stored, bookkeeping included. */
-const items = async (table: string): Promise<Record<string, unknown>[]> => {
-  const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: table }));
-  return Items.map((item) => unmarshall(item)).sort((a, b) =>
-    String(a.customerId).localeCompare(String(b.customerId)),
-  );
-};
+const items = (table: string): Promise<Record<string, unknown>[]> => scanCustomers(dynamodb, table);
 
 /** The rows a reader sees: live items without the loader's bookkeeping attributes. */
 const rows = async (table: string): Promise<Record<string, unknown>[]> => {

@@ -1,43 +1,21 @@
-import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutputContext } from '../../../shared/outputs/output.ts';
 import { toTable } from '../../../shared/outputs/table.ts';
 import { createTableWriter } from '../../../shared/outputs/table-writer.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
-import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
+import { endpoints, localAws } from '../../support/endpoints.ts';
 import { flowRecord } from '../../unit/outputs/records.ts';
+import { createCustomersTable, scanCustomers } from './customers-table.ts';
 import { useLocalServers } from './support.ts';
 
 useLocalServers();
 const dynamodb = new DynamoDBClient(localAws(endpoints().dynamodb.endpoint));
 const context: OutputContext = { flowName: 'load-customers' };
 
-const createTable = async (): Promise<string> => {
-  const table = uniqueName('customers');
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'customerId', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
-    }),
-  );
-  return table;
-};
+const createTable = (): Promise<string> => createCustomersTable(dynamodb, 'customers');
 
-const scan = async (table: string): Promise<Record<string, unknown>[]> => {
-  const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: table }));
-  return Items.map((item) => unmarshall(item)).sort((a, b) =>
-    String(a.customerId).localeCompare(String(b.customerId)),
-  );
-};
+const scan = (table: string): Promise<Record<string, unknown>[]> => scanCustomers(dynamodb, table);
 
 /** A change stream of customers: 300 records over 120 keys, every 7th a tombstone. */
 const changes = (): FlowRecord[] =>
