@@ -83,13 +83,12 @@ export const createInvokeServer = (targets: ReadonlyMap<string, InvokeTarget>, e
       invocationType === 'Event' ? invokeRequestLimits.Event : invokeRequestLimits.RequestResponse;
     const declared = Number(request.headers['content-length'] ?? Number.NaN);
     const tooLarge = (bytes: number | undefined) => {
-      // Close the connection rather than keep a body that will not be used. What is still arriving is read and
-      // dropped (never held) for a moment first: destroying a socket with unread data resets it, and a client
-      // still writing would see ECONNRESET instead of this answer.
-      response.setHeader('connection', 'close');
+      // The rest of the body is read and dropped, never held (Node dumps an unread request body once the
+      // response is done), so a client still writing gets this answer rather than a reset connection; a body
+      // that does not end within a few seconds has its connection closed.
       response.once('finish', () => {
         request.resume();
-        const closing = setTimeout(() => request.socket.destroy(), 2_000);
+        const closing = setTimeout(() => request.socket.destroy(), 5_000);
         closing.unref();
         request.once('end', () => clearTimeout(closing));
       });
