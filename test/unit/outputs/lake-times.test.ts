@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  envelopeLine,
-  type LakePlanOptions,
-  planLakeObjects,
-  timePartition,
-} from '../../../shared/outputs/lake-objects.ts';
-import { flowRecord } from './records.ts';
+import { planLakeObjects, timePartition } from '../../../shared/outputs/lake-objects.ts';
+import { flowRecord, lakeOptions } from './records.ts';
 
-const options: LakePlanOptions = {
-  name: 's3:lake',
-  prefix: 'raw',
-  maxObjectBytes: 64 * 1024 * 1024,
-  line: envelopeLine,
-  tombstones: 'keep',
-};
+const options = lakeOptions;
 
 describe('lake keys from record times outside years 1970–9999', () => {
   it('dead-letter a record whose Kafka timestamp is -1 or Long.MAX, with the reason, and file the others', () => {

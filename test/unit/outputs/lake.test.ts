@@ -1,23 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { RetriableError } from '../../../shared/errors.ts';
-import {
-  envelopeLine,
-  type LakePlanOptions,
-  objectKey,
-  planLakeObjects,
-  timePartition,
-} from '../../../shared/outputs/lake-objects.ts';
+import { objectKey, planLakeObjects, timePartition } from '../../../shared/outputs/lake-objects.ts';
 import { createLakeWriter } from '../../../shared/outputs/lake-writer.ts';
-import { flowRecord, offsets } from './records.ts';
+import { flowRecord, lakeOptions, offsets } from './records.ts';
 
-const options: LakePlanOptions = {
-  name: 's3:lake',
-  prefix: 'raw',
-  maxObjectBytes: 64 * 1024 * 1024,
-  line: envelopeLine,
-  tombstones: 'keep',
-};
+const options = lakeOptions;
 const lines = (body: Buffer) =>
   gunzipSync(body)
     .toString('utf8')

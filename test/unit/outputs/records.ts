@@ -1,3 +1,4 @@
+import { envelopeLine, type LakePlanOptions } from '../../../shared/outputs/lake-objects.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
 
 /** A decoded record as the runtime hands it to outputs; the source bytes follow the decoded fields. */
@@ -48,4 +49,13 @@ export const fakeClock = () => {
     },
     random: () => 0.5,
   };
+};
+
+/** A lake plan as the lake tests use it: envelope lines under `raw/`, tombstones kept, 64 MiB objects. */
+export const lakeOptions: LakePlanOptions = {
+  name: 's3:lake',
+  prefix: 'raw',
+  maxObjectBytes: 64 * 1024 * 1024,
+  line: envelopeLine,
+  tombstones: 'keep',
 };
