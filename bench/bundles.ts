@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { analyzeMetafile, build } from 'esbuild';
 import { flowBuildOptions, projectRoot } from '../cdk/bundling.ts';
-import { fromTopology } from '../cdk/topology.ts';
+import { flowEntries } from '../cdk/topology.ts';
 import { topology } from '../functions/topology.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -94,22 +94,16 @@ export const main = async (args: string[]): Promise<void> => {
 
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
-  const model = fromTopology(topology);
+  const entries = flowEntries(topology);
   const files = new Map<string, string>();
   const sizes = new Map<string, number>();
-  for (const flow of model.flows) {
-    const out = join(workDir, flow.name, 'index.mjs');
-    sizes.set(flow.name, await bundle(flow.entry, out, analyze));
-    files.set(flow.name, out);
+  for (const [name, entry] of entries) {
+    const out = join(workDir, name, 'index.mjs');
+    sizes.set(name, await bundle(entry, out, analyze));
+    files.set(name, out);
   }
   const allInOneEntry = join(workDir, 'all-in-one.ts');
-  writeFileSync(
-    allInOneEntry,
-    allInOneSource(
-      model.flows.map((f) => f.entry),
-      workDir,
-    ),
-  );
+  writeFileSync(allInOneEntry, allInOneSource([...entries.values()], workDir));
   const allInOneFile = join(workDir, 'all-in-one', 'index.mjs');
   const allInOneBytes = await bundle(allInOneEntry, allInOneFile, false);
   files.set('(all-in-one)', allInOneFile);
@@ -119,7 +113,7 @@ export const main = async (args: string[]): Promise<void> => {
   const functions: Record<string, { bundleBytes: number; importMs: number }> = {};
   const misses: string[] = [];
   const rows: string[] = [];
-  for (const flow of model.flows) {
+  for (const flow of topology.flows) {
     const bundleBytes = sizes.get(flow.name)!;
     const importMs = times.get(flow.name)!;
     functions[flow.name] = { bundleBytes, importMs };

@@ -2,14 +2,14 @@ import { App, type AppProps, RemovalPolicy, type StackProps, Validations } from 
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import type { Topology } from '../shared/topology/index.ts';
 import { failedBatchesBucketName } from './constructs/failed-batches.ts';
 import type { DeploySettings } from './context.ts';
 import type { KafkaCluster } from './kafka.ts';
-import type { DeployModel } from './model.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { FlowsStack } from './stacks/flows-stack.ts';
 import { SandboxStack } from './stacks/sandbox-stack.ts';
-import { validateModel } from './validate.ts';
+import { checkKafkaAuth, flowEntries } from './topology.ts';
 
 /** Feature flags the stacks rely on; set on the app, so they hold without a `cdk.json`. */
 export const FeatureFlags = {
@@ -43,18 +43,29 @@ export interface SluiceAppOptions {
    * @default environment-agnostic
    */
   readonly env?: StackProps['env'];
+  /**
+   * Folder of the flow files, `<flow name>.ts` each: the bundle entries.
+   * @default `functions/` in the repository
+   * @example functionsDir: join(import.meta.dirname, 'flows')
+   */
+  readonly functionsDir?: string;
 }
 
-/** Adds the Sluice stacks for a topology model to an app; the model is checked first. */
+/**
+ * Adds the Sluice stacks for a topology to an app. The topology is the runtime's, already validated by
+ * `defineFlow`/`defineTopology`; only what depends on the deployment (flow files, the cluster kind) is checked
+ * here, before any stack is built.
+ */
 export const addSluiceStacks = (
   app: App,
-  model: DeployModel,
+  topology: Topology,
   settings: DeploySettings,
   options: SluiceAppOptions = {},
 ): SluiceStacks => {
   const prefix = options.prefix ?? 'Sluice';
   const env = options.env ? { env: options.env } : {};
-  validateModel(model, { kafkaIam: settings.kafka.kind !== 'self-managed' });
+  const entries = flowEntries(topology, options.functionsDir);
+  checkKafkaAuth(topology, settings.kafka.kind !== 'self-managed');
   const removalPolicy = settings.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
   let sandbox: SandboxStack | undefined;
@@ -105,7 +116,7 @@ export const addSluiceStacks = (
   const data = new DataStack(app, `${prefix}Data`, {
     ...env,
     description: 'Sluice data: reference tables, lake bucket, search domain',
-    model,
+    topology,
     vpc,
     subnets,
     removalPolicy,
@@ -118,7 +129,8 @@ export const addSluiceStacks = (
   const flows = new FlowsStack(app, `${prefix}Flows`, {
     ...env,
     description: 'Sluice flows: functions, Kafka event-source mappings, alarms, dashboard',
-    model,
+    topology,
+    entries,
     kafka,
     data,
     vpc,

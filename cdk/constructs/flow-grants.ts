@@ -1,10 +1,12 @@
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { ConfigError } from '../../shared/errors.ts';
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
+import type { Flow } from '../../shared/topology/index.ts';
+import type { FailureDestination } from '../../shared/topology/on-failure.ts';
 import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
-import type { DeployFlow } from '../model.ts';
-import { TopologyDeployError } from '../validate.ts';
+import { lookupsOf } from '../topology.ts';
 import { failedBatchesPrefix } from './failed-batches.ts';
 
 /**
@@ -24,15 +26,14 @@ export interface GrantTargets {
 }
 
 /** Topics a flow produces to: its topic outputs and its dead-letter topic. */
-export const producedTopics = (flow: DeployFlow): string[] => {
+export const producedTopics = (flow: Flow, onFailure: FailureDestination): string[] => {
   const topics = new Set<string>();
-  for (const output of flow.outputs) {
+  for (const output of [...flow.outputs, flow.deadLetter]) {
     if (output.kind !== 'topic') continue;
     for (const topic of output.resources.topics ?? []) topics.add(topic);
   }
-  if (flow.deadLetterTopic) topics.add(flow.deadLetterTopic);
   // The mapping itself writes failed records to a topic destination, as the function's role.
-  if (flow.source.onFailure?.kind === 'topic') topics.add(flow.source.onFailure.topic);
+  if (onFailure.kind === 'topic') topics.add(onFailure.topic);
   return [...topics].sort();
 };
 
@@ -44,11 +45,10 @@ export const failedBatchesArn = (stack: Stack, bucket: string): string =>
   `arn:${stack.partition}:s3:::${bucket}`;
 
 /** The bucket an S3 on-failure destination writes to, and the keys Lambda writes there. */
-export const failureBucketOf = (flow: DeployFlow, targets: GrantTargets, stack: Stack) => {
-  const onFailure = flow.source.onFailure;
-  if (onFailure?.kind === 'arn' && onFailure.arn.split(':')[2] === 's3')
+export const failureBucketOf = (onFailure: FailureDestination, targets: GrantTargets, stack: Stack) => {
+  if (onFailure.kind === 'arn' && onFailure.arn.split(':')[2] === 's3')
     return { bucketArn: onFailure.arn, objects: `${onFailure.arn}/${failedBatchesPrefix}*` };
-  if (onFailure || !targets.failedBatchesBucket) return undefined;
+  if (onFailure.kind !== 'failed-batches' || !targets.failedBatchesBucket) return undefined;
   const bucketArn = failedBatchesArn(stack, targets.failedBatchesBucket);
   return { bucketArn, objects: `${bucketArn}/${failedBatchesPrefix}*` };
 };
@@ -62,13 +62,14 @@ const statement = (sid: string, actions: string[], resources: string[]) =>
  */
 export const flowStatements = (
   scope: Construct,
-  flow: DeployFlow,
+  flow: Flow,
+  onFailure: FailureDestination,
   targets: GrantTargets,
 ): iam.PolicyStatement[] => {
   const stack = Stack.of(scope);
   const statements: iam.PolicyStatement[] = [];
   const { kafka } = targets;
-  const produced = producedTopics(flow);
+  const produced = producedTopics(flow, onFailure);
   // Sids must be alphanumeric; flow names carry dashes.
   const sid = (what: string) => `${what}${flow.name.replace(/[^A-Za-z0-9]/g, '')}`;
 
@@ -84,7 +85,7 @@ export const flowStatements = (
       statement(
         sid('KafkaRead'),
         ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-        [arns.topic(flow.source.topic)],
+        [arns.topic(flow.source.topic.name)],
       ),
       statement(
         sid('KafkaGroup'),
@@ -121,7 +122,7 @@ export const flowStatements = (
 
   // The mapping puts a failed batch as the function's role: PutObject and ListBucket are what AWS requires; the
   // account condition keeps invocation records out of a same-named bucket in another account.
-  const failureBucket = failureBucketOf(flow, targets, stack);
+  const failureBucket = failureBucketOf(onFailure, targets, stack);
   if (failureBucket) {
     const inAccount = { StringEquals: { 's3:ResourceAccount': stack.account } };
     statements.push(
@@ -142,18 +143,19 @@ export const flowStatements = (
 
   const tableArn = (name: string, path: string): string => {
     if (!targets.tables.includes(name))
-      throw new TopologyDeployError(path, `table "${name}" has no resource in this stack`);
+      throw new ConfigError(path, `table "${name}" has no resource in this stack`);
     return stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: name });
   };
-  if (flow.lookups.length > 0) {
-    const arns = [...new Set(flow.lookups)]
+  const lookups = lookupsOf(flow);
+  if (lookups.length > 0) {
+    const arns = [...new Set(lookups)]
       .sort()
       .map((name) => tableArn(name, `flows.${flow.name}.steps.enrich`));
     statements.push(statement(sid('Lookup'), ['dynamodb:BatchGetItem'], arns));
   }
 
   flow.outputs.forEach((output, i) => {
-    const at = `flows.${flow.name}.outputs[${i}](${output.name})`;
+    const at = `flows.${flow.name}.outputs[${i}]`;
     switch (output.kind) {
       case 'topic':
         return; // granted above, with the dead-letter topic
@@ -169,7 +171,7 @@ export const flowStatements = (
         return;
       }
       case 's3': {
-        if (!targets.bucket) throw new TopologyDeployError(at, 'no bucket in this stack');
+        if (!targets.bucket) throw new ConfigError(at, 'no bucket in this stack');
         const prefix = output.resources.bucketPrefix ?? '';
         statements.push(
           statement(sid(`Lake${i}`), ['s3:PutObject'], [lakeObjectsArn(stack, targets.bucket, prefix)]),
@@ -191,7 +193,7 @@ export const flowStatements = (
         return;
       }
       case 'opensearch': {
-        if (!targets.search) throw new TopologyDeployError(at, 'no search domain in this stack');
+        if (!targets.search) throw new ConfigError(at, 'no search domain in this stack');
         const { domainName } = targets.search;
         const index = output.resources.index ?? targets.search.index;
         const domainArn = stack.formatArn({
@@ -208,7 +210,10 @@ export const flowStatements = (
         return;
       }
       default:
-        throw new TopologyDeployError(`${at}.kind`, `no grant path for output kind "${output.kind}"`);
+        throw new ConfigError(
+          `${at}.kind`,
+          `no grant path for output kind "${(output as { kind: string }).kind}"`,
+        );
     }
   });
   return statements;

@@ -19,11 +19,11 @@ import {
   MappingMetrics,
 } from '../../shared/mapping-metrics.ts';
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
-import { FlowDefaults as FlowRuntimeDefaults } from '../../shared/topology/flow.ts';
+import type { Flow } from '../../shared/topology/index.ts';
+import type { FailureDestination } from '../../shared/topology/on-failure.ts';
 import { FlowBundle, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
-import type { DeployFlow, OnFailure } from '../model.ts';
 import {
   acknowledgeFailedBatches,
   acknowledgeLakePrefix,
@@ -31,6 +31,7 @@ import {
   acknowledgeReplayMarks,
   renderedForNag,
 } from '../nag.ts';
+import { filterPatternsOf, startingTimestampOf } from '../topology.ts';
 import { FailedBatchesDestination } from './failed-batches.ts';
 import {
   failedBatchesArn,
@@ -53,8 +54,6 @@ export const flowRoleArn = (flowsStackName: string, flow: string): string =>
 
 /** Function settings a flow does not declare; memory and timeout are `defineFlow`'s (`shared/topology/flow.ts`). */
 export const FlowDefaults = {
-  memoryMb: FlowRuntimeDefaults.memoryMb,
-  timeoutSeconds: FlowRuntimeDefaults.timeoutSeconds,
   logRetention: logs.RetentionDays.ONE_MONTH,
   /** Offset lag (records) above which the flow is falling behind. */
   offsetLagThreshold: 10_000,
@@ -67,7 +66,12 @@ export interface FlowNetwork {
 }
 
 export interface FlowFunctionProps extends GrantTargets {
-  readonly flow: DeployFlow;
+  /** The runtime's validated flow. */
+  readonly flow: Flow;
+  /** Absolute path of the flow's own file: the bundle's entry point. */
+  readonly entry: string;
+  /** Where the mapping sends a batch it gives up on, resolved by `failureDestinationOf`. */
+  readonly onFailure: FailureDestination;
   /** Where the function runs: the VPC that reaches the cluster, the tables' endpoints and the domain. */
   readonly network: FlowNetwork;
   /** Endpoint of the search domain, for flows with an OpenSearch output. */
@@ -118,13 +122,13 @@ export class FlowFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: flow.entry,
+      entry: props.entry,
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: flow.memoryMb ?? FlowDefaults.memoryMb,
-      timeout: Duration.seconds(flow.timeoutSeconds ?? FlowDefaults.timeoutSeconds),
-      description: `Sluice flow ${flow.name}: ${flow.source.topic} -> ${flow.outputs.map((o) => o.name).join(', ')}`,
+      memorySize: flow.memoryMb,
+      timeout: Duration.seconds(flow.timeoutSeconds),
+      description: `Sluice flow ${flow.name}: ${flow.source.topic.name} -> ${flow.outputs.map((o) => o.name).join(', ')}`,
       logGroup,
       environment: this.environment(props),
       vpc: props.network.vpc,
@@ -149,7 +153,8 @@ export class FlowFunction extends Construct {
     });
     const role = this.function.role?.node.defaultChild as iam.CfnRole | undefined;
     if (role) role.roleName = flowRoleName(Stack.of(this).stackName, flow.name);
-    for (const statement of flowStatements(this, flow, props)) this.function.addToRolePolicy(statement);
+    for (const statement of flowStatements(this, flow, props.onFailure, props))
+      this.function.addToRolePolicy(statement);
 
     this.function.addEventSource(this.eventSource(props));
     this.mappingUuid = this.mappingId();
@@ -174,7 +179,7 @@ export class FlowFunction extends Construct {
       ...(props.kafka.kind === 'msk' ? (['AWSLambdaMSKExecutionRole'] as const) : []),
     ]);
     const stack = Stack.of(this);
-    const failureObjects = failureBucketOf(props.flow, props, stack)?.objects;
+    const failureObjects = failureBucketOf(props.onFailure, props, stack)?.objects;
     if (failureObjects) acknowledgeFailedBatches(this.function, renderedForNag(stack, failureObjects));
     for (const output of props.flow.outputs) {
       const bucket = props.bucket;
@@ -199,7 +204,7 @@ export class FlowFunction extends Construct {
       // Stack traces in the logs point at the TypeScript sources, through the bundle's source map.
       NODE_OPTIONS: '--enable-source-maps',
     };
-    if (producedTopics(flow).length > 0 && kafka.bootstrapServers) {
+    if (producedTopics(flow, props.onFailure).length > 0 && kafka.bootstrapServers) {
       env.SLUICE_KAFKA_BROKERS = kafka.bootstrapServers;
       env.SLUICE_KAFKA_AUTH = authOf(kafka);
       if (kafka.secretArn) env.SLUICE_KAFKA_SECRET_ARN = kafka.secretArn;
@@ -213,45 +218,46 @@ export class FlowFunction extends Construct {
   private eventSource(props: FlowFunctionProps): lambda.IEventSource {
     const { flow, kafka } = props;
     const { source } = flow;
-    const onFailure = source.onFailure
-      ? this.failureDestination(source.onFailure)
-      : props.failedBatchesBucket
-        ? new FailedBatchesDestination(failedBatchesArn(Stack.of(this), props.failedBatchesBucket))
-        : undefined;
+    const eh = source.errorHandling;
+    const onFailure =
+      props.onFailure.kind !== 'failed-batches'
+        ? this.failureDestination(props.onFailure)
+        : props.failedBatchesBucket
+          ? new FailedBatchesDestination(failedBatchesArn(Stack.of(this), props.failedBatchesBucket))
+          : undefined;
+    const startingTimestamp = startingTimestampOf(flow);
+    const filterPatterns = filterPatternsOf(flow);
     const secret = kafka.secretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaSecret', kafka.secretArn)
       : undefined;
     const common: sources.KafkaEventSourceProps = {
-      topic: source.topic,
+      topic: source.topic.name,
       consumerGroupId: source.consumerGroup,
       batchSize: source.batchSize,
-      // Whole seconds (checked at synth); unset keeps Kafka's own 500 ms default.
-      ...(source.batchingWindowMs !== undefined
+      // Whole seconds (checked by defineFlow); only a window the flow set is passed on, so an unset one keeps
+      // Kafka's own 500 ms default.
+      ...(source.batchingWindowSet
         ? { maxBatchingWindow: Duration.seconds(source.batchingWindowMs / 1000) }
         : {}),
       startingPosition: startingPosition[source.startingPosition],
-      ...(source.startingTimestamp !== undefined
-        ? { startingPositionTimestamp: source.startingTimestamp }
-        : {}),
-      ...(source.filterPatterns.length > 0
-        ? { filters: source.filterPatterns.map((pattern) => ({ pattern })) }
-        : {}),
+      ...(startingTimestamp !== undefined ? { startingPositionTimestamp: startingTimestamp } : {}),
+      ...(filterPatterns.length > 0 ? { filters: filterPatterns.map((pattern) => ({ pattern })) } : {}),
       ...(onFailure ? { onFailure } : {}),
-      ...(source.provisioned
+      ...(source.provisionedPollers
         ? {
             provisionedPollerConfig: {
-              minimumPollers: source.provisioned.minimumPollers,
-              maximumPollers: source.provisioned.maximumPollers,
+              minimumPollers: source.provisionedPollers.minimum,
+              maximumPollers: source.provisionedPollers.maximum,
             },
           }
         : {}),
-      ...(source.retryAttempts !== undefined ? { retryAttempts: source.retryAttempts } : {}),
-      ...(source.maxRecordAgeSeconds !== undefined && source.maxRecordAgeSeconds !== -1
-        ? { maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds) }
+      ...(eh.retryAttempts !== undefined ? { retryAttempts: eh.retryAttempts } : {}),
+      ...(eh.maximumRecordAgeSeconds !== undefined && eh.maximumRecordAgeSeconds !== -1
+        ? { maxRecordAge: Duration.seconds(eh.maximumRecordAgeSeconds) }
         : {}),
-      ...(source.splitBatchOnError !== undefined ? { bisectBatchOnError: source.splitBatchOnError } : {}),
-      ...(source.reportBatchItemFailures !== undefined
-        ? { reportBatchItemFailures: source.reportBatchItemFailures }
+      ...(eh.splitBatchOnError !== undefined ? { bisectBatchOnError: eh.splitBatchOnError } : {}),
+      ...(eh.reportBatchItemFailures !== undefined
+        ? { reportBatchItemFailures: eh.reportBatchItemFailures }
         : {}),
       ...(secret ? { secret } : {}),
       // Only the mapping's own metrics say what it polled, filtered out, dropped or handed to the on-failure
@@ -281,7 +287,9 @@ export class FlowFunction extends Construct {
   }
 
   /** A flow's own on-failure destination: a topic on the cluster (`kafka://`), or an SQS/SNS/S3 ARN. */
-  private failureDestination(onFailure: OnFailure): lambda.IEventSourceDlq {
+  private failureDestination(
+    onFailure: Exclude<FailureDestination, { kind: 'failed-batches' }>,
+  ): lambda.IEventSourceDlq {
     if (onFailure.kind === 'topic') return new sources.KafkaDlq(onFailure.topic);
     const service = onFailure.arn.split(':')[2];
     if (service === 'sqs')
@@ -319,14 +327,15 @@ export class FlowFunction extends Construct {
     const { flow } = props;
     const fn = this.function;
     const period = Duration.minutes(5);
-    const onFailure = flow.source.onFailure;
-    const failureTarget = onFailure
-      ? onFailure.kind === 'topic'
+    const { onFailure } = props;
+    const failureTarget =
+      onFailure.kind === 'topic'
         ? onFailure.topic
-        : onFailure.arn
-      : props.failedBatchesBucket
-        ? 'the failed-batches bucket'
-        : undefined;
+        : onFailure.kind === 'arn'
+          ? onFailure.arn
+          : props.failedBatchesBucket
+            ? 'the failed-batches bucket'
+            : undefined;
     const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, what: string) => {
       const created = new cloudwatch.Alarm(this, id, {
         alarmName: `${Stack.of(this).stackName}-${flow.name}-${id}`,

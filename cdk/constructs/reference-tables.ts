@@ -1,10 +1,11 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { AttributeType, DeployTable } from '../model.ts';
+import { type KeyAttribute, KeyType, type TableRef } from '../../shared/topology/index.ts';
 
 export interface ReferenceTablesProps {
-  readonly tables: readonly DeployTable[];
+  /** The topology's tables. */
+  readonly tables: readonly TableRef[];
   /**
    * What `cdk destroy` does with the tables.
    * @default RemovalPolicy.RETAIN
@@ -12,12 +13,10 @@ export interface ReferenceTablesProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const attributeType = (type: AttributeType | undefined): dynamodb.AttributeType =>
-  type === 'N'
-    ? dynamodb.AttributeType.NUMBER
-    : type === 'B'
-      ? dynamodb.AttributeType.BINARY
-      : dynamodb.AttributeType.STRING;
+const keyOf = (key: KeyAttribute): dynamodb.Attribute => ({
+  name: key.name,
+  type: key.type === KeyType.Number ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING,
+});
 
 /**
  * The topology's reference tables: on-demand (a loader's bursts and idle nights both cost what they use),
@@ -34,10 +33,8 @@ export class ReferenceTables extends Construct {
         table.name,
         new dynamodb.Table(this, table.name, {
           tableName: table.name,
-          partitionKey: { name: table.partitionKey, type: attributeType(table.partitionKeyType) },
-          ...(table.sortKey
-            ? { sortKey: { name: table.sortKey, type: attributeType(table.sortKeyType) } }
-            : {}),
+          partitionKey: keyOf(table.partitionKey),
+          ...(table.sortKey ? { sortKey: keyOf(table.sortKey) } : {}),
           billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
           pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
           encryption: dynamodb.TableEncryption.AWS_MANAGED,

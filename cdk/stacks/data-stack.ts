@@ -1,15 +1,16 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import type { Topology } from '../../shared/topology/index.ts';
 import { FailedBatchesBucket, failedBatchesBucketName } from '../constructs/failed-batches.ts';
 import { flowRoleArn } from '../constructs/flow.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
 import { ReferenceTables } from '../constructs/reference-tables.ts';
 import { SearchDomain } from '../constructs/search-domain.ts';
-import type { DeployModel } from '../model.ts';
 
 export interface DataStackProps extends StackProps {
-  readonly model: DeployModel;
+  /** The runtime's validated topology. */
+  readonly topology: Topology;
   /** The VPC, imported into (or referenced from) this stack. */
   readonly vpc: (scope: Construct) => ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
@@ -55,7 +56,7 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const { model } = props;
+    const { topology } = props;
     const vpc = props.vpc(this);
 
     this.flowsSecurityGroup = new ec2.SecurityGroup(this, 'Flows', {
@@ -63,11 +64,12 @@ export class DataStack extends Stack {
       description: 'Sluice flow functions and their event-source pollers',
       allowAllOutbound: true,
     });
-    this.tables = new ReferenceTables(this, 'Tables', { tables: model.tables, removalPolicy });
-    if (model.bucket) this.lake = new LakeBucket(this, 'Lake', { bucketName: model.bucket, removalPolicy });
-    const searchFlows = model.flows.filter((flow) => flow.outputs.some((o) => o.kind === 'opensearch'));
+    this.tables = new ReferenceTables(this, 'Tables', { tables: topology.tables, removalPolicy });
+    if (topology.bucket)
+      this.lake = new LakeBucket(this, 'Lake', { bucketName: topology.bucket.name, removalPolicy });
+    const searchFlows = topology.flows.filter((flow) => flow.outputs.some((o) => o.kind === 'opensearch'));
     // A domain only for flows that write it: its policy admits their roles and nothing else.
-    if (model.index && searchFlows.length > 0) {
+    if (topology.index && searchFlows.length > 0) {
       this.search = new SearchDomain(this, 'Search', {
         domainName: props.searchDomainName ?? 'sluice-search',
         vpc,
@@ -78,7 +80,7 @@ export class DataStack extends Stack {
             .subnets.slice(0, (props.searchDataNodes ?? 1) > 1 ? 2 : 1),
         },
         clients: [this.flowsSecurityGroup],
-        index: model.index,
+        index: topology.index.name,
         clientRoles: searchFlows.map((flow) => flowRoleArn(props.flowsStackName ?? 'SluiceFlows', flow.name)),
         ...(props.searchInstanceType ? { instanceType: props.searchInstanceType } : {}),
         ...(props.searchDataNodes ? { dataNodes: props.searchDataNodes } : {}),

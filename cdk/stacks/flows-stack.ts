@@ -5,14 +5,18 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import type { Topology } from '../../shared/topology/index.ts';
+import { failureDestinationOf } from '../../shared/topology/on-failure.ts';
 import { FlowFunction } from '../constructs/flow.ts';
 import { FlowsDashboard } from '../constructs/flows-dashboard.ts';
 import type { KafkaCluster } from '../kafka.ts';
-import type { DeployModel } from '../model.ts';
 import type { DataStack } from './data-stack.ts';
 
 export interface FlowsStackProps extends StackProps {
-  readonly model: DeployModel;
+  /** The runtime's validated topology. */
+  readonly topology: Topology;
+  /** Each flow's bundle entry, by flow name (`flowEntries`). */
+  readonly entries: ReadonlyMap<string, string>;
   readonly kafka: KafkaCluster;
   readonly data: DataStack;
   /** The VPC, imported into (or referenced from) this stack. */
@@ -54,7 +58,7 @@ export class FlowsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: FlowsStackProps) {
     super(scope, id, props);
-    const { data, model } = props;
+    const { data, topology } = props;
     // Grants name the data stack's resources by name, not by reference: order the deployment explicitly.
     this.addStackDependency(data);
     const vpc = props.vpc(this);
@@ -69,15 +73,19 @@ export class FlowsStack extends Stack {
       });
     }
     const flows = new Map<string, FlowFunction>();
-    for (const flow of model.flows) {
+    for (const flow of topology.flows) {
+      const entry = props.entries.get(flow.name);
+      if (entry === undefined) throw new Error(`flows.${flow.name}: no bundle entry`);
       const construct = new FlowFunction(this, pascal(flow.name), {
         flow,
+        entry,
+        onFailure: failureDestinationOf(flow, topology),
         kafka: props.kafka,
-        tables: model.tables.map((t) => t.name),
-        ...(model.bucket ? { bucket: model.bucket } : {}),
-        ...(data.search && model.index
+        tables: topology.tables.map((t) => t.name),
+        ...(topology.bucket ? { bucket: topology.bucket.name } : {}),
+        ...(data.search && topology.index
           ? {
-              search: { domainName: data.search.domainName, index: model.index },
+              search: { domainName: data.search.domainName, index: topology.index.name },
               searchEndpoint: data.search.endpoint,
             }
           : {}),
@@ -116,7 +124,7 @@ export class FlowsStack extends Stack {
     }
     // Tables and bucket carry the topology's names: literal outputs, no cross-stack imports.
     const tables: Record<string, string> = {};
-    for (const { name } of model.tables) {
+    for (const { name } of topology.tables) {
       tables[name] = name;
       new CfnOutput(this, `OutTable${pascal(name)}`, {
         key: OutputKey.table(name),
@@ -124,10 +132,10 @@ export class FlowsStack extends Stack {
         description: `Table ${name}`,
       });
     }
-    if (model.bucket) {
+    if (topology.bucket) {
       new CfnOutput(this, 'OutBucket', {
         key: OutputKey.bucket,
-        value: model.bucket,
+        value: topology.bucket.name,
         description: 'Lake bucket',
       });
     }
@@ -153,9 +161,9 @@ export class FlowsStack extends Stack {
       value: this.toJsonString({
         functions,
         tables,
-        ...(model.bucket ? { bucket: model.bucket } : {}),
+        ...(topology.bucket ? { bucket: topology.bucket.name } : {}),
         failedBatches: data.failedBatches.bucketName,
-        ...(data.search ? { searchEndpoint: data.search.endpoint, index: model.index } : {}),
+        ...(data.search ? { searchEndpoint: data.search.endpoint, index: topology.index?.name } : {}),
       }),
     });
   }

@@ -17,6 +17,14 @@ export interface OutputResources {
   readonly bucketPrefix?: string;
   /** OpenSearch index written (the topology's index). */
   readonly index?: string;
+  /** The bucket an s3 output writes (the topology's bucket). */
+  readonly bucket?: string;
+  /** An s3 output's replay marks: its flow also reads `<bucketPrefix>/_sluice/replay-marks/<flow>/`. */
+  readonly replayMarks?: true;
+  /** A topic output's own Kafka auth mode, when it sets one (`iam` needs an MSK cluster). */
+  readonly auth?: string;
+  /** The secret of a topic output's own SCRAM auth. */
+  readonly secretArn?: string;
 }
 
 /**

@@ -129,7 +129,8 @@ export interface FlowOptions {
      */
     readonly topic: TopicRef;
     /**
-     * The mapping's consumer group (1-200 of a-z A-Z 0-9 . _ : -).
+     * The mapping's consumer group: 1-200 of a-z A-Z 0-9 - / * : _ + = . @ (AWS's `ConsumerGroupId`), unique among
+     * all the topology's flows (AWS: unique among all your Kafka event sources).
      * @default `sluice-<flow name>`
      * @example consumerGroup: 'reviews-enricher'
      */
@@ -141,7 +142,8 @@ export interface FlowOptions {
      */
     readonly batchSize?: number;
     /**
-     * How long the mapping gathers records before invoking: whole seconds up to 300000 ms, or 500.
+     * How long the mapping gathers records before invoking: whole seconds, 0..300000 ms (the mapping takes
+     * `MaximumBatchingWindowInSeconds`, so Lambda's 500 ms default can only be had by leaving it unset).
      * @default 500 (Lambda's, not passed to the mapping)
      * @example batchingWindowMs: 1000
      */
@@ -257,17 +259,51 @@ const errorHandlingSchema = z.strictObject({
   ),
 });
 
+/**
+ * The Kafka event-source mapping's own limits, as AWS documents them: one set, read by `defineFlow` (so the
+ * runtime, the CDK app and the emulator all see the same validated flow).
+ * - ConsumerGroupId: length 1-200, pattern `[a-zA-Z0-9-\/*:_+=.@-]*`
+ *   (https://docs.aws.amazon.com/lambda/latest/api/API_AmazonManagedKafkaEventSourceConfig.html, and
+ *   API_SelfManagedKafkaEventSourceConfig.html);
+ * - BatchSize 1-10000; MaximumBatchingWindowInSeconds 0-300 "in increments of seconds", so the 500 ms Kafka
+ *   default cannot be set, only kept by leaving the window unset
+ *   (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html);
+ * - ProvisionedPollerConfig: MinimumPollers 1-200, MaximumPollers 1-2000 for Kafka
+ *   (https://docs.aws.amazon.com/lambda/latest/api/API_ProvisionedPollerConfig.html).
+ */
+export const MappingLimits = {
+  consumerGroup: /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/,
+  batchSize: { min: 1, max: 10_000 },
+  batchingWindowMs: { min: 0, max: 300_000 },
+  minimumPollers: { min: 1, max: 200 },
+  maximumPollers: { min: 1, max: 2_000 },
+} as const;
+
 const sourceSchema = z
   .strictObject({
     topic: topicRef,
     consumerGroup: z.optional(
-      z.string().check(z.regex(/^[a-zA-Z0-9._:-]{1,200}$/, 'must be 1-200 of a-z A-Z 0-9 . _ : -')),
+      z
+        .string()
+        .check(
+          z.regex(
+            MappingLimits.consumerGroup,
+            'must be 1-200 of a-z A-Z 0-9 - / * : _ + = . @ (AWS ConsumerGroupId)',
+          ),
+        ),
     ),
-    batchSize: z._default(int(1, 10000), FlowDefaults.batchSize),
+    batchSize: z._default(
+      int(MappingLimits.batchSize.min, MappingLimits.batchSize.max),
+      FlowDefaults.batchSize,
+    ),
     batchingWindowMs: z.optional(
-      int(0, 300000, 'must be ≤ 300000 (300 s)').check(
+      int(
+        MappingLimits.batchingWindowMs.min,
+        MappingLimits.batchingWindowMs.max,
+        'must be ≤ 300000 (300 s)',
+      ).check(
         z.refine(
-          (ms) => ms % 1000 === 0 || ms === DEFAULT_BATCHING_WINDOW_MS,
+          (ms) => ms % 1000 === 0,
           'must be whole seconds (the mapping takes MaximumBatchingWindowInSeconds); leave unset for the 500 ms default',
         ),
       ),
@@ -287,8 +323,8 @@ const sourceSchema = z
     provisionedPollers: z.optional(
       z
         .strictObject({
-          minimum: z._default(int(1, 200), 1),
-          maximum: z._default(int(1, 2000), 200),
+          minimum: z._default(int(MappingLimits.minimumPollers.min, MappingLimits.minimumPollers.max), 1),
+          maximum: z._default(int(MappingLimits.maximumPollers.min, MappingLimits.maximumPollers.max), 200),
         })
         .check(z.refine((p) => p.minimum <= p.maximum, 'minimum must be ≤ maximum')),
     ),

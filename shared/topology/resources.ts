@@ -49,10 +49,17 @@ export interface IndexRef {
   readonly name: string;
 }
 
+// Kafka's characters, within the mapping's `Topics` rule: 1-249 characters, pattern `^[^.]([a-zA-Z0-9\-_.]+)`, so
+// not starting with a dot and at least 2 long (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
 const topicSchema = z.strictObject({
   name: z
     .string()
-    .check(z.regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -)')),
+    .check(
+      z.regex(
+        /^[a-zA-Z0-9_-][a-zA-Z0-9._-]{1,248}$/,
+        'must be a Kafka topic name a mapping can read (2-249 of a-z A-Z 0-9 . _ -, not starting with a dot)',
+      ),
+    ),
   format: z.enum(Object.values(ValueFormat), {
     error: `must be one of ${Object.values(ValueFormat).join(', ')}`,
   }),
@@ -120,7 +127,7 @@ const define = <In, Ref>(
 /** One topic of `defineTopics`. */
 export interface TopicOptions {
   /**
-   * The Kafka topic name (1-249 of a-z A-Z 0-9 . _ -).
+   * The Kafka topic name (2-249 of a-z A-Z 0-9 . _ -, not starting with a dot: the mapping's `Topics` rule).
    * @example name: 'reviews.raw'
    */
   name: string;

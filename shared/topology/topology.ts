@@ -22,7 +22,7 @@ export interface Topology {
 }
 
 /**
- * The whole deployment as data. Checks what no single flow can: unique names, unique consumer groups per topic,
+ * The whole deployment as data. Checks what no single flow can: unique names, consumer groups unique across flows,
  * that every topic, table, bucket prefix and index a flow reads or writes is declared here (and declared the
  * same way, when a flow holds its own reference), and that exactly the topics flows write are `internal`.
  * Throws a ConfigError naming the path of the first problem.
@@ -40,12 +40,14 @@ export const defineTopology = (options: TopologyOptions): Topology => {
     flowNames.add(flow.name);
 
     checkTopic(topics, flow.source.topic, `${at}.source.topic`);
-    const group = `${flow.source.topic.name}/${flow.source.consumerGroup}`;
+    // Across all flows, whatever their topic: "The consumer group ID must be unique among all your Kafka event
+    // sources" (https://docs.aws.amazon.com/lambda/latest/api/API_AmazonManagedKafkaEventSourceConfig.html).
+    const group = flow.source.consumerGroup;
     const other = groups.get(group);
     if (other !== undefined) {
       throw new ConfigError(
         `${at}.source.consumerGroup`,
-        `"${flow.source.consumerGroup}" already reads "${flow.source.topic.name}" for flow ${other}; each flow needs its own group`,
+        `"${group}" is already the consumer group of flow ${other}; a consumer group id must be unique among all Kafka event sources`,
       );
     }
     groups.set(group, flow.name);
@@ -82,6 +84,15 @@ export const defineTopology = (options: TopologyOptions): Topology => {
         throw new ConfigError(
           `${path}.resources.bucketPrefix`,
           'writes to the bucket, but the topology declares no bucket',
+        );
+      }
+      // Grants name the topology's bucket: an output writing another one would have none.
+      if (r.bucket !== undefined && r.bucket !== options.bucket?.name) {
+        throw new ConfigError(
+          `${path}.resources.bucket`,
+          options.bucket
+            ? `bucket "${r.bucket}" is not the topology's bucket "${options.bucket.name}"`
+            : `bucket "${r.bucket}" is not declared in the topology`,
         );
       }
       if (r.index !== undefined && r.index !== options.index?.name) {

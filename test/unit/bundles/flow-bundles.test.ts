@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flowBuildOptions, projectRoot } from '../../../cdk/bundling.ts';
-import { fromTopology } from '../../../cdk/topology.ts';
+import { flowEntries } from '../../../cdk/topology.ts';
 import { topology } from '../../../functions/topology.ts';
 
 interface Bundle {
@@ -18,12 +18,12 @@ interface Bundle {
 const bundles = new Map<string, Bundle>();
 
 beforeAll(async () => {
-  for (const flow of fromTopology(topology).flows) {
-    const outfile = join(projectRoot, '.local', 'test-bundles', flow.name, 'index.mjs');
-    const result = await build({ ...flowBuildOptions(flow.entry, outfile), write: false, metafile: true });
+  for (const [name, entry] of flowEntries(topology)) {
+    const outfile = join(projectRoot, '.local', 'test-bundles', name, 'index.mjs');
+    const result = await build({ ...flowBuildOptions(entry, outfile), write: false, metafile: true });
     const output =
       result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.mjs'))!]!;
-    bundles.set(flow.name, {
+    bundles.set(name, {
       bytes: output.bytes,
       inputs: Object.entries(output.inputs)
         .filter(([, input]) => input.bytesInOutput > 0)

@@ -1,7 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeployModel } from '../../../cdk/model.ts';
-import { fixtureFlows, fixtureModel, mskContext } from './fixtures/topology.ts';
+import { enrichOnlyTopology, mskContext } from './fixtures/topology.ts';
 import { resourcesOf, type Synthesized, synthesize } from './support.ts';
 
 const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
@@ -13,17 +12,14 @@ const context = {
   'sluice:kafka.secretKeyArn': keyArn,
 };
 // One flow whose outputs take the cluster's SCRAM auth.
-const model: DeployModel = {
-  ...fixtureModel,
-  flows: fixtureFlows.filter((f) => f.name === 'enrich-reviews'),
-};
+const topology = enrichOnlyTopology();
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 let synth: Synthesized;
 let flows: Template;
 
 beforeAll(() => {
-  synth = synthesize(model, context);
+  synth = synthesize(topology, context);
   flows = synth.templates.get('SluiceFlows')!;
 }, 120_000);
 

@@ -1,7 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OutputKey } from '../../../cdk/stacks/flows-stack.ts';
-import { fixtureModel, mskContext } from './fixtures/topology.ts';
+import { filterPatternsOf, lookupsOf, startingTimestampOf } from '../../../cdk/topology.ts';
+import { failureDestinationOf } from '../../../shared/topology/on-failure.ts';
+import { fixtureTopology, mskContext } from './fixtures/topology.ts';
 import { cfnLint, resourcesOf, type Synthesized, snapshotOf, synthesize } from './support.ts';
 
 // One synthesis (with real esbuild bundling) for the whole file.
@@ -10,7 +12,7 @@ let flows: Template;
 let data: Template;
 
 beforeAll(() => {
-  synth = synthesize(fixtureModel, { ...mskContext });
+  synth = synthesize(fixtureTopology, { ...mskContext });
   flows = synth.templates.get('SluiceFlows')!;
   data = synth.templates.get('SluiceData')!;
 }, 120_000);
@@ -59,10 +61,10 @@ describe('the CDK app on an imported MSK cluster', () => {
   it('creates exactly one function and one event-source mapping per flow, with the topology settings', () => {
     const functions = resourcesOf(flows, 'AWS::Lambda::Function');
     const mappings = resourcesOf(flows, 'AWS::Lambda::EventSourceMapping');
-    expect(functions).toHaveLength(fixtureModel.flows.length);
-    expect(mappings).toHaveLength(fixtureModel.flows.length);
+    expect(functions).toHaveLength(fixtureTopology.flows.length);
+    expect(mappings).toHaveLength(fixtureTopology.flows.length);
 
-    for (const flow of fixtureModel.flows) {
+    for (const flow of fixtureTopology.flows) {
       const own = functions.filter(([id]) => id.startsWith(`${pascalOf(flow.name)}Function`));
       expect(own, flow.name).toHaveLength(1);
       const [fnId, fn] = own[0]!;
@@ -70,42 +72,42 @@ describe('the CDK app on an imported MSK cluster', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: flow.memoryMb ?? 512,
-        Timeout: flow.timeoutSeconds ?? 60,
+        MemorySize: flow.memoryMb,
+        Timeout: flow.timeoutSeconds,
       });
       const mine = mappings.filter(([, m]) => (m.FunctionName as { Ref: string }).Ref === fnId);
       expect(mine, flow.name).toHaveLength(1);
       const [, mapping] = mine[0]!;
       const { source } = flow;
+      const eh = source.errorHandling;
       expect(mapping).toMatchObject({
         EventSourceArn: cluster,
-        Topics: [source.topic],
+        Topics: [source.topic.name],
         AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: source.consumerGroup },
         BatchSize: source.batchSize,
         StartingPosition: source.startingPosition,
       });
-      expect(mapping.StartingPositionTimestamp).toEqual(source.startingTimestamp);
+      expect(mapping.StartingPositionTimestamp).toEqual(startingTimestampOf(flow));
       expect(mapping.MaximumBatchingWindowInSeconds).toEqual(
-        source.batchingWindowMs === undefined ? undefined : source.batchingWindowMs / 1000,
+        source.batchingWindowSet ? source.batchingWindowMs / 1000 : undefined,
       );
+      const patterns = filterPatternsOf(flow);
       expect(mapping.FilterCriteria).toEqual(
-        source.filterPatterns.length
-          ? { Filters: source.filterPatterns.map((Pattern) => ({ Pattern })) }
-          : undefined,
+        patterns.length ? { Filters: patterns.map((Pattern) => ({ Pattern })) } : undefined,
       );
       expect(mapping.ProvisionedPollerConfig).toEqual(
-        source.provisioned
+        source.provisionedPollers
           ? {
-              MinimumPollers: source.provisioned.minimumPollers,
-              MaximumPollers: source.provisioned.maximumPollers,
+              MinimumPollers: source.provisionedPollers.minimum,
+              MaximumPollers: source.provisionedPollers.maximum,
             }
           : undefined,
       );
-      expect(mapping.MaximumRetryAttempts).toEqual(source.retryAttempts);
-      expect(mapping.MaximumRecordAgeInSeconds).toEqual(source.maxRecordAgeSeconds);
-      expect(mapping.BisectBatchOnFunctionError).toEqual(source.splitBatchOnError);
+      expect(mapping.MaximumRetryAttempts).toEqual(eh.retryAttempts);
+      expect(mapping.MaximumRecordAgeInSeconds).toEqual(eh.maximumRecordAgeSeconds);
+      expect(mapping.BisectBatchOnFunctionError).toEqual(eh.splitBatchOnError);
       expect(mapping.FunctionResponseTypes).toEqual(
-        source.reportBatchItemFailures ? ['ReportBatchItemFailures'] : undefined,
+        eh.reportBatchItemFailures ? ['ReportBatchItemFailures'] : undefined,
       );
       expect(mapping.DestinationConfig, flow.name).toBeDefined();
     }
@@ -119,7 +121,7 @@ describe('the CDK app on an imported MSK cluster', () => {
 
     expect(destinations.filter((d) => d === '"kafka://reviews.raw.failed"')).toHaveLength(1);
     const toBucket = destinations.filter((d) => d.includes(':s3:::sluice-failed-batches-'));
-    expect(toBucket).toHaveLength(fixtureModel.flows.length - 1);
+    expect(toBucket).toHaveLength(fixtureTopology.flows.length - 1);
     expect(destinations.some((d) => d.includes(':sqs:') || d.includes(':sns:'))).toBe(false);
   });
 
@@ -156,10 +158,10 @@ describe('the CDK app on an imported MSK cluster', () => {
   });
 
   it('lets each flow put objects only under aws/lambda/ of the failed-batches bucket, in its own account, and list it', () => {
-    for (const flow of fixtureModel.flows) {
+    for (const flow of fixtureTopology.flows) {
       const statements = statementsOf(flows, `${pascalOf(flow.name)}Function`);
       const failed = statements.filter((s) => JSON.stringify(s.Resource).includes('sluice-failed-batches-'));
-      if (flow.source.onFailure) {
+      if (failureDestinationOf(flow, fixtureTopology).kind !== 'failed-batches') {
         expect(failed, flow.name).toEqual([]);
         continue;
       }
@@ -185,7 +187,7 @@ describe('the CDK app on an imported MSK cluster', () => {
     });
     expect(JSON.stringify(puts[0]?.Dimensions)).toContain('"FilterId","Value":"FailedBatches"');
     const delivered = alarms.filter((a) => a.MetricName === 'OnFailureDestinationDeliveredEventCount');
-    expect(delivered).toHaveLength(fixtureModel.flows.length);
+    expect(delivered).toHaveLength(fixtureTopology.flows.length);
     for (const alarm of delivered)
       expect(JSON.stringify(alarm.Dimensions)).toContain('EventSourceMappingUUID');
     const outputs = flows.toJSON().Outputs as Record<string, { Value: unknown }>;
@@ -195,7 +197,7 @@ describe('the CDK app on an imported MSK cluster', () => {
   it('gives each function an explicit log group with a retention', () => {
     const groups = resourcesOf(flows, 'AWS::Logs::LogGroup');
 
-    expect(groups).toHaveLength(fixtureModel.flows.length);
+    expect(groups).toHaveLength(fixtureTopology.flows.length);
     for (const [, group] of groups) expect(group.RetentionInDays).toBe(30);
     for (const [, fn] of resourcesOf(flows, 'AWS::Lambda::Function')) {
       expect(fn.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.any(String) } });
@@ -222,20 +224,20 @@ describe('the CDK app on an imported MSK cluster', () => {
   });
 
   it('grants kafka-cluster actions only on the cluster, the topics and the consumer group each flow uses', () => {
-    for (const flow of fixtureModel.flows) {
+    for (const flow of fixtureTopology.flows) {
       const statements = statementsOf(flows, `${pascalOf(flow.name)}Function`).filter((s) =>
         actions(s).some((a) => a.startsWith('kafka-cluster:')),
       );
+      const onFailure = failureDestinationOf(flow, fixtureTopology);
       const produced = [
-        ...flow.outputs.flatMap((o) =>
-          o.kind === 'topic' ? (o.resources as { topics: string[] }).topics : [],
+        ...[...flow.outputs, flow.deadLetter].flatMap((o) =>
+          o.kind === 'topic' ? (o.resources.topics ?? []) : [],
         ),
-        ...(flow.deadLetterTopic ? [flow.deadLetterTopic] : []),
-        ...(flow.source.onFailure?.kind === 'topic' ? [flow.source.onFailure.topic] : []),
+        ...(onFailure.kind === 'topic' ? [onFailure.topic] : []),
       ];
       const allowed = new Set([
         cluster,
-        topicArn(flow.source.topic),
+        topicArn(flow.source.topic.name),
         groupArn(flow.source.consumerGroup),
         ...produced.map(topicArn),
       ]);
@@ -243,7 +245,7 @@ describe('the CDK app on an imported MSK cluster', () => {
 
       expect(granted, flow.name).toEqual(allowed);
       const read = statements.filter((s) => actions(s).includes('kafka-cluster:ReadData')).flatMap(resources);
-      expect(read, flow.name).toEqual([topicArn(flow.source.topic)]);
+      expect(read, flow.name).toEqual([topicArn(flow.source.topic.name)]);
       const write = statements
         .filter((s) => actions(s).includes('kafka-cluster:WriteData'))
         .flatMap(resources);
@@ -263,10 +265,10 @@ describe('the CDK app on an imported MSK cluster', () => {
         .map((r) => JSON.stringify(r));
     const table = (name: string) => `table/${name}`;
 
-    for (const flow of fixtureModel.flows) {
+    for (const flow of fixtureTopology.flows) {
       const lookups = granted(flow.name, 'dynamodb:BatchGetItem');
-      expect(lookups, flow.name).toHaveLength(flow.lookups.length);
-      for (const t of flow.lookups)
+      expect(lookups, flow.name).toHaveLength(lookupsOf(flow).length);
+      for (const t of lookupsOf(flow))
         expect(
           lookups.some((r) => r.includes(table(t))),
           flow.name,
@@ -385,16 +387,16 @@ describe('the CDK app on an imported MSK cluster', () => {
     const alarms = resourcesOf(flows, 'AWS::CloudWatch::Alarm');
 
     // Plus the mapping alarms of the next test (three per flow) and the failed-batches bucket's.
-    expect(alarms).toHaveLength(7 * fixtureModel.flows.length + 1);
+    expect(alarms).toHaveLength(7 * fixtureTopology.flows.length + 1);
     const metricNames = alarms.map(([, a]) => a.MetricName).sort();
     for (const name of ['Errors', 'Throttles', 'OffsetLag', 'RecordsDeadLettered']) {
       expect(
         metricNames.filter((m) => m === name),
         name,
-      ).toHaveLength(fixtureModel.flows.length);
+      ).toHaveLength(fixtureTopology.flows.length);
     }
     const deadLetters = alarms.filter(([, a]) => a.MetricName === 'RecordsDeadLettered').map(([, a]) => a);
-    for (const flow of fixtureModel.flows) {
+    for (const flow of fixtureTopology.flows) {
       expect(
         deadLetters.some((a) => JSON.stringify(a.Dimensions).includes(`"${flow.name}"`)),
         flow.name,
@@ -462,7 +464,7 @@ describe('the CDK app on an imported MSK cluster', () => {
   it('names each flow function, table, the bucket and the search endpoint in the stack outputs', () => {
     const outputs = flows.toJSON().Outputs as Record<string, { Value: unknown }>;
 
-    for (const flow of fixtureModel.flows) expect(outputs).toHaveProperty(OutputKey.function(flow.name));
+    for (const flow of fixtureTopology.flows) expect(outputs).toHaveProperty(OutputKey.function(flow.name));
     expect(outputs[OutputKey.table('customers')]?.Value).toBe('customers');
     expect(outputs[OutputKey.bucket]?.Value).toBe('sluice-test-lake');
     expect(outputs).toHaveProperty(OutputKey.searchEndpoint);

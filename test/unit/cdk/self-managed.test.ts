@@ -1,7 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeployModel } from '../../../cdk/model.ts';
-import { fixtureFlows, fixtureModel, mskContext } from './fixtures/topology.ts';
+import { enrichOnlyTopology, mskContext } from './fixtures/topology.ts';
 import { cfnLint, resourcesOf, type Synthesized, synthesize } from './support.ts';
 
 const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice-kafka-AbCdEf';
@@ -13,16 +12,13 @@ const context = {
   'sluice:kafka.secretArn': secretArn,
 };
 // One flow without IAM-auth outputs: a self-managed cluster takes SCRAM.
-const model: DeployModel = {
-  ...fixtureModel,
-  flows: fixtureFlows.filter((f) => f.name === 'enrich-reviews'),
-};
+const topology = enrichOnlyTopology();
 
 let synth: Synthesized;
 let flows: Template;
 
 beforeAll(() => {
-  synth = synthesize(model, context);
+  synth = synthesize(topology, context);
   flows = synth.templates.get('SluiceFlows')!;
 }, 120_000);
 

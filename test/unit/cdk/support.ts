@@ -7,8 +7,9 @@ import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { projectRoot } from '../../../cdk/bundling.ts';
 import { readSettings } from '../../../cdk/context.ts';
-import type { DeployModel } from '../../../cdk/model.ts';
 import { addSluiceStacks, createSluiceApp, type SluiceStacks } from '../../../cdk/sluice-app.ts';
+import type { Topology } from '../../../shared/topology/index.ts';
+import { fixtureFunctionsDir } from './fixtures/topology.ts';
 
 export interface Synthesized {
   readonly app: App;
@@ -33,16 +34,17 @@ interface ValidationReport {
 }
 
 /**
- * Synthesises the Sluice stacks for a model with real NodejsFunction bundling (local esbuild) and the
- * AwsSolutions pack attached. Slow (seconds): call once per test file, in `beforeAll`.
+ * Synthesises the Sluice stacks for a topology with real NodejsFunction bundling (local esbuild) of the fixture
+ * flow files and the AwsSolutions pack attached. Slow (seconds): call once per test file, in `beforeAll`.
  */
-export const synthesize = (model: DeployModel, context: Record<string, string>): Synthesized => {
+export const synthesize = (topology: Topology, context: Record<string, string>): Synthesized => {
   const outdir = mkdtempSync(join(tmpdir(), 'sluice-cdk-'));
   const app = createSluiceApp({ outdir, context });
   const stacks = addSluiceStacks(
     app,
-    model,
+    topology,
     readSettings((key) => context[key]),
+    { functionsDir: fixtureFunctionsDir },
   );
   try {
     app.synth();
