@@ -86,23 +86,9 @@ export const defineTopology = (options: TopologyOptions): Topology => {
           'writes to the bucket, but the topology declares no bucket',
         );
       }
-      // Grants name the topology's bucket: an output writing another one would have none.
-      if (r.bucket !== undefined && r.bucket !== options.bucket?.name) {
-        throw new ConfigError(
-          `${path}.resources.bucket`,
-          options.bucket
-            ? `bucket "${r.bucket}" is not the topology's bucket "${options.bucket.name}"`
-            : `bucket "${r.bucket}" is not declared in the topology`,
-        );
-      }
-      if (r.index !== undefined && r.index !== options.index?.name) {
-        throw new ConfigError(
-          `${path}.resources.index`,
-          options.index
-            ? `index "${r.index}" is not the topology's index "${options.index.name}"`
-            : `index "${r.index}" is not declared in the topology`,
-        );
-      }
+      // Grants name the topology's bucket and index: an output writing another one would have none.
+      checkTheOne(`${path}.resources.bucket`, 'bucket', r.bucket, options.bucket);
+      checkTheOne(`${path}.resources.index`, 'index', r.index, options.index);
     }
   }
 
@@ -146,6 +132,22 @@ const checkTopic = (topics: Map<string, TopicRef>, ref: TopicRef, path: string):
   ) {
     throw new ConfigError(path, `topic "${ref.name}" differs from its declaration in the topology`);
   }
+};
+
+/** An output's bucket or index must be the topology's one. */
+const checkTheOne = (
+  path: string,
+  kind: string,
+  name: string | undefined,
+  declared: { readonly name: string } | undefined,
+): void => {
+  if (name === undefined || name === declared?.name) return;
+  throw new ConfigError(
+    path,
+    declared
+      ? `${kind} "${name}" is not the topology's ${kind} "${declared.name}"`
+      : `${kind} "${name}" is not declared in the topology`,
+  );
 };
 
 const checkTable = (tables: Map<string, TableRef>, ref: TableRef, path: string): void => {

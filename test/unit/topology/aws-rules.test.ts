@@ -2,7 +2,6 @@
 // (sources cited in shared/topology/flow.ts, topology.ts and resources.ts). The runtime, the CDK app and the
 // emulator all read the flows these checks let through; nothing re-checks them.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../shared/errors.ts';
 import { toS3 } from '../../../shared/outputs/s3.ts';
 import { toTopic } from '../../../shared/outputs/topic.ts';
 import {
@@ -12,6 +11,7 @@ import {
   defineTopology,
   type FlowOptions,
 } from '../../../shared/topology/index.ts';
+import { configError } from './config-error.ts';
 
 const topics = defineTopics({
   raw: { name: 'reviews.raw', format: 'json', partitions: 3 },
@@ -29,16 +29,6 @@ const options = (source: Source = {}, overrides: Partial<FlowOptions> = {}): Flo
   ...overrides,
 });
 const provisioned = { provisionedPollers: { minimum: 1, maximum: 10 } };
-
-const configError = (fn: () => unknown): ConfigError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe("a flow's consumer group follows AWS's ConsumerGroupId rule", () => {
   it.each([

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { enrich } from '../../../shared/enrich/enrich.ts';
-import { ConfigError } from '../../../shared/errors.ts';
 import { predicate, where } from '../../../shared/filter/where.ts';
 import { map } from '../../../shared/steps/map.ts';
 import { route } from '../../../shared/steps/route.ts';
@@ -8,6 +7,7 @@ import { defineFlow, type FlowOptions, flowResources } from '../../../shared/top
 import { defineBucket, defineIndex, defineTables, defineTopics } from '../../../shared/topology/resources.ts';
 import { defineTopology } from '../../../shared/topology/topology.ts';
 import { memorySpec, memoryTopic } from '../runtime/memory-output.ts';
+import { configError } from './config-error.ts';
 
 const topics = defineTopics({
   raw: { name: 'reviews.raw', format: 'json', partitions: 3 },
@@ -28,16 +28,6 @@ const options = (
   deadLetter: memoryTopic(topics.dead),
   ...overrides,
 });
-
-const configError = (fn: () => unknown): ConfigError => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('defineFlow', () => {
   it('fills the documented defaults', () => {
