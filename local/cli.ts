@@ -1,3 +1,4 @@
+import { ConfigError } from '../shared/errors.ts';
 import { runLocalPipeline } from './runner/start.ts';
 import {
   down,
@@ -15,7 +16,8 @@ import { MissingPrerequisiteError } from './services/prerequisites.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage = `usage: npm run servers -- <up|down|status> [kafka|dynamodb|opensearch|s3 ...]
-       npm start [-- --follow | --resume]   run the reference topology on the sample events (servers started as needed)`;
+       npm start [-- --follow | --resume]   run the reference topology on the sample events (servers started as needed)
+       SLUICE_TOPOLOGY=<dir>/topology.ts npm start   run another topology on the samples in <dir>/events/`;
 
 const printStatus = async (names: readonly string[]) => {
   let allHealthy = true;
@@ -92,7 +94,10 @@ main(process.argv[2], process.argv.slice(3)).then(
       console.error(usage);
       process.exit(2);
     }
-    const known = error instanceof ServiceStartError || error instanceof MissingPrerequisiteError;
+    const known =
+      error instanceof ServiceStartError ||
+      error instanceof MissingPrerequisiteError ||
+      error instanceof ConfigError;
     console.error(known ? `error: ${(error as Error).message}` : error);
     process.exit(1);
   },

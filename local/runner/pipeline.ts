@@ -43,14 +43,16 @@ export class LocalPipeline {
     private readonly topology: Topology,
     private readonly state: LocalState,
     private readonly kafka: Kafka,
+    /** The folder of the flows' own files (the topology module's): `functions/` for the reference. */
+    private readonly functionsDir = join(projectRoot, 'functions'),
   ) {}
 
-  /** Bundles each flow from its own file, functions/<flow>.ts, and prepares its execution environments. */
+  /** Bundles each flow from its own file, `<functionsDir>/<flow>.ts`, and prepares its execution environments. */
   async buildFunctions(): Promise<void> {
     mkdirSync(logsDir, { recursive: true });
     await Promise.all(
       this.topology.flows.map(async (flow) => {
-        const bundle = await bundleFunction(flow.name, join(projectRoot, 'functions', `${flow.name}.ts`));
+        const bundle = await bundleFunction(flow.name, join(this.functionsDir, `${flow.name}.ts`));
         const logFile = join(logsDir, `function-${flow.name}.log`);
         const pool = new FunctionPool({
           name: flow.name,

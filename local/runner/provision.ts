@@ -23,11 +23,15 @@ export interface Provisioned {
   readonly seeded: Record<string, number>;
 }
 
-/** Creates what the topology declares (idempotently), as the CDK app creates it in AWS. */
+/**
+ * Creates what the topology declares (idempotently), as the CDK app creates it in AWS, and seeds each table
+ * from `<eventsDir>/seeds/<table>.json` when there is one.
+ */
 export const provision = async (
   topology: Topology,
   state: LocalState,
   kafka: Kafka,
+  eventsDir = join(projectRoot, 'events'),
 ): Promise<Provisioned> => {
   const admin = kafka.admin();
   await admin.connect();
@@ -75,7 +79,7 @@ export const provision = async (
         { client: dynamodb, maxWaitTime: 60, minDelay: 1 },
         { TableName: table.name },
       );
-      const seedFile = join(projectRoot, 'events', 'seeds', `${table.name}.json`);
+      const seedFile = join(eventsDir, 'seeds', `${table.name}.json`);
       if (existsSync(seedFile)) seeded[table.name] = await seedTable(dynamodb, table.name, seedFile);
     }
   } finally {
@@ -109,7 +113,7 @@ const failureBuckets = (topology: Topology): string[] =>
     return [];
   });
 
-/** Reference data from events/seeds/<table>.json: a JSON array of items, written 25 at a time. */
+/** Reference data from <events>/seeds/<table>.json: a JSON array of items, written 25 at a time. */
 const seedTable = async (client: DynamoDBClient, table: string, file: string): Promise<number> => {
   const items = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
   if (!Array.isArray(items)) throw new Error(`${file}: must be a JSON array of items`);

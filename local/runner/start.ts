@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import type { Topology } from '../../shared/topology/topology.ts';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadTopologyModule } from '../../cdk/topology-module.ts';
 import { localKafka } from '../kafka-client.ts';
 import { readSampleRecords } from '../samples/records.ts';
 import { up } from '../services/manager.ts';
+import { projectRoot } from '../services/paths.ts';
 import { readState } from '../services/state.ts';
 import { waitUntilDrained } from './drain.ts';
 import { expectationsFor, sampleFiles } from './expectations.ts';
@@ -39,18 +41,21 @@ export interface StartOptions {
 /**
  * `npm start`: the reference topology on the local servers, end to end, on the sample events; then a report
  * and a check of every output against what the samples must produce. Resolves to the process exit code.
+ * With `SLUICE_TOPOLOGY` naming another topology module, it runs that one on the samples beside it
+ * (`events/records/<topic>.jsonl`, `events/seeds/<table>.json`) and reports what each output received, unjudged.
  */
 export const runLocalPipeline = async (options: StartOptions): Promise<number> => {
   const started = Date.now();
+  // Before any server starts: a wrong SLUICE_TOPOLOGY is a ConfigError naming it.
+  const { topology, functionsDir, eventsDir, reference } = await loadTopologyModule();
   say('servers:');
   for (const s of await up())
     say(
       `  ${s.name.padEnd(11)} ${s.state.endpoint}${s.reused ? ' (already running)' : ` (ready in ${(s.state.readyMs / 1000).toFixed(1)}s)`}`,
     );
-  const { topology } = (await import('../../functions/topology.ts')) as { topology: Topology };
   const state = readState();
   const kafka = localKafka('sluice-runner');
-  const provisioned = await provision(topology, state, kafka);
+  const provisioned = await provision(topology, state, kafka, eventsDir);
   say(
     `provisioned ${provisioned.topics} topics, ${provisioned.tables} tables, bucket ${topology.bucket?.name}; seeded ${Object.entries(
       provisioned.seeded,
@@ -59,7 +64,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       .join(', ')}`,
   );
 
-  const pipeline = new LocalPipeline(topology, state, kafka);
+  const pipeline = new LocalPipeline(topology, state, kafka, functionsDir);
   await pipeline.buildFunctions();
   say(
     `bundled ${pipeline.functions.size} functions: ${[...pipeline.functions.values()].map((f) => `${f.name} ${(f.bundleBytes / 1024).toFixed(0)} KiB`).join(', ')}`,
@@ -80,10 +85,23 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
 
   const flowNames = topology.flows.map((f) => f.name);
   await pipeline.startMappings(flowNames);
-  const customers = readSampleRecords(sampleFiles.customers);
-  const reviews = readSampleRecords(sampleFiles.reviews);
+  const customers = reference ? readSampleRecords(sampleFiles.customers) : [];
+  const reviews = reference ? readSampleRecords(sampleFiles.reviews) : [];
   if (options.resume) {
     say('--resume: draining what the topics hold, publishing nothing');
+  } else if (!reference) {
+    // Another topology's samples, topic by topic in declaration order, each drained before the next.
+    for (const topic of topology.topics) {
+      const file = join(eventsDir, 'records', `${topic.name}.jsonl`);
+      if (!existsSync(file)) continue;
+      const records = readSampleRecords(file);
+      await publish(kafka, topic.name, records);
+      say(`published ${records.length} records to ${topic.name} (${relative(projectRoot, file)})`);
+      await waitUntilDrained(admin, pipeline.mappings, {
+        timeoutMs: options.timeoutMs,
+        onTick: progress(flowNames),
+      });
+    }
   } else {
     // Reference data first, as a deployment would have it before the first review arrives.
     await publish(kafka, 'customers.cdc', customers);
@@ -109,61 +127,74 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   const summaries: Map<string, FlowSummary> = readSummaries(logMarks, logsFrom);
   const expected = expectationsFor(reviews, customers);
   const lake = topology.bucket
-    ? await readLake(state, topology.bucket.name, 'reviews/', lakeBefore)
+    ? await readLake(state, topology.bucket.name, reference ? 'reviews/' : '', lakeBefore)
     : undefined;
   const lakeSample = lake ? lakeCopiesOf(lake, expected.enrichedReviewIds) : { found: 0, lines: 0 };
-  const checks: Check[] = [
-    {
-      what: 'reviews.clean: records (valid reviews)',
-      expected: expected.clean,
-      actual: delta('reviews.clean'),
-    },
-    {
-      what: 'reviews.enriched: records (joined with a product)',
-      expected: expected.enriched,
-      actual: delta('reviews.enriched'),
-    },
-    {
-      what: 'reviews.alerts: low ratings from gold customers',
-      expected: expected.alerts,
-      actual: delta('reviews.alerts'),
-    },
-    {
-      what: 'reviews.dlq: bad reviews with their reasons',
-      expected: expected.reviewDeadLetters,
-      actual: delta('reviews.dlq'),
-    },
-    {
-      what: 'customers table: items after the change stream',
-      expected: expected.customersInTable,
-      actual: await tableCount(state, 'customers'),
-    },
-    {
-      what: 'S3 lake: sample reviews in new objects',
-      expected: expected.enriched,
-      actual: lakeSample.found,
-    },
-    {
-      what: 'S3 lake: their lines (a duplicate would add one)',
-      expected: expected.enriched,
-      actual: lakeSample.lines,
-    },
-    {
-      what: 'OpenSearch reviews index: sample review documents',
-      expected: expected.enriched,
-      actual: await indexCount(state, 'reviews', expected.enrichedReviewIds),
-    },
-    { what: 'sinks.dlq: records the stores rejected', expected: 0, actual: delta('sinks.dlq') },
+  // Another topology has no expectations: what each topic and the lake received is shown as observed.
+  const observed: Check[] = [
+    ...topicNames.map((t) => ({ what: `${t}: records added`, expected: 0, actual: delta(t) })),
+    ...(lake
+      ? [{ what: `S3 ${topology.bucket?.name}: new objects`, expected: 0, actual: lake.keys.length }]
+      : []),
   ];
+  const checks: Check[] = !reference
+    ? observed
+    : [
+        {
+          what: 'reviews.clean: records (valid reviews)',
+          expected: expected.clean,
+          actual: delta('reviews.clean'),
+        },
+        {
+          what: 'reviews.enriched: records (joined with a product)',
+          expected: expected.enriched,
+          actual: delta('reviews.enriched'),
+        },
+        {
+          what: 'reviews.alerts: low ratings from gold customers',
+          expected: expected.alerts,
+          actual: delta('reviews.alerts'),
+        },
+        {
+          what: 'reviews.dlq: bad reviews with their reasons',
+          expected: expected.reviewDeadLetters,
+          actual: delta('reviews.dlq'),
+        },
+        {
+          what: 'customers table: items after the change stream',
+          expected: expected.customersInTable,
+          actual: await tableCount(state, 'customers'),
+        },
+        {
+          what: 'S3 lake: sample reviews in new objects',
+          expected: expected.enriched,
+          actual: lakeSample.found,
+        },
+        {
+          what: 'S3 lake: their lines (a duplicate would add one)',
+          expected: expected.enriched,
+          actual: lakeSample.lines,
+        },
+        {
+          what: 'OpenSearch reviews index: sample review documents',
+          expected: expected.enriched,
+          actual: await indexCount(state, 'reviews', expected.enrichedReviewIds),
+        },
+        { what: 'sinks.dlq: records the stores rejected', expected: 0, actual: delta('sinks.dlq') },
+      ];
+  const judged = reference && !options.resume;
   await admin.disconnect();
 
   say('\nflows (the event-source mappings):');
   say(flowTable(pipeline.mappings));
   say('\nflows (what the handlers reported, from their summary log lines):');
   for (const [name, s] of summaries) say(`  ${name.padEnd(16)} ${s.describe()}`);
-  if (options.resume) {
-    // After an interrupted run the deltas are partial by design: figures only, no ok/FAIL verdicts.
-    say('\noutputs, as observed (what this run added; not judged with --resume):');
+  if (!judged) {
+    // After an interrupted run the deltas are partial by design, and another topology's samples carry no
+    // expectations: figures only, no ok/FAIL verdicts.
+    say(
+      `\noutputs, as observed (what this run added; not judged ${options.resume ? 'with --resume' : `for ${relative(projectRoot, functionsDir)}/`}):`,
+    );
     for (const c of checks) say(`  ${c.what.padEnd(52)} ${String(c.actual).padStart(6)}`);
   } else {
     say('\noutputs checked against what the sample events must produce:');
@@ -171,16 +202,21 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   }
   say('\nwhere to look:');
   say(
-    '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq',
+    reference
+      ? '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq'
+      : `  ${topicNames
+          .filter((t) => delta(t) > 0 && !topology.flows.some((f) => f.source.topic.name === t))
+          .map((t) => `npm run tail -- ${t}`)
+          .join('      ')}`,
   );
   if (lake)
     say(
       `  S3 ${state.s3?.endpoint}/${topology.bucket?.name}/ : ${lake.keys.length} new objects, e.g. ${lake.keys[0] ?? '-'}`,
     );
-  say(`  OpenSearch ${state.opensearch?.endpoint}/reviews/_search`);
+  if (topology.index) say(`  OpenSearch ${state.opensearch?.endpoint}/${topology.index.name}/_search`);
   say(`  function logs: .local/logs/function-<flow>.log · server logs: .local/logs/<server>.log`);
 
-  const failed = options.resume ? [] : checks.filter((c) => c.actual !== c.expected);
+  const failed = judged ? checks.filter((c) => c.actual !== c.expected) : [];
   if (options.follow) {
     say(
       `\n--follow: flows keep running on new events (npm run produce -- reviews.raw <file>); Ctrl-C to stop.`,
@@ -193,9 +229,11 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
     return 1;
   }
   say(
-    options.resume
-      ? `\ndone: drained what the topics held, in ${seconds(started)}; outputs not checked (npm start publishes the samples and checks them) (servers left running: npm run servers -- down)`
-      : `\nok: the local pipeline produced exactly what the sample events call for, in ${seconds(started)} (servers left running: npm run servers -- down)`,
+    !reference
+      ? `\ndone: ${relative(projectRoot, functionsDir)}/ ran on its samples in ${seconds(started)} (servers left running: npm run servers -- down)`
+      : options.resume
+        ? `\ndone: drained what the topics held, in ${seconds(started)}; outputs not checked (npm start publishes the samples and checks them) (servers left running: npm run servers -- down)`
+        : `\nok: the local pipeline produced exactly what the sample events call for, in ${seconds(started)} (servers left running: npm run servers -- down)`,
   );
   return 0;
 };

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { topology } from '../../functions/topology.ts';
+import { loadTopologyModule, type TopologyModule } from '../../cdk/topology-module.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { renderings } from '../graph/generate.ts';
 import { currentBlock, withBlock } from '../graph/readme.ts';
@@ -9,14 +9,14 @@ import { renderSvg } from '../graph/svg.ts';
 import { localDir, projectRoot } from '../services/paths.ts';
 import { MissingPrerequisiteError } from '../services/prerequisites.ts';
 
-const usage = `usage: npm run graph                    print the topology (functions/topology.ts) as Mermaid
+const usage = `usage: npm run graph                    print the topology (functions/topology.ts, or SLUICE_TOPOLOGY's) as Mermaid
        npm run graph -- --write         update the diagram between the README's topology markers
        npm run graph -- --check         exit 1 when the README's diagram is not current
                         [--readme F]    another file with the topology markers than README.md
        npm run graph -- --dot           print it as Graphviz DOT
        npm run graph -- --svg [file]    render SVG with Graphviz (default .local/topology.svg)`;
 
-const main = (argv: string[]): number => {
+const main = ({ topology, reference }: TopologyModule, argv: string[]): number => {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -39,6 +39,13 @@ const main = (argv: string[]): number => {
   }
   const out = renderings(topology);
   const readmePath = values.readme ?? join(projectRoot, 'README.md');
+  if ((values.write || values.check) && !reference && !values.readme) {
+    // README.md carries the reference topology's diagram; another topology's goes to a file you name.
+    console.error(
+      `graph: --write and --check keep README.md's reference diagram: with SLUICE_TOPOLOGY add --readme F\n${usage}`,
+    );
+    return 2;
+  }
   if (values.write || values.check) {
     const readme = readFileSync(readmePath, 'utf8');
     const shown = values.readme ?? 'README.md';
@@ -72,7 +79,7 @@ const main = (argv: string[]): number => {
 };
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = main(await loadTopologyModule(), process.argv.slice(2));
 } catch (error) {
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     console.error(`graph: ${(error as Error).message}\n${usage}`);

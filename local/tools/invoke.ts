@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { loadTopologyModule } from '../../cdk/topology-module.ts';
 import type { Topology } from '../../shared/topology/topology.ts';
 import { localKafka } from '../kafka-client.ts';
 import { FlowSummary } from '../runner/function-logs.ts';
@@ -40,7 +41,9 @@ try {
   usageError(usage, `${eventFile} is not JSON: ${(error as Error).message}`);
 }
 
-const { topology } = (await import('../../functions/topology.ts')) as { topology: Topology };
+const { topology, functionsDir, eventsDir } = await loadTopologyModule().catch((error: Error) =>
+  usageError(usage, error.message),
+);
 const flow = topology.flow(flowName);
 if (!flow)
   usageError(usage, `no flow named "${flowName}"; flows: ${topology.flows.map((f) => f.name).join(', ')}`);
@@ -73,12 +76,12 @@ if (remote) {
   if (!kafka) throw new Error('no local Kafka client');
   await up();
   const state = readState();
-  await provision(topology, state, kafka);
+  await provision(topology, state, kafka, eventsDir);
   let endpoint = existsSync(invokeEndpointFile) ? readFileSync(invokeEndpointFile, 'utf8').trim() : '';
   if (!endpoint || !(await reachable(endpoint))) {
     // No runner is serving: serve this one flow for the length of the call.
     const only: Topology = { ...topology, flows: [flow] };
-    pipeline = new LocalPipeline(only, state, kafka);
+    pipeline = new LocalPipeline(only, state, kafka, functionsDir);
     await pipeline.buildFunctions();
     endpoint = await pipeline.serveInvokeApi();
   }

@@ -1,3 +1,4 @@
+import { loadTopologyModule } from '../../cdk/topology-module.ts';
 import { flowInfos, runRedrive } from './redrive/cli.ts';
 
 /**
@@ -13,7 +14,7 @@ const code = await runRedrive(process.argv.slice(2), {
   out: (line) => console.log(line),
   err: (line) => console.error(line),
   flows: async () => {
-    const { topology } = await import('../../functions/topology.ts');
+    const { topology } = await loadTopologyModule();
     return flowInfos(topology);
   },
 });

@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Kafka, logLevel } from 'kafkajs';
+import { loadTopologyModule } from '../../cdk/topology-module.ts';
 import { awsRegion } from '../../shared/clients/endpoints.ts';
 import { localKafka } from '../kafka-client.ts';
 import { invokeEndpointFile } from '../runner/pipeline.ts';
@@ -32,7 +33,7 @@ const code = await runReplay(process.argv.slice(2), {
   out: (line) => console.log(line),
   err: (line) => console.error(line),
   flows: async () => {
-    const { topology } = await import('../../functions/topology.ts');
+    const { topology } = await loadTopologyModule();
     return topology.flows.map((f) => ({
       name: f.name,
       topic: f.source.topic.name,

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { topology as fraudScoring } from '../../../examples/fraud-scoring/topology.ts';
 import { topology } from '../../../functions/topology.ts';
 import { renderings } from '../../../local/graph/generate.ts';
 import { BEGIN_MARKER, END_MARKER } from '../../../local/graph/readme.ts';
@@ -64,6 +65,36 @@ describe('npm run graph', { timeout: 30_000 }, () => {
     // Assess
     expect(code).toBe(1);
     expect(stderr.trim()).toMatch(/^graph: Graphviz `dot` is needed .*apt-get install graphviz`$/);
+  });
+
+  it('prints the topology SLUICE_TOPOLOGY names instead', () => {
+    // Act
+    const { code, stdout } = graph([], {
+      ...process.env,
+      SLUICE_TOPOLOGY: 'examples/fraud-scoring/topology.ts',
+    });
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toBe(renderings(fraudScoring).mermaid);
+  });
+
+  it('keeps README.md for the reference diagram: --check with SLUICE_TOPOLOGY and no --readme exits 2', () => {
+    // Act
+    const { code, stderr } = graph(['--check'], {
+      ...process.env,
+      SLUICE_TOPOLOGY: 'examples/fraud-scoring/topology.ts',
+    });
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toContain("--write and --check keep README.md's reference diagram");
+  });
+
+  it('exits 1 naming SLUICE_TOPOLOGY when it names no file', () => {
+    // Act
+    const { code, stderr } = graph([], { ...process.env, SLUICE_TOPOLOGY: 'examples/nope.ts' });
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr.trim()).toMatch(/^graph: SLUICE_TOPOLOGY=examples\/nope\.ts: no such file/);
   });
 
   it('exits 2 with the usage on an unknown option', () => {

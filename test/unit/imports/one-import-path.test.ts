@@ -19,6 +19,10 @@ const specifiersOf = (file: ts.SourceFile): string[] =>
 
 const functionsDir = join(projectRoot, 'functions');
 const flowFiles = readdirSync(functionsDir).filter((f) => f.endsWith('.ts'));
+const examplesDir = join(projectRoot, 'examples');
+const exampleFiles = readdirSync(examplesDir, { recursive: true, encoding: 'utf8' }).filter(
+  (f) => f.endsWith('.ts') && !f.includes('/events/'),
+);
 
 describe('the one import path', () => {
   it.each(flowFiles)(
@@ -30,6 +34,18 @@ describe('the one import path', () => {
       const shared = specifiersOf(file).filter((s) => s.startsWith('../'));
       // Assess
       expect(shared.filter((s) => s !== '../shared/index.ts' && s !== '../shared/zod.ts')).toEqual([]);
+    },
+  );
+
+  it.each(exampleFiles)(
+    'examples/%s imports from shared/ only through shared/index.ts (and the zod namespace)',
+    (name) => {
+      // Prepare
+      const file = parse(join(examplesDir, name));
+      // Act
+      const shared = specifiersOf(file).filter((s) => s.startsWith('../'));
+      // Assess
+      expect(shared.filter((s) => s !== '../../shared/index.ts' && s !== '../../shared/zod.ts')).toEqual([]);
     },
   );
 
