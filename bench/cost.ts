@@ -41,6 +41,7 @@ import {
 } from './cost/model.ts';
 import { type PriceBook, priceBook, readPrices } from './cost/prices.ts';
 import { type Alternative, type CostReport, costSection, renderSection } from './cost/report.ts';
+import type { KafkaStreamsResult } from './kafka-streams.ts';
 
 const RATES = [1_000, 10_000, 100_000] as const;
 const HEADLINE_RATE = 10_000;
@@ -162,6 +163,11 @@ const e2eResults = (): E2eResults => {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as E2eResults) : {};
 };
 
+const kafkaStreamsResults = (): (KafkaStreamsResult & { measuredAt: string }) | undefined => {
+  const file = join(resultsDir, 'kafka-streams.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+};
+
 const flowInput = (
   flow: Flow,
   run: FlowRun,
@@ -201,7 +207,12 @@ export const main = async (args: string[]): Promise<void> => {
   }
   const pricesPath = join(projectRoot, 'bench', 'prices.json');
   const priceFile = readPrices(pricesPath);
-  const book = priceBook(priceFile);
+  const ks = kafkaStreamsResults();
+  const listed = priceBook(priceFile);
+  // A measured Kafka Streams figure (npm run bench -- kafka-streams) wins over the assumption in the price file.
+  const book: PriceBook = ks
+    ? { ...listed, assume: { ...listed.assume, kafkaStreamsRecordsPerSecPerVcpu: ks.recordsPerCpuSecond } }
+    : listed;
   const e2e = e2eResults();
   const m = await measure();
 
@@ -330,6 +341,15 @@ export const main = async (args: string[]): Promise<void> => {
         },
         customersTable: { ...m.customersTally, records: customersRun.records },
       },
+      kafkaStreams: ks
+        ? {
+            recordsPerCpuSecond: ks.recordsPerCpuSecond,
+            from: `bench/results/kafka-streams.json (npm run bench -- kafka-streams, ${ks.measuredAt})`,
+          }
+        : {
+            recordsPerCpuSecond: listed.assume.kafkaStreamsRecordsPerSecPerVcpu,
+            from: 'assumption (bench/prices.json)',
+          },
       cpuNote:
         "CPU per record was measured on this machine's x86 cores and is taken as Graviton (arm64) time one for one",
       excluded:
