@@ -47,6 +47,8 @@ const RATES = [1_000, 10_000, 100_000] as const;
 const HEADLINE_RATE = 10_000;
 const TARGET = 0.05;
 const MEMORY_SIZES = [256, 512, 1024, 1769, 3008] as const;
+/** Batching windows for cleanse-reviews and enrich-reviews (0 as declared; the mapping takes whole seconds). */
+const PROCESSOR_WINDOWS_MS = [0, 1000, 5000] as const;
 const REVIEW_FLOWS = ['cleanse-reviews', 'enrich-reviews', 'lake-sink', 'search-sink'] as const;
 const DELIVERY_FLOWS = ['lake-sink', 'search-sink'];
 const CUSTOMER_CHANGES_PER_SEC = 100;
@@ -250,11 +252,21 @@ export const main = async (args: string[]): Promise<void> => {
     inputs.set(name, flowInput(flowNamed(name), run, cpu.get(name) as CpuFigure, dynamo[name] ?? none, book));
   }
 
-  const sluiceAt = (rate: number, flows: readonly string[], memoryMb?: number) =>
+  const sluiceAt = (
+    rate: number,
+    flows: readonly string[],
+    change: { memoryMb?: number; processorWindowMs?: number } = {},
+  ) =>
     flows
-      .map((n) =>
-        flowCost({ ...(inputs.get(n) as FlowInput), ...(memoryMb ? { memoryMb } : {}) }, rate, book),
-      )
+      .map((n) => {
+        const windowed = change.processorWindowMs !== undefined && !DELIVERY_FLOWS.includes(n);
+        const input: FlowInput = {
+          ...(inputs.get(n) as FlowInput),
+          ...(change.memoryMb ? { memoryMb: change.memoryMb } : {}),
+          ...(windowed ? { batchingWindowMs: change.processorWindowMs } : {}),
+        };
+        return flowCost(input, rate, book);
+      })
       .reduce((a, f) => a + f.dollarsPerSecond, 0);
   const perSecondAt = (rate: number): Record<Alternative, number> => {
     const connect = mskConnectPerSecond(rate, m.enrichedBytes, book);
@@ -309,8 +321,15 @@ export const main = async (args: string[]): Promise<void> => {
     },
     memoryWhatIf: MEMORY_SIZES.map((memoryMb) => ({
       memoryMb,
-      sluiceDollarsPerMillion: perMillion(sluiceAt(HEADLINE_RATE, REVIEW_FLOWS, memoryMb), HEADLINE_RATE),
+      sluiceDollarsPerMillion: perMillion(sluiceAt(HEADLINE_RATE, REVIEW_FLOWS, { memoryMb }), HEADLINE_RATE),
       belowPeakRss: REVIEW_FLOWS.filter((n) => (peakRss[n] ?? 0) > memoryMb),
+    })),
+    windowWhatIf: PROCESSOR_WINDOWS_MS.map((windowMs) => ({
+      windowMs,
+      sluiceDollarsPerMillion: perMillion(
+        sluiceAt(HEADLINE_RATE, REVIEW_FLOWS, { processorWindowMs: windowMs }),
+        HEADLINE_RATE,
+      ),
     })),
     inputs: {
       e2eMeasuredAt: e2e.measuredAt ?? null,

@@ -36,6 +36,8 @@ export interface CostReport {
     readonly sluiceDollarsPerMillion: number;
     readonly belowPeakRss: readonly string[];
   }[];
+  /** cleanse-reviews and enrich-reviews at other batching windows (the sinks as declared). */
+  readonly windowWhatIf: readonly { readonly windowMs: number; readonly sluiceDollarsPerMillion: number }[];
   readonly inputs: Record<string, unknown>;
   readonly prices: {
     readonly file: string;
@@ -102,6 +104,9 @@ export const renderSection = (report: CostReport): string => {
     ...flows,
     '',
     `Every flow at another memory size (${rate(report.atRecordsPerSec)}, per million): ${memory}.`,
+    `cleanse-reviews and enrich-reviews at another batching window (${rate(report.atRecordsPerSec)}, per million; each second of window adds up to a second of latency per hop): ${report.windowWhatIf
+      .map((w) => `${w.windowMs / 1000} s ${money(w.sluiceDollarsPerMillion)}`)
+      .join(', ')}.`,
     `The customers-table loader is priced per change, apart: ${money(report.customersTable.dollarsPerMillionChanges)} per million changes at ${rate(report.customersTable.atChangesPerSec)}.`,
     `Prices: \`${report.prices.file}\` (${report.prices.region}, checked ${report.prices.checked}); not confirmed: ${report.prices.unverified.join(', ') || 'none'}.`,
     costSection.end,

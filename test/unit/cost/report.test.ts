@@ -12,7 +12,7 @@ const costJson = (): CostReport =>
   JSON.parse(readFileSync(join(projectRoot, 'bench', 'results', 'cost.json'), 'utf8')) as CostReport;
 
 describe("the README's cost section", () => {
-  it('is what bench/results/cost.json renders now (else: npm run bench -- cost -- --readme)', () => {
+  it('is what bench/results/cost.json renders now (else: npm run bench -- cost --readme)', () => {
     // Prepare
     const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
     // Act
