@@ -31,7 +31,7 @@ export interface FlowInput {
    */
   readonly dynamodbReadUnitsPerPartitionPerSecond: number;
   readonly dynamodbWriteUnitsPerRecord: number;
-  /** Provisioned mode: the mapping's minimum pollers, billed whether busy or not. */
+  /** Provisioned mode: the mapping's minimum pollers, billed (as a share of an EPU) whether busy or not. */
   readonly minimumPollers?: number;
 }
 
@@ -115,7 +115,9 @@ export const flowCost = (flow: FlowInput, rate: number, book: PriceBook): FlowCo
       (flow.dynamodbWriteUnitsPerRecord > 0
         ? rate * flow.dynamodbWriteUnitsPerRecord * need(book, 'dynamodbWriteUnit')
         : 0),
-    pollers: flow.minimumPollers ? (flow.minimumPollers * need(book, 'lambdaEventPollerUnitHour')) / 3600 : 0,
+    pollers: flow.minimumPollers
+      ? ((flow.minimumPollers / a.kafkaPollersPerEpu) * need(book, 'lambdaEventPollerUnitHour')) / 3600
+      : 0,
   };
   return {
     name: flow.name,

@@ -39,6 +39,7 @@ const ASSUMPTION_KEYS = [
   'platformLogBytesPerInvocation',
   'mskConnectMbPerSecPerMcu',
   'kafkaStreamsRecordsPerSecPerVcpu',
+  'kafkaPollersPerEpu',
   'firehoseVpcAzs',
 ] as const;
 

@@ -49,6 +49,7 @@ const book = (overrides: Partial<PriceBook['usd']> = {}): PriceBook => ({
     platformLogBytesPerInvocation: 0,
     mskConnectMbPerSecPerMcu: 5,
     kafkaStreamsRecordsPerSecPerVcpu: 20_000,
+    kafkaPollersPerEpu: 10,
     firehoseVpcAzs: 2,
   },
 });
@@ -138,13 +139,13 @@ describe('the cost model', () => {
     // Assess
     expect(priced).toThrow(ConfigError);
     expect(priced).toThrow(/^bench\/prices\.json\.prices\.lambdaEventPollerUnitHour: has no price/);
-    // With a price: 2 pollers × $0.36 an hour = $0.0002 a second.
+    // With a price: 2 pollers are 0.2 of an EPU (10 pollers each) × $0.36 an hour = $0.00002 a second.
     const withPrice = flowCost(
       { ...flow, minimumPollers: 2 },
       1000,
       book({ lambdaEventPollerUnitHour: 0.36 }),
     );
-    expect(withPrice.perSecond.pollers).toBeCloseTo(0.0002, 15);
+    expect(withPrice.perSecond.pollers).toBeCloseTo(0.00002, 15);
   });
 });
 
