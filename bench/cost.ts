@@ -402,7 +402,7 @@ export const main = async (args: string[]): Promise<void> => {
     report.flows.map((f) => ({
       flow: f.name,
       '$/M': usd(f.dollarsPerMillion),
-      ...map(f.items as Record<Alternative, number>, (v) => Number(v.toFixed(5))),
+      ...Object.fromEntries(Object.entries(f.items).map(([item, v]) => [`${item} $/M`, usd(v)])),
     })),
   );
   console.log(

@@ -134,7 +134,9 @@ export const runFlow = async (
   const byPartition = new Map<number, TestRecord[]>();
   for (const r of records) {
     const p = r.partition ?? 0;
-    byPartition.set(p, [...(byPartition.get(p) ?? []), r]);
+    const list = byPartition.get(p) ?? [];
+    byPartition.set(p, list);
+    list.push(r);
   }
   // One handler per partition, as one execution environment serves one partition's batches.
   const handlers = new Map(
