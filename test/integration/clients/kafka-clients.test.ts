@@ -5,14 +5,17 @@
  * producer compressed, and where its DefaultPartitioner put each key.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaNode } from '../../../local/lambda/runtime.ts';
+import { kafkaTlsCa } from '../../../local/services/kafka.ts';
 import { kafkaLibs, projectRoot } from '../../../local/services/paths.ts';
 import { javaHome } from '../../../local/services/prerequisites.ts';
+import { readState } from '../../../local/services/state.ts';
 import { endpoints, uniqueName } from '../../support/endpoints.ts';
-import type { ClientName, Codec, Consumed, Job, Operation, Outcome } from './probe.ts';
+import type { ClientName, Codec, Consumed, Job, Operation, Outcome, Security } from './probe.ts';
 
 const broker = endpoints().kafka.brokers[0] ?? '';
 const admin = new Kafka({ clientId: 'clients-test', brokers: [broker], logLevel: logLevel.NOTHING }).admin();
@@ -34,27 +37,27 @@ const createTopic = async (
 };
 
 /** Runs the operations with one client on Node.js 24 and returns one outcome per operation. */
-const probe = (client: ClientName, operations: readonly Operation[]): Outcome[] => {
-  const job: Job = { client, broker, operations };
+const probe = (
+  client: ClientName,
+  operations: readonly Operation[],
+  reach: { broker: string; security?: Security } = { broker },
+): Outcome[] => {
+  const job: Job = { client, ...reach, operations };
   const child = spawnSync(
     lambdaNode().path,
     ['--no-warnings', '--import', 'tsx', join(import.meta.dirname, 'probe.ts'), JSON.stringify(job)],
-    { cwd: projectRoot, encoding: 'utf8', timeout: 120_000 },
+    { cwd: projectRoot, encoding: 'utf8', timeout: 40_000 },
   );
   const last = child.stdout.trim().split('\n').at(-1);
-  if (child.status !== 0 || !last) throw new Error(`probe ${client} failed: ${child.stderr || child.stdout}`);
+  if (child.status !== 0 || !last)
+    throw new Error(`probe ${client} failed: ${(child.stderr || child.stdout).slice(-3000)}`);
   return JSON.parse(last) as Outcome[];
 };
 
 /** Writes `key<TAB>value` lines with Kafka's own Java ConsoleProducer (acks=all, the Java DefaultPartitioner). */
-const javaProduce = (topic: string, codec: Codec, lines: readonly Consumed[]): void => {
-  const child = spawnSync(
-    join(javaHome(), 'bin', 'java'),
+const javaProduce = (topic: string, codec: Codec, lines: readonly Consumed[]): void =>
+  java(
     [
-      '-Xmx128m',
-      '-XX:TieredStopAtLevel=1',
-      '-cp',
-      `${kafkaLibs}/*`,
       'org.apache.kafka.tools.ConsoleProducer',
       '--bootstrap-server',
       broker,
@@ -69,9 +72,70 @@ const javaProduce = (topic: string, codec: Codec, lines: readonly Consumed[]): v
       '--property',
       'key.separator=\t',
     ],
-    { input: `${lines.map((l) => `${l.key}\t${l.value}`).join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
+    `${lines.map((l) => `${l.key}\t${l.value}`).join('\n')}\n`,
   );
-  if (child.status !== 0) throw new Error(`ConsoleProducer failed: ${child.stderr}`);
+
+const java = (args: string[], input?: string): void => {
+  const child = spawnSync(
+    join(javaHome(), 'bin', 'java'),
+    ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', `${kafkaLibs}/*`, ...args],
+    { input, encoding: 'utf8', timeout: 60_000 },
+  );
+  if (child.status !== 0) throw new Error(`${args[0]} failed: ${child.stderr}`);
+};
+
+/** Adds a SCRAM-SHA-512 user through the plaintext listener, as an MSK operator does through its admin API. */
+const addScramUser = (username: string, password: string): void =>
+  java([
+    'kafka.admin.ConfigCommand',
+    '--bootstrap-server',
+    broker,
+    '--alter',
+    '--add-config',
+    `SCRAM-SHA-512=[iterations=4096,password=${password}]`,
+    '--entity-type',
+    'users',
+    '--entity-name',
+    username,
+  ]);
+
+/** Waits until the broker accepts the new SCRAM user: credentials reach the listeners a moment after the change. */
+const scramUserVisible = async (
+  saslBroker: string,
+  ca: string,
+  user: { username: string; password: string },
+) => {
+  for (let attempt = 0; ; attempt++) {
+    const probeAdmin = new Kafka({
+      clientId: 'clients-test',
+      brokers: [saslBroker],
+      ssl: { ca: [ca] },
+      sasl: { mechanism: 'scram-sha-512', ...user },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await probeAdmin.connect();
+      await probeAdmin.listTopics();
+      return;
+    } catch (error) {
+      if (attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    } finally {
+      await probeAdmin.disconnect().catch(() => undefined);
+    }
+  }
+};
+
+/**
+ * An unsigned JWT (alg none) with the claims Kafka's unsecured OAUTHBEARER validator checks. The local broker's
+ * unsecured validator is a fake of MSK's IAM validation: it proves the client speaks OAUTHBEARER with a token
+ * from a provider, not that AWS would accept the token (aws-msk-iam-sasl-signer-js makes the real one).
+ */
+const unsignedJwt = (subject: string): string => {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + 3600 })}.`;
 };
 
 const records = (count: number, prefix: string) =>
@@ -88,7 +152,7 @@ const byKey = (consumed: readonly Consumed[] | undefined) =>
   Object.fromEntries((consumed ?? []).map((r) => [r.key, r.partition]));
 
 describe('Kafka client candidates on Node.js 24 against the real broker', () => {
-  const java: Partial<Record<Codec, string>> = {};
+  const javaTopics: Partial<Record<Codec, string>> = {};
   const sent = records(60, 'java');
 
   beforeAll(async () => {
@@ -101,7 +165,7 @@ describe('Kafka client candidates on Node.js 24 against the real broker', () => 
         codec,
         sent.map((r) => ({ ...r, partition: -1 })),
       );
-      java[codec] = topic;
+      javaTopics[codec] = topic;
     }
   }, 240_000);
   afterAll(() => admin.disconnect());
@@ -118,7 +182,7 @@ describe('Kafka client candidates on Node.js 24 against the real broker', () => 
         consume(topic, messages.length),
       ]);
       // Assess
-      expect(produced).toEqual({ ok: true });
+      expect(produced).toMatchObject({ ok: true });
       const keys = consumed?.ok ? (consumed.records ?? []).map((r) => r.key).sort() : [];
       expect(keys).toEqual(messages.map((m) => m.key).sort());
     },
@@ -128,7 +192,7 @@ describe('Kafka client candidates on Node.js 24 against the real broker', () => 
     // Act
     const outcomes = probe(
       'platformatic',
-      codecs.map((codec) => consume(java[codec] ?? '', sent.length)),
+      codecs.map((codec) => consume(javaTopics[codec] ?? '', sent.length)),
     );
     // Assess
     for (const outcome of outcomes) expect(outcome.ok && outcome.records?.length).toBe(sent.length);
@@ -138,7 +202,7 @@ describe('Kafka client candidates on Node.js 24 against the real broker', () => 
     // Act
     const outcomes = probe(
       'kafkajs',
-      codecs.map((codec) => consume(java[codec] ?? '', sent.length)),
+      codecs.map((codec) => consume(javaTopics[codec] ?? '', sent.length)),
     );
     // Assess
     expect(outcomes.map((o) => o.ok)).toEqual([true, false, false, false]);
@@ -186,7 +250,7 @@ describe('Kafka client candidates on Node.js 24 against the real broker', () => 
     async (client) => {
       // Prepare
       const topic = await createTopic(`clients-murmur-${client}`, PARTITIONS);
-      const [reference] = probe('platformatic', [consume(java.gzip ?? '', sent.length)]);
+      const [reference] = probe('platformatic', [consume(javaTopics.gzip ?? '', sent.length)]);
       const javaPlaced = byKey(reference?.ok ? reference.records : []);
       // Act
       const [, consumed] = probe(client, [
@@ -217,4 +281,84 @@ describe('Kafka client candidates on Node.js 24 against the real broker', () => 
       expect(outcome).toMatchObject({ ok: false, tooLarge: true });
     },
   );
+
+  describe('auth over the TLS and SASL_SSL listeners', () => {
+    const ports = readState().kafka?.ports ?? {};
+    const tls = `127.0.0.1:${ports.tls}`;
+    const sasl = `127.0.0.1:${ports.sasl}`;
+    const ca = readFileSync(kafkaTlsCa, 'utf8');
+    const user = { username: uniqueName('scram-user'), password: uniqueName('secret') };
+    let topic = '';
+
+    beforeAll(async () => {
+      addScramUser(user.username, user.password);
+      await scramUserVisible(sasl, ca, user);
+      topic = await createTopic('clients-auth');
+    }, 120_000);
+
+    /**
+     * One send. Not idempotent where the send is meant to be refused: @platformatic/kafka 2.12.1 retries an
+     * idempotent producer's InitProducerId without end after an authentication failure (seen here, 60 s and
+     * counting), where kafkajs gives up; Sluice's send budget bounds that in the functions.
+     */
+    const roundTrip = (
+      client: ClientName,
+      reach: { broker: string; security: Security },
+      idempotent = true,
+    ) => {
+      const messages = records(3, `${client}-auth`);
+      const [produced] = probe(
+        client,
+        [{ op: 'produce', topic, codec: 'gzip', idempotent, messages }],
+        reach,
+      );
+      return produced;
+    };
+
+    it.each(clients)('%s produces over TLS, verifying the broker certificate against its CA', (client) => {
+      // Act
+      const outcome = roundTrip(client, { broker: tls, security: { ca } });
+      // Assess
+      expect(outcome).toMatchObject({ ok: true });
+    });
+
+    it.each(clients)(
+      '%s authenticates with SCRAM-SHA-512 over TLS and is refused with a wrong password',
+      (client) => {
+        // Act
+        const accepted = roundTrip(client, {
+          broker: sasl,
+          security: { ca, sasl: { mechanism: 'SCRAM-SHA-512', ...user } },
+        });
+        const refused = roundTrip(
+          client,
+          {
+            broker: sasl,
+            security: {
+              ca,
+              sasl: { mechanism: 'SCRAM-SHA-512', username: user.username, password: 'wrong' },
+            },
+          },
+          false,
+        );
+        // Assess
+        expect(accepted).toMatchObject({ ok: true });
+        expect(refused).toMatchObject({ ok: false });
+      },
+    );
+
+    it.each(clients)(
+      '%s authenticates with OAUTHBEARER over TLS from a token provider (unsecured validator: a fake of MSK IAM)',
+      (client) => {
+        // Act
+        const outcome = roundTrip(client, {
+          broker: sasl,
+          security: { ca, sasl: { mechanism: 'OAUTHBEARER', token: unsignedJwt('sluice') } },
+        });
+        // Assess
+        expect(outcome).toMatchObject({ ok: true });
+        expect(outcome?.ok && outcome.tokensGiven).toBeGreaterThan(0);
+      },
+    );
+  });
 });

@@ -13,7 +13,7 @@ import {
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka';
-import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type SASLOptions } from 'kafkajs';
 
 export type ClientName = 'kafkajs' | 'platformatic';
 export type Codec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -28,11 +28,27 @@ export type Operation =
     }
   | { readonly op: 'consume'; readonly topic: string; readonly count: number; readonly timeoutMs: number };
 
+/** How to reach the broker: TLS with the broker's CA, and optionally SASL over it. */
+export interface Security {
+  readonly ca: string;
+  readonly sasl?:
+    | { readonly mechanism: 'SCRAM-SHA-512'; readonly username: string; readonly password: string }
+    | { readonly mechanism: 'OAUTHBEARER'; readonly token: string };
+}
+
 export interface Job {
   readonly client: ClientName;
   readonly broker: string;
+  readonly security?: Security;
   readonly operations: readonly Operation[];
 }
+
+/** Every token the client asked for, so a test can see the provider was called (on each authentication). */
+let tokensGiven = 0;
+const tokenProvider = (token: string) => async () => {
+  tokensGiven += 1;
+  return token;
+};
 
 export interface Consumed {
   readonly key: string;
@@ -41,7 +57,7 @@ export interface Consumed {
 }
 
 export type Outcome =
-  | { readonly ok: true; readonly records?: Consumed[] }
+  | { readonly ok: true; readonly records?: Consumed[]; readonly tokensGiven: number }
   | { readonly ok: false; readonly error: string; readonly tooLarge: boolean };
 
 const describe = (error: unknown): string => {
@@ -70,8 +86,23 @@ const kafkajsCodec: Record<Codec, CompressionTypes> = {
   zstd: CompressionTypes.ZSTD,
 };
 
-const kafkajs = (broker: string) => {
-  const kafka = new Kafka({ clientId: 'probe', brokers: [broker], logLevel: logLevel.NOTHING });
+const kafkajsSasl = (sasl: Security['sasl']): SASLOptions | undefined => {
+  if (!sasl) return undefined;
+  if (sasl.mechanism === 'SCRAM-SHA-512')
+    return { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
+  const value = tokenProvider(sasl.token);
+  return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await value() }) };
+};
+
+const kafkajs = (broker: string, security: Security | undefined) => {
+  const kafka = new Kafka({
+    clientId: 'probe',
+    brokers: [broker],
+    logLevel: logLevel.NOTHING,
+    ...(security && { ssl: { ca: [security.ca] }, sasl: kafkajsSasl(security.sasl) }),
+    connectionTimeout: 5_000,
+    retry: { retries: 1 },
+  });
   return {
     async produce(o: Extract<Operation, { op: 'produce' }>) {
       const producer = kafka.producer({
@@ -132,11 +163,24 @@ const kafkajs = (broker: string) => {
   };
 };
 
-const platformatic = (broker: string) => ({
+const platformaticSecurity = (security: Security | undefined) => {
+  if (!security) return {};
+  const { sasl } = security;
+  return {
+    tls: { ca: security.ca },
+    ...(sasl?.mechanism === 'SCRAM-SHA-512' && { sasl }),
+    ...(sasl?.mechanism === 'OAUTHBEARER' && {
+      sasl: { mechanism: sasl.mechanism, token: tokenProvider(sasl.token) },
+    }),
+  };
+};
+
+const platformatic = (broker: string, security: Security | undefined) => ({
   async produce(o: Extract<Operation, { op: 'produce' }>) {
     const producer = new Producer({
       clientId: 'probe',
       bootstrapBrokers: [broker],
+      ...platformaticSecurity(security),
       acks: ProduceAcks.ALL,
       idempotent: o.idempotent,
       compression: CompressionAlgorithms[o.codec.toUpperCase() as keyof typeof CompressionAlgorithms],
@@ -160,6 +204,7 @@ const platformatic = (broker: string) => ({
       groupId: `probe-${Date.now()}-${Math.random()}`,
       clientId: 'probe',
       bootstrapBrokers: [broker],
+      ...platformaticSecurity(security),
     });
     const seen: Consumed[] = [];
     try {
@@ -191,14 +236,15 @@ const platformatic = (broker: string) => ({
 });
 
 const run = async (job: Job): Promise<Outcome[]> => {
-  const client = job.client === 'kafkajs' ? kafkajs(job.broker) : platformatic(job.broker);
+  const client =
+    job.client === 'kafkajs' ? kafkajs(job.broker, job.security) : platformatic(job.broker, job.security);
   const outcomes: Outcome[] = [];
   for (const operation of job.operations) {
     try {
       if (operation.op === 'produce') {
         await client.produce(operation);
-        outcomes.push({ ok: true });
-      } else outcomes.push({ ok: true, records: await client.consume(operation) });
+        outcomes.push({ ok: true, tokensGiven });
+      } else outcomes.push({ ok: true, records: await client.consume(operation), tokensGiven });
     } catch (error) {
       outcomes.push({ ok: false, error: describe(error), tooLarge: isTooLarge(error) });
     }
