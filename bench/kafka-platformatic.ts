@@ -63,13 +63,17 @@ export const measureTopicOutput = async (
   await output.write(reviewRecords(10, 'warmup'), { flowName: 'bench' });
   const all = reviewRecords(n);
   const before = requests();
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (let i = 0; i < all.length; i += size)
     await output.write(all.slice(i, i + size), { flowName: 'bench' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const spent = process.cpuUsage(cpu);
   await producer.disconnect();
   return {
     recordsPerSec: Math.round(all.length / seconds),
+    // This process's CPU (user + system) per record: the client's share of a function's cost.
+    cpuMicrosPerRecord: Number(((spent.user + spent.system) / all.length).toFixed(1)),
     requestsPer1000: Number((((requests() - before) * 1000) / all.length).toFixed(2)),
   };
 };
