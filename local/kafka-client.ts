@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import './kafka-codecs.ts';
 import { quietTransientErrors } from './kafka-log.ts';
 import { readState } from './services/state.ts';
 

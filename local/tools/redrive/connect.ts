@@ -1,4 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import '../../kafka-codecs.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { awsRegion } from '../../../shared/clients/endpoints.ts';
