@@ -42,3 +42,58 @@ export const cpuBetween = (before: CpuByPart, after: CpuByPart): [string, number
     .map(([part, s]): [string, number] => [part, Math.round((s - (before.get(part) ?? 0)) * 10) / 10])
     .filter(([, s]) => s > 0)
     .sort((a, b) => b[1] - a[1]);
+
+/** One execution environment's CPU by thread kind and its peak resident memory, from /proc/<pid>/task (Linux). */
+export interface EnvironmentReading {
+  readonly pid: number;
+  readonly flow: string;
+  /** The JavaScript thread: what a CPU profile samples. */
+  readonly mainSeconds: number;
+  /** libuv's thread pool: zlib (the producer's gzip runs there), fs, dns. */
+  readonly threadPoolSeconds: number;
+  /** V8's helper threads: concurrent and parallel garbage collection, background compilation. */
+  readonly v8HelperSeconds: number;
+  readonly otherSeconds: number;
+  /** VmHWM: the most resident memory the process ever had, MiB. */
+  readonly peakRssMb: number;
+}
+
+const threadSeconds = (path: string): number => {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+};
+
+/** Every local execution environment (a `host.mjs` process) now, by pid. */
+export const environments = (): Map<number, EnvironmentReading> => {
+  const found = new Map<number, EnvironmentReading>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const host = cmdline.findIndex((a) => a.endsWith('host.mjs'));
+      if (host < 0) continue;
+      const reading = {
+        pid: Number(entry),
+        flow: cmdline[host + 2] ?? '?',
+        mainSeconds: 0,
+        threadPoolSeconds: 0,
+        v8HelperSeconds: 0,
+        otherSeconds: 0,
+      };
+      for (const tid of readdirSync(`/proc/${entry}/task`)) {
+        const seconds = threadSeconds(`/proc/${entry}/task/${tid}/stat`);
+        const name = readFileSync(`/proc/${entry}/task/${tid}/comm`, 'utf8').trim();
+        if (tid === entry) reading.mainSeconds += seconds;
+        else if (name === 'libuv-worker') reading.threadPoolSeconds += seconds;
+        else if (name === 'V8Worker') reading.v8HelperSeconds += seconds;
+        else reading.otherSeconds += seconds;
+      }
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      found.set(reading.pid, { ...reading, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+};
