@@ -53,6 +53,8 @@ export interface EnvironmentReading {
   readonly threadPoolSeconds: number;
   /** V8's helper threads: concurrent and parallel garbage collection, background compilation. */
   readonly v8HelperSeconds: number;
+  /** V8's CPU profiler's thread (`v8:ProfEvntProc`): the benchmark's own cost, not the function's. */
+  readonly profilerSeconds: number;
   readonly otherSeconds: number;
   /** VmHWM: the most resident memory the process ever had, MiB. */
   readonly peakRssMb: number;
@@ -79,6 +81,7 @@ export const environments = (): Map<number, EnvironmentReading> => {
         mainSeconds: 0,
         threadPoolSeconds: 0,
         v8HelperSeconds: 0,
+        profilerSeconds: 0,
         otherSeconds: 0,
       };
       for (const tid of readdirSync(`/proc/${entry}/task`)) {
@@ -87,6 +90,7 @@ export const environments = (): Map<number, EnvironmentReading> => {
         if (tid === entry) reading.mainSeconds += seconds;
         else if (name === 'libuv-worker') reading.threadPoolSeconds += seconds;
         else if (name === 'V8Worker') reading.v8HelperSeconds += seconds;
+        else if (name === 'v8:ProfEvntProc') reading.profilerSeconds += seconds;
         else reading.otherSeconds += seconds;
       }
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));

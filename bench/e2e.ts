@@ -140,7 +140,7 @@ const environmentCpu = (
   before: Map<number, EnvironmentReading>,
   after: Map<number, EnvironmentReading>,
 ) => {
-  const sum = { main: 0, threadPool: 0, v8Helper: 0, other: 0, started: 0, exited: 0 };
+  const sum = { main: 0, threadPool: 0, v8Helper: 0, profiler: 0, other: 0, started: 0, exited: 0 };
   for (const [pid, a] of after) {
     if (a.flow !== flow) continue;
     const b = before.get(pid);
@@ -148,6 +148,7 @@ const environmentCpu = (
     sum.main += a.mainSeconds - (b?.mainSeconds ?? 0);
     sum.threadPool += a.threadPoolSeconds - (b?.threadPoolSeconds ?? 0);
     sum.v8Helper += a.v8HelperSeconds - (b?.v8HelperSeconds ?? 0);
+    sum.profiler += a.profilerSeconds - (b?.profilerSeconds ?? 0);
     sum.other += a.otherSeconds - (b?.otherSeconds ?? 0);
   }
   for (const [pid, b] of before) if (b.flow === flow && !after.has(pid)) sum.exited++;
@@ -345,8 +346,12 @@ export const main = async (args: string[]) => {
     const byStage: Record<string, number> = {};
     for (const s of stages) byStage[s] = round1((perRecord(cpu.main) * samples[s]) / Math.max(1, sampled));
     byStage.compression = round1((byStage.compression ?? 0) + perRecord(cpu.threadPool));
+    byStage.gcMainThread = byStage.gc ?? 0;
+    byStage.v8HelperThreads = round1(perRecord(cpu.v8Helper));
     byStage.gc = round1((byStage.gc ?? 0) + perRecord(cpu.v8Helper));
     byStage.otherThreads = round1(perRecord(cpu.other));
+    // Not the function's: the profiler's own thread, left out of the total.
+    byStage.profilerThread = round1(perRecord(cpu.profiler));
     byStage.total = round1(perRecord(cpu.main + cpu.threadPool + cpu.v8Helper + cpu.other));
     byStage.profileSamples = sampled;
     cpuMicrosPerRecordByStage[flow] = byStage;
@@ -412,7 +417,7 @@ export const main = async (args: string[]) => {
     peakRssMbByFlow,
     configuredMemoryMbByFlow,
     stageNotes:
-      'cpuMicrosPerRecordByStage: the processing path, per environment of the flow. The JavaScript thread is split by V8 CPU profiles (1 ms sampling) cut to the phase; compression adds the libuv thread pool (kafkajs gzip runs there), gc adds V8 helper threads (concurrent GC and background compilation); hostPlumbing (IPC, the START/END/REPORT lines, the log tail) is what only the local host pays; eventParse is the JSON.parse of the event, which the Lambda runtime pays too',
+      'cpuMicrosPerRecordByStage: the processing path, per environment of the flow. The JavaScript thread is split by V8 CPU profiles (1 ms sampling) cut to the phase; compression adds the libuv thread pool (kafkajs gzip runs there), gc adds V8 helper threads (concurrent and parallel GC, background compilation; gcMainThread and v8HelperThreads are its two parts); profilerThread is the profiler thread itself, not in total; hostPlumbing (IPC, the START/END/REPORT lines, the log tail) is what only the local host pays; eventParse is the JSON.parse of the event, which the Lambda runtime pays too',
     measuredAt: new Date().toISOString(),
     machine: '2 cores shared by Kafka, OpenSearch, dynalite, moto, the runner and every flow',
   };

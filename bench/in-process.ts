@@ -65,6 +65,19 @@ const eventsOf = (topic: string, messages: readonly SourceMessage[], batch: numb
   return events;
 };
 
+/** Metrics computed and dropped: EMF lines would measure this process's stdout, not the flow. */
+const silentMetrics = (namespace: string, singleMetric = false): Metrics => {
+  const metrics = new Metrics({ namespace, serviceName: namespace, singleMetric });
+  metrics.publishStoredMetrics = () => {
+    metrics.clearMetrics();
+    metrics.clearDimensions();
+    metrics.clearMetadata();
+    return metrics;
+  };
+  metrics.singleMetric = () => silentMetrics(namespace, true);
+  return metrics;
+};
+
 /** The flow's real handler; its topic outputs encode as deployed and keep what they would have sent. */
 const rig = (flow: Flow, tables?: MemoryTables) => {
   const sent = new Map<string, ProducedMessage[]>();
@@ -83,12 +96,7 @@ const rig = (flow: Flow, tables?: MemoryTables) => {
       }),
     });
   };
-  const metrics = new Metrics({ namespace: 'SluiceBench', serviceName: flow.name });
-  // EMF goes nowhere: only the computing of it is measured, as the environment's stdout is not this process's.
-  metrics.publishStoredMetrics = () => {
-    metrics.clearMetrics();
-    return metrics;
-  };
+  const metrics = silentMetrics(flow.name);
   const handler = handlerFor(flow, {
     createOutput,
     ...(tables ? { ports: { dynamodb: tables.port } } : {}),

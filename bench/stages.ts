@@ -3,7 +3,8 @@
  * (`--cpu-prof`, written when the environment exits) cut to a time window. Frames of the function's bundle are
  * mapped back to their source files through the bundle's source map; a sample belongs to the stage of the
  * innermost frame that names one, so `JSON.parse` called by the decoder is decode, zlib called by kafkajs is
- * compression, and a host frame under the Logger (the host's stdout hook) is logging.
+ * compression, and a host frame under the Logger (the host's stdout hook) is logging. The host's `parseEvent`
+ * (the event's JSON.parse, which the Lambda runtime does too) is eventParse; the rest of the host is hostPlumbing.
  */
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -92,7 +93,7 @@ export const stageSamples = (
       if (f.functionName === '(root)') return 'root';
       return undefined;
     }
-    if (f.url.endsWith('host.mjs')) return 'host';
+    if (f.url.endsWith('host.mjs')) return f.functionName === 'parseEvent' ? 'eventParse' : 'host';
     if (f.url === bundleUrl) {
       const entry = map.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string };
       return entry.originalSource ? stageOfSource(entry.originalSource) : 'other';
@@ -106,29 +107,18 @@ export const stageSamples = (
   const verdict = (leaf: number): Stage | 'idle' => {
     const known = verdicts.get(leaf);
     if (known) return known;
-    let below: CallFrame | undefined;
     let host = false;
-    let parse = false;
     let internal: 'zlib' | 'ipc' | undefined;
     let result: Stage | 'idle' | undefined;
     for (let id: number | undefined = leaf; id !== undefined && !result; id = parent.get(id)) {
       const frame = (byId.get(id) as ProfileNode).callFrame;
       const kind = frameKind(frame);
-      if (kind === 'host') {
-        if (!host && below?.functionName === 'parse' && below.url === '') parse = true;
-        host = true;
-      } else if (kind === 'zlib' || kind === 'ipc') internal ??= kind;
+      if (kind === 'host') host = true;
+      else if (kind === 'zlib' || kind === 'ipc') internal ??= kind;
       else if (kind !== undefined && kind !== 'root') result = kind;
-      below = frame;
     }
-    // No frame of the bundle: the host's own work (the event's JSON.parse is the runtime's on AWS too).
-    result ??= parse
-      ? 'eventParse'
-      : host || internal === 'ipc'
-        ? 'hostPlumbing'
-        : internal
-          ? 'compression'
-          : 'other';
+    // No frame of the bundle: the host's own work.
+    result ??= host || internal === 'ipc' ? 'hostPlumbing' : internal ? 'compression' : 'other';
     verdicts.set(leaf, result);
     return result;
   };
