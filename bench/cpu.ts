@@ -1,10 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { localDir } from '../local/services/paths.ts';
 import { readState } from '../local/services/state.ts';
 
 /** CPU seconds (user + system) used so far by each part of the local pipeline, from /proc (Linux). */
 export type CpuByPart = Map<string, number>;
 
 const ticksPerSecond = 100;
+
+/**
+ * The position of `host.mjs` in an execution environment's command line when it runs a bundle of this checkout
+ * (its first argument), else -1: other checkouts on the machine run environments of the same flows.
+ */
+const ourHost = (cmdline: readonly string[]): number => {
+  const host = cmdline.findIndex((a) => a.endsWith('host.mjs'));
+  return host >= 0 && cmdline[host + 1]?.startsWith(`${localDir}/`) ? host : -1;
+};
 
 export const cpuByPart = (): CpuByPart => {
   const state = readState();
@@ -24,7 +34,7 @@ export const cpuByPart = (): CpuByPart => {
       let part = groups.get(pgrp);
       if (!part) {
         const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-        const host = cmdline.findIndex((a) => a.endsWith('host.mjs'));
+        const host = ourHost(cmdline);
         if (host >= 0) part = `function:${cmdline[host + 2]}`;
         else if (Number(entry) === process.pid) part = 'runner (emulator + bench)';
       }
@@ -73,7 +83,7 @@ export const environments = (): Map<number, EnvironmentReading> => {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const host = cmdline.findIndex((a) => a.endsWith('host.mjs'));
+      const host = ourHost(cmdline);
       if (host < 0) continue;
       const reading = {
         pid: Number(entry),
