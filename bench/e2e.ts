@@ -361,6 +361,10 @@ export const main = async (args: string[]) => {
   const now = Date.now();
   const inProcess = await inProcessCpu(
     Array.from({ length: sample }, (_, i) => ({ key: `bench-${i}`, value: JSON.stringify(review(i, now)) })),
+    {
+      'cleanse-reviews': configuredMemoryMbByFlow['cleanse-reviews'] ?? 512,
+      'enrich-reviews': configuredMemoryMbByFlow['enrich-reviews'] ?? 512,
+    },
   );
   const functionToInProcessCpuRatio = Object.fromEntries(
     processingFlows.map((f) => [

@@ -4,15 +4,21 @@
  * outputs are the real topic writer (encode, lineage, send sizing) with a producer that keeps the messages and
  * sends nothing; enrich reads the products seed and the bench's customers from memory (after the first batch
  * from its cache, as warm environments do). No event JSON, no Kafka client, no execution environment: what is
- * left is decode → steps → encode, the figure the environments' CPU per record is compared with.
+ * left is decode → steps → encode, the figure the environments' CPU per record is compared with. Each flow runs
+ * in a process of its own on Node.js 24 with its environment's heap flags, as its environments do: one process
+ * running both flows optimises their shared code (decoding, the handler, the topic writer) for neither.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { flow as cleanseFlow } from '../functions/cleanse-reviews.ts';
 import { flow as enrichFlow } from '../functions/enrich-reviews.ts';
+import { lambdaNode, lambdaNodeArgs } from '../local/lambda/runtime.ts';
 import { projectRoot } from '../local/services/paths.ts';
 import type { ProducedMessage } from '../shared/clients/kafka.ts';
 import type { KafkaEvent, KafkaEventRecord } from '../shared/decode/event.ts';
@@ -123,35 +129,97 @@ const cpuPerRecord = async (
   return best;
 };
 
-/** In-process CPU µs per record of cleanse-reviews and enrich-reviews on `reviews` (one warm-up pass first). */
+type FlowName = 'cleanse-reviews' | 'enrich-reviews';
+
+/** Messages through a file between processes: keys and values as text, header values base64. */
+interface Stored {
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: { key: string; value: string }[];
+}
+const store = (messages: readonly ProducedMessage[]): Stored[] =>
+  messages.map((m) => ({
+    key: m.key === null ? null : m.key.toString('utf8'),
+    value: m.value === null ? null : m.value.toString('utf8'),
+    headers: m.headers.map((h) => ({ key: h.key, value: Buffer.from(h.value).toString('base64') })),
+  }));
+const load = (stored: readonly Stored[]): SourceMessage[] =>
+  stored.map((m) => ({
+    ...m,
+    headers: m.headers.map((h) => ({ key: h.key, value: Buffer.from(h.value, 'base64') })),
+  }));
+
+/** In a child process: one flow over the messages in `input`; writes what its main topic output sent to `output`. */
+const measureOne = async (flow: FlowName, input: string, output: string, batch: number, rounds: number) => {
+  const messages = load(JSON.parse(readFileSync(input, 'utf8')) as Stored[]);
+  let tables: MemoryTables | undefined;
+  if (flow === 'enrich-reviews') {
+    const products = JSON.parse(readFileSync(join(projectRoot, 'events', 'seeds', 'products.json'), 'utf8'));
+    const customerIds = new Set(
+      messages.map((m) => (JSON.parse(String(m.value)) as { customerId: string }).customerId),
+    );
+    tables = new MemoryTables({
+      products,
+      customers: [...customerIds].map((customerId, i) => ({
+        customerId,
+        name: `Customer ${i}`,
+        tier: i % 10 === 0 ? 'gold' : 'silver',
+        country: 'GB',
+        since: '2024-01-01',
+      })),
+    });
+  }
+  const { handle, sent } = rig(flow === 'cleanse-reviews' ? cleanseFlow : enrichFlow, tables);
+  const events = eventsOf(flow === 'cleanse-reviews' ? 'reviews.raw' : 'reviews.clean', messages, batch);
+  for (const event of events) await handle(event); // warm-up: JIT, caches
+  writeFileSync(
+    output,
+    JSON.stringify(store(sent.get(flow === 'cleanse-reviews' ? 'reviews.clean' : 'reviews.enriched') ?? [])),
+  );
+  return cpuPerRecord(handle, events, messages.length, rounds);
+};
+
+const here = fileURLToPath(import.meta.url);
+
+const runChild = (flow: FlowName, input: string, output: string, memoryMb: number): number => {
+  const child = spawnSync(
+    lambdaNode().path,
+    [...lambdaNodeArgs(memoryMb), '--import', 'tsx', here, flow, input, output],
+    { encoding: 'utf8', env: { ...process.env, SLUICE_IN_PROCESS_CHILD: '1' }, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const micros = Number(child.stdout.trim().split('\n').at(-1));
+  if (child.status !== 0 || !Number.isFinite(micros))
+    throw new Error(`in-process measurement of ${flow} failed (${child.status}): ${child.stderr}`);
+  return micros;
+};
+
+/**
+ * In-process CPU µs per record of cleanse-reviews on `reviews` and of enrich-reviews on what cleanse produced,
+ * each in its own process with `memoryMb`'s heap flags (one warm-up pass, then the best of `rounds`).
+ */
 export const inProcessCpu = async (
   reviews: readonly SourceMessage[],
-  batch = 500,
-  rounds = 3,
-): Promise<Record<'cleanse-reviews' | 'enrich-reviews', number>> => {
-  const cleanse = rig(cleanseFlow);
-  const rawEvents = eventsOf('reviews.raw', reviews, batch);
-  for (const event of rawEvents) await cleanse.handle(event);
-  const cleaned = cleanse.sent.get('reviews.clean') ?? [];
-  const cleanseMicros = await cpuPerRecord(cleanse.handle, rawEvents, reviews.length, rounds);
-
-  const products = JSON.parse(readFileSync(join(projectRoot, 'events', 'seeds', 'products.json'), 'utf8'));
-  const customerIds = new Set(
-    cleaned.map((m) => (JSON.parse(String(m.value)) as { customerId: string }).customerId),
+  memoryMb: Readonly<Record<FlowName, number>>,
+): Promise<Record<FlowName, number>> => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-in-process-'));
+  const raw = join(dir, 'raw.json');
+  writeFileSync(
+    raw,
+    JSON.stringify(
+      reviews.map((m) => ({
+        key: m.key === null ? null : String(m.key),
+        value: m.value === null ? null : String(m.value),
+        headers: [],
+      })),
+    ),
   );
-  const tables = new MemoryTables({
-    products,
-    customers: [...customerIds].map((customerId, i) => ({
-      customerId,
-      name: `Customer ${i}`,
-      tier: i % 10 === 0 ? 'gold' : 'silver',
-      country: 'GB',
-      since: '2024-01-01',
-    })),
-  });
-  const enrich = rig(enrichFlow, tables);
-  const cleanEvents = eventsOf('reviews.clean', cleaned, batch);
-  for (const event of cleanEvents) await enrich.handle(event);
-  const enrichMicros = await cpuPerRecord(enrich.handle, cleanEvents, cleaned.length, rounds);
-  return { 'cleanse-reviews': cleanseMicros, 'enrich-reviews': enrichMicros };
+  const clean = join(dir, 'clean.json');
+  const cleanse = runChild('cleanse-reviews', raw, clean, memoryMb['cleanse-reviews']);
+  const enrich = runChild('enrich-reviews', clean, join(dir, 'enriched.json'), memoryMb['enrich-reviews']);
+  return { 'cleanse-reviews': cleanse, 'enrich-reviews': enrich };
 };
+
+if (process.env.SLUICE_IN_PROCESS_CHILD && process.argv[1] === here) {
+  const [flow, input, output] = process.argv.slice(2) as [FlowName, string, string];
+  console.log(await measureOne(flow, input, output, 500, 3));
+}
