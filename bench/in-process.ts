@@ -184,10 +184,21 @@ const here = fileURLToPath(import.meta.url);
 const runChild = (flow: FlowName, input: string, output: string, memoryMb: number): number => {
   const child = spawnSync(
     lambdaNode().path,
-    [...lambdaNodeArgs(memoryMb), '--import', 'tsx', here, flow, input, output],
+    [
+      ...lambdaNodeArgs(memoryMb),
+      ...(process.env.SLUICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      here,
+      flow,
+      input,
+      output,
+    ],
     { encoding: 'utf8', env: { ...process.env, SLUICE_IN_PROCESS_CHILD: '1' }, maxBuffer: 16 * 1024 * 1024 },
   );
-  const micros = Number(child.stdout.trim().split('\n').at(-1));
+  // The figure is the last line (diagnostic node flags such as --trace-gc print before it).
+  const lines = child.stdout.trim().split('\n');
+  const micros = Number(lines.findLast((line) => /^[\d.]+$/.test(line)));
   if (child.status !== 0 || !Number.isFinite(micros))
     throw new Error(`in-process measurement of ${flow} failed (${child.status}): ${child.stderr}`);
   return micros;
