@@ -232,5 +232,6 @@ export const inProcessCpu = async (
 
 if (process.env.SLUICE_IN_PROCESS_CHILD && process.argv[1] === here) {
   const [flow, input, output] = process.argv.slice(2) as [FlowName, string, string];
-  console.log(await measureOne(flow, input, output, 500, 3));
+  // Best of 7 passes: a pass is ~0.5 s, and the machine's other work lands on some of them.
+  console.log(await measureOne(flow, input, output, 500, 7));
 }
