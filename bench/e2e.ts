@@ -1,5 +1,5 @@
 /**
- * npm run bench -- e2e [records] [inputRate] [latencySeconds]: the reference topology end to end on this machine
+ * npm run bench -- e2e [records] [inputRate|half] [latencySeconds]: the reference topology end to end on this machine
  * (every server shares its 2 cores), after a warm-up that loads every flow's environments.
  *  1. processing path (recordsPerSec): N reviews wait in reviews.raw while cleanse-reviews' mapping is stopped
  *     (the sinks' mappings too, so that only the path measured runs); the mapping is started again and the clock
@@ -9,9 +9,14 @@
  *     runs until every mapping, lake and index included, has committed its topic to the end;
  *  3. latency (p50Ms, p99Ms): with every flow running, reviews are published at a fixed rate for a while;
  *     produce → arrival in reviews.enriched.
+ * Then, in the same run: the CPU per record of each environment on the processing path by stage (V8 CPU profiles of
+ * every environment cut to that phase, plus /proc's per-thread CPU), the same flows' CPU per record in this
+ * process on the same reviews (bench/in-process.ts), the peak RSS of every environment against its configured
+ * memory, and the two-hop floor with the functions' Kafka client (bench/e2e-floor.ts).
  * Writes bench/results/e2e.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { topology } from '../functions/topology.ts';
@@ -23,9 +28,12 @@ import { provision } from '../local/runner/provision.ts';
 import { publish } from '../local/runner/publish.ts';
 import { readSampleRecords } from '../local/samples/records.ts';
 import { up } from '../local/services/manager.ts';
-import { projectRoot } from '../local/services/paths.ts';
+import { localDir, projectRoot } from '../local/services/paths.ts';
 import { readState } from '../local/services/state.ts';
-import { cpuBetween, cpuByPart } from './cpu.ts';
+import { cpuBetween, cpuByPart, type EnvironmentReading, environments } from './cpu.ts';
+import { main as floorMain } from './e2e-floor.ts';
+import { inProcessCpu } from './in-process.ts';
+import { type Stage, stageSamples, stages } from './stages.ts';
 
 const countries = ['GB', 'Germany', 'fr', 'United States', 'ES'];
 const phones: Record<string, string> = {
@@ -122,6 +130,49 @@ const printCpu = (label: string, cpu: [string, number][], wallSeconds: number) =
     );
 };
 
+const processingFlows = ['cleanse-reviews', 'enrich-reviews'] as const;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+/** CPU seconds by thread kind of every environment of `flow` between two readings; environments that came or went. */
+const environmentCpu = (
+  flow: string,
+  before: Map<number, EnvironmentReading>,
+  after: Map<number, EnvironmentReading>,
+) => {
+  const sum = { main: 0, threadPool: 0, v8Helper: 0, profiler: 0, other: 0, started: 0, exited: 0 };
+  for (const [pid, a] of after) {
+    if (a.flow !== flow) continue;
+    const b = before.get(pid);
+    if (!b) sum.started++;
+    sum.main += a.mainSeconds - (b?.mainSeconds ?? 0);
+    sum.threadPool += a.threadPoolSeconds - (b?.threadPoolSeconds ?? 0);
+    sum.v8Helper += a.v8HelperSeconds - (b?.v8HelperSeconds ?? 0);
+    sum.profiler += a.profilerSeconds - (b?.profilerSeconds ?? 0);
+    sum.other += a.otherSeconds - (b?.otherSeconds ?? 0);
+  }
+  for (const [pid, b] of before) if (b.flow === flow && !after.has(pid)) sum.exited++;
+  return sum;
+};
+
+/** Every profile an environment of `flow` wrote, cut to [from, to], as sample counts per stage. */
+const profiledStages = (
+  profileDir: string,
+  flow: string,
+  from: number,
+  to: number,
+): Record<Stage, number> => {
+  const total = Object.fromEntries(stages.map((s) => [s, 0])) as Record<Stage, number>;
+  const dir = join(profileDir, flow);
+  if (!existsSync(dir)) return total;
+  const bundle = join(localDir, 'bundles', flow, 'index.mjs');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const counts = stageSamples(join(dir, file), bundle, from, to);
+    for (const s of stages) total[s] += counts[s];
+  }
+  return total;
+};
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -186,8 +237,13 @@ const measureLatency = async (kafka: Kafka, producer: Producer, inputRate: numbe
 
 export const main = async (args: string[]) => {
   const records = Number(args[0] ?? 100_000);
-  const inputRate = Number(args[1] ?? 5_000);
+  // `half`: half the processing path's capacity measured in phase 1 (the latency target's offered rate).
+  const half = args[1] === 'half';
+  let inputRate = half ? 0 : Number(args[1] ?? 5_000);
   const latencySeconds = Number(args[2] ?? 20);
+  // Every environment writes a V8 CPU profile when it stops; the breakdown reads the processing path's slice of it.
+  process.env.SLUICE_CPU_PROF ??= mkdtempSync(join(tmpdir(), 'sluice-e2e-prof-'));
+  const profileDir = process.env.SLUICE_CPU_PROF;
   await up();
   const state = readState();
   const kafka = localKafka('sluice-bench');
@@ -199,14 +255,12 @@ export const main = async (args: string[]) => {
   await admin.connect();
   await publish(kafka, 'customers.cdc', readSampleRecords(sampleFiles.customers));
   await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 120_000 });
-  // Warm-up: every flow's environments loaded, caches filled, producers connected.
+  // Warm-up: every flow's environments loaded, caches filled, producers connected, and the hot code optimised:
+  // 10,000 reviews, ~7 batches per environment (2,000 left one or two batches per environment, so optimising
+  // compilers still ran in the measured phase).
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
-  await producer.send({
-    topic: 'reviews.raw',
-    acks: -1,
-    messages: Array.from({ length: 2000 }, (_, i) => message(i, Date.now())),
-  });
+  await publishReviews(producer, 10_000, Date.now());
   await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 120_000 });
 
   // 1. The processing path, from a backlog in reviews.raw.
@@ -214,13 +268,17 @@ export const main = async (args: string[]) => {
   const enrichedBefore = await topicTotal(admin, 'reviews.enriched');
   await publishReviews(producer, records, Date.now());
   const pathCpuBefore = cpuByPart();
+  const pathEnvBefore = environments();
   const pathStatsBefore = statsNow(pipeline);
+  const pathFromMicros = nowMicros();
   const started = performance.now();
   await pipeline.startMappings(['cleanse-reviews']);
   // Counted in: the mapping's consumer joining its group (printed, to show it is not what the figure measures).
   const joinSeconds = (performance.now() - started) / 1000;
   const enrichedAt = await arrived(admin, 'reviews.enriched', enrichedBefore, records);
   const pathCpu = cpuBetween(pathCpuBefore, cpuByPart());
+  const pathEnvAfter = environments();
+  const pathToMicros = nowMicros();
   const pathBatches = batchesSince(pipeline, pathStatsBefore);
   await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 600_000 });
   const recordsPerSec = records / ((enrichedAt - started) / 1000);
@@ -249,6 +307,7 @@ export const main = async (args: string[]) => {
 
   // 3. Latency at the input rate: with every flow running (the headline), then with the sinks stopped (the
   // processing path alone, as on AWS, where the sinks and OpenSearch do not share the path's cores).
+  if (half) inputRate = Math.round(recordsPerSec / 2);
   const latency = await measureLatency(kafka, producer, inputRate, latencySeconds);
   await waitUntilDrained(admin, pipeline.mappings, { timeoutMs: 600_000 });
   await pipeline.stopMappings(sinkFlows);
@@ -263,7 +322,80 @@ export const main = async (args: string[]) => {
 
   await producer.disconnect();
   await admin.disconnect();
+  const peak = environments();
   await pipeline.stop();
+
+  // Memory: the most any environment of a flow was resident, over the whole run, against its configured size.
+  const peakRssMbByFlow: Record<string, number> = {};
+  for (const env of peak.values())
+    peakRssMbByFlow[env.flow] = Math.max(peakRssMbByFlow[env.flow] ?? 0, Math.round(env.peakRssMb));
+  const configuredMemoryMbByFlow = Object.fromEntries(topology.flows.map((f) => [f.name, f.memoryMb]));
+
+  // The processing path's CPU per record per environment, by stage: the JavaScript thread split by its profile;
+  // the thread pool is the producer's gzip; V8's helper threads are concurrent GC and background compilation.
+  const cpuMicrosPerRecordByStage: Record<string, Record<string, number>> = {};
+  const environmentCpuMicrosPerRecord: Record<string, number> = {};
+  for (const flow of processingFlows) {
+    const cpu = environmentCpu(flow, pathEnvBefore, pathEnvAfter);
+    if (cpu.started + cpu.exited > 0)
+      console.log(
+        `warning: ${flow}: ${cpu.started} environment(s) started and ${cpu.exited} exited during the processing path; an exited one's CPU is missing`,
+      );
+    const samples = profiledStages(profileDir, flow, pathFromMicros, pathToMicros);
+    const sampled = stages.reduce((sum, s) => sum + samples[s], 0);
+    const perRecord = (seconds: number) => (seconds * 1e6) / records;
+    const byStage: Record<string, number> = {};
+    for (const s of stages) byStage[s] = round1((perRecord(cpu.main) * samples[s]) / Math.max(1, sampled));
+    byStage.compression = round1((byStage.compression ?? 0) + perRecord(cpu.threadPool));
+    byStage.gcMainThread = byStage.gc ?? 0;
+    byStage.v8HelperThreads = round1(perRecord(cpu.v8Helper));
+    byStage.gc = round1((byStage.gc ?? 0) + perRecord(cpu.v8Helper));
+    byStage.otherThreads = round1(perRecord(cpu.other));
+    // Not the function's: the profiler's own thread, left out of the total.
+    byStage.profilerThread = round1(perRecord(cpu.profiler));
+    byStage.total = round1(perRecord(cpu.main + cpu.threadPool + cpu.v8Helper + cpu.other));
+    byStage.profileSamples = sampled;
+    cpuMicrosPerRecordByStage[flow] = byStage;
+    environmentCpuMicrosPerRecord[flow] = byStage.total;
+  }
+
+  // The same flows in this process, on the same reviews (at most 20,000 of them: a figure per record).
+  const sample = Math.min(records, 20_000);
+  const now = Date.now();
+  const inProcess = await inProcessCpu(
+    Array.from({ length: sample }, (_, i) => ({ key: `bench-${i}`, value: JSON.stringify(review(i, now)) })),
+    {
+      'cleanse-reviews': configuredMemoryMbByFlow['cleanse-reviews'] ?? 512,
+      'enrich-reviews': configuredMemoryMbByFlow['enrich-reviews'] ?? 512,
+    },
+  );
+  const functionToInProcessCpuRatio = Object.fromEntries(
+    processingFlows.map((f) => [
+      f,
+      Math.round(((environmentCpuMicrosPerRecord[f] ?? 0) / inProcess[f]) * 100) / 100,
+    ]),
+  );
+  console.log(
+    `CPU µs per record, environment vs in process: ${processingFlows.map((f) => `${f} ${environmentCpuMicrosPerRecord[f]} vs ${round1(inProcess[f])} (${functionToInProcessCpuRatio[f]}×)`).join('; ')}`,
+  );
+  for (const flow of processingFlows)
+    console.log(`  ${flow} by stage (µs/record): ${JSON.stringify(cpuMicrosPerRecordByStage[flow])}`);
+  console.log(
+    `peak RSS MiB by flow ${JSON.stringify(peakRssMbByFlow)}; configured ${JSON.stringify(configuredMemoryMbByFlow)}`,
+  );
+
+  // The two-hop floor with the client the functions use, on as many records, in this run.
+  await floorMain([String(records), 'gzip']);
+  const floor = JSON.parse(
+    readFileSync(join(projectRoot, 'bench', 'results', 'e2e-floor-gzip.json'), 'utf8'),
+  ) as {
+    recordsPerSec: number;
+  };
+  const floorRecordsPerSec = floor.recordsPerSec;
+  console.log(
+    `processing path ${Math.round(recordsPerSec)} records/s = ${(recordsPerSec / floorRecordsPerSec).toFixed(2)}× the floor (${floorRecordsPerSec} records/s)`,
+  );
+
   const result = {
     method:
       'recordsPerSec: backlog of N in reviews.raw, cleanse mapping started, until N in reviews.enriched (sinks stopped); drainRecordsPerSec: N published with every flow running, until every mapping drained; p50Ms/p99Ms: produce on reviews.raw to arrival on reviews.enriched at inputRate with every flow running; processingPathLatency: the same with the sinks stopped',
@@ -282,6 +414,15 @@ export const main = async (args: string[]) => {
       inputRate: Math.round(pathLatency.achievedRate),
       samples: pathLatency.samples,
     },
+    cpuMicrosPerRecordByStage,
+    inProcessCpuMicrosPerRecord: Object.fromEntries(processingFlows.map((f) => [f, round1(inProcess[f])])),
+    functionToInProcessCpuRatio,
+    floorRecordsPerSec,
+    pathToFloorRatio: Math.round((recordsPerSec / floorRecordsPerSec) * 100) / 100,
+    peakRssMbByFlow,
+    configuredMemoryMbByFlow,
+    stageNotes:
+      'cpuMicrosPerRecordByStage: the processing path, per environment of the flow. The JavaScript thread is split by V8 CPU profiles (1 ms sampling) cut to the phase; compression adds the libuv thread pool (kafkajs gzip runs there), gc adds V8 helper threads (concurrent and parallel GC, background compilation; gcMainThread and v8HelperThreads are its two parts); profilerThread is the profiler thread itself, not in total; hostPlumbing (IPC, the START/END/REPORT lines, the log tail) is what only the local host pays; eventParse is the JSON.parse of the event, which the Lambda runtime pays too',
     measuredAt: new Date().toISOString(),
     machine: '2 cores shared by Kafka, OpenSearch, dynalite, moto, the runner and every flow',
   };

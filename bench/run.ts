@@ -27,7 +27,23 @@ if (
   const child = spawnSync(node24, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exit(child.status ?? 1);
 }
+const { down, statusOf } = await import('../local/services/manager.ts');
+const { serviceNames } = await import('../local/services/state.ts');
+// A benchmark starts the servers it needs; it stops those it started (running ones were someone else's).
+const runningBefore = new Set(
+  (await Promise.all(serviceNames.map(statusOf))).filter((s) => s.healthy).map((s) => s.name),
+);
+const stopStarted = async () => {
+  const now = await Promise.all(serviceNames.map(statusOf));
+  await down(now.filter((s) => s.healthy && !runningBefore.has(s.name)).map((s) => s.name));
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void stopStarted().finally(() => process.exit(130)));
 const bench = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as {
   main: (args: string[]) => Promise<void>;
 };
-await bench.main(process.argv.slice(3));
+try {
+  await bench.main(process.argv.slice(3));
+} finally {
+  await stopStarted();
+}

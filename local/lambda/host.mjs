@@ -26,6 +26,12 @@ const load = async () => {
   return handler;
 };
 
+// The runtime hands the handler the parsed JSON of the invocation payload. A named function, so that a CPU
+// profile shows the parse on its own (bench/stages.ts: eventParse).
+function parseEvent(payload) {
+  return JSON.parse(payload);
+}
+
 const errorOf = (error) => ({
   errorType: error?.name ?? 'Error',
   errorMessage: error?.message ?? String(error),
@@ -57,8 +63,7 @@ process.on('message', async ({ id, payload, timeoutMs }) => {
   let reply;
   try {
     const fn = await load();
-    // The runtime hands the handler the parsed JSON of the invocation payload.
-    const event = JSON.parse(payload);
+    const event = parseEvent(payload);
     reply = { id, ok: true, payload: (await fn(event, context)) ?? null };
   } catch (error) {
     reply = { id, ok: false, ...errorOf(error) };

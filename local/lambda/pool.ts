@@ -32,7 +32,11 @@ const hostScript = fileURLToPath(new URL('./host.mjs', import.meta.url));
  */
 const profileArgs = (functionName: string): string[] => {
   const dir = process.env.SLUICE_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, functionName)}`] : [];
+  return [
+    ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, functionName)}`] : []),
+    // SLUICE_NODE_FLAGS: more node flags for every environment, for diagnosis (e.g. --trace-gc); off by default.
+    ...(process.env.SLUICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
 };
 
 interface Host {

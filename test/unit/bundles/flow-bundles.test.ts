@@ -44,7 +44,7 @@ const OnlyIn: Readonly<Record<string, readonly string[]>> = {
   'i18n-iso-countries': ['cleanse-reviews'],
   '@opensearch-project/opensearch': ['search-sink'],
   'hyparquet-writer': ['lake-sink'],
-  'lru-cache': ['enrich-reviews'],
+  'lru-cache': ['cleanse-reviews', 'enrich-reviews'],
 };
 
 describe('function bundles', () => {
