@@ -6,8 +6,7 @@ export const flow = defineFlow({
   name: 'lake-sink',
   description: 'Writes enriched reviews to the S3 lake as gzip NDJSON, partitioned by review time',
   source: { topic: topics.reviewsEnriched, batchSize: 5000, batchingWindowMs: 1000 },
-  outputs: [toS3({ bucket: lake, prefix: 'reviews/enriched', timeField: 'createdAt' })],
   deadLetter: toTopic(topics.sinkDeadLetters),
-});
+}).to(toS3({ bucket: lake, prefix: 'reviews/enriched', timeField: 'createdAt' }));
 
 export const handler = handlerFor(flow);
