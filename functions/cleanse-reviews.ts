@@ -21,7 +21,7 @@ export const rawReview = z.object({
   createdAt: z.union([z.string(), z.number()]),
 });
 
-/** A review as tier 2 (`reviews.clean`) holds it: what `rawReview` lets through, cleansed. */
+/** A tier-2 review (`reviews.clean`): what `rawReview` lets through, cleansed. */
 export type Review = z.output<typeof rawReview>;
 
 export const flow = defineFlow({

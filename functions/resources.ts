@@ -1,7 +1,7 @@
 import { defineBucket, defineIndex, defineTables, defineTopics, typed } from '../shared/index.ts';
 import type { Review } from './cleanse-reviews.ts';
 
-/** A customer as the customers table holds it (the `after` row of its Debezium changes). */
+/** A customer in the customers table (the `after` row of its Debezium changes). */
 export interface Customer {
   readonly customerId: string;
   readonly name: string;
@@ -27,7 +27,7 @@ export type EnrichedReview = Review & {
 
 /**
  * The reference e-commerce topology's shared resources. Tier 1 (raw) → tier 2 (clean) → tier 3 (enriched),
- * reference data as a change stream materialised into a table, and one dead-letter topic per tier. `internal`
+ * reference data arriving in a change stream materialised into a table, and one dead-letter topic per tier. `internal`
  * marks the topics only flows write: their records' lineage headers are trusted (reviews.raw and customers.cdc
  * are written by outside producers, so lineage starts at the flow that reads them). `typed` declares what a topic's
  * records hold, or a table's items: the flows reading them are typed from it, and the flows writing them must

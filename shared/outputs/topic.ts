@@ -65,8 +65,9 @@ export interface TopicResources {
 
 /**
  * Produce the flow's records to a Kafka topic (at least once, with lineage headers).
- * @typeParam V - the value type of the flow's records: they must fit the topic's declared type `W`
- * @typeParam W - the topic's value type, when declared with `typed` (else anything fits)
+ * @typeParam V - the value type of the flow's records, which `when` reads
+ * @typeParam W - the topic's value type, when declared with `typed` (else anything fits): the flow's records
+ *   must fit it
  * @example toTopic(topics.reviewsAlerts, { when: where({ rating: { lte: 2 } }) })
  */
 export const toTopic = <V extends W = Loose, W = unknown>(
