@@ -21,12 +21,17 @@ export const rawReview = z.object({
   createdAt: z.union([z.string(), z.number()]),
 });
 
+/** A tier-2 review (`reviews.clean`): what `rawReview` lets through, cleansed. */
+export type Review = z.output<typeof rawReview>;
+
 export const flow = defineFlow({
   name: 'cleanse-reviews',
   description: 'Validates raw reviews and standardises country, phone, email and time for tier 2',
   source: { topic: topics.reviewsRaw, batchSize: 500, batchingWindowMs: 0 },
-  steps: [
-    validate(rawReview, { allowTombstones: false }),
+  deadLetter: toTopic(topics.reviewsDeadLetters),
+})
+  .step(validate(rawReview, { allowTombstones: false }))
+  .step(
     cleanse({
       fields: {
         country: 'country',
@@ -36,11 +41,9 @@ export const flow = defineFlow({
         title: 'trim',
       },
     }),
-    // Tier 2 keeps the phone for support, but only its last digits.
-    cleanse({ name: 'mask-phone', fields: { phone: { mask: { keepLast: 4 } } } }),
-  ],
-  outputs: [toTopic(topics.reviewsClean)],
-  deadLetter: toTopic(topics.reviewsDeadLetters),
-});
+  )
+  // Tier 2 keeps the phone for support, but only its last digits.
+  .step(cleanse({ name: 'mask-phone', fields: { phone: { mask: { keepLast: 4 } } } }))
+  .to(toTopic(topics.reviewsClean));
 
 export const handler = handlerFor(flow);

@@ -9,8 +9,7 @@ export const flow = defineFlow({
   name: 'customers-table',
   description: 'Loads the Debezium change stream customers.cdc into the customers table, in source order',
   source: { topic: topics.customersCdc, batchSize: 1000 },
-  outputs: [toTable(tables.customers, { key: { partition: 'customerId' }, cdc: 'debezium' })],
   deadLetter: toTopic(topics.customersDeadLetters),
-});
+}).to(toTable(tables.customers, { key: { partition: 'customerId' }, cdc: 'debezium' }));
 
 export const handler = handlerFor(flow);

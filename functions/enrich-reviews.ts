@@ -6,28 +6,30 @@ export const flow = defineFlow({
   name: 'enrich-reviews',
   description: 'Joins reviews with customers (left) and products (inner); routes alerts for customer ops',
   source: { topic: topics.reviewsClean, batchSize: 500, batchingWindowMs: 0 },
-  steps: [
+  deadLetter: toTopic(topics.reviewsDeadLetters),
+})
+  .step(
     enrich({
       table: tables.customers,
-      key: (value) => value.customerId,
+      key: (review) => review.customerId,
       as: 'customer',
       join: 'left',
       attributes: ['customerId', 'name', 'tier', 'country', 'since'],
     }),
+  )
+  .step(
     enrich({
       table: tables.products,
-      key: (value) => value.productId,
+      key: (review) => review.productId,
       as: 'product',
       join: 'inner',
       onMissing: 'deadLetter',
       attributes: ['productId', 'name', 'category', 'priceCents'],
     }),
-  ],
-  outputs: [
+  )
+  .to(
     toTopic(topics.reviewsEnriched),
     toTopic(topics.reviewsAlerts, { when: where({ rating: { lte: 2 }, 'customer.tier': 'gold' }) }),
-  ],
-  deadLetter: toTopic(topics.reviewsDeadLetters),
-});
+  );
 
 export const handler = handlerFor(flow);

@@ -4,10 +4,9 @@ import { lake, topics } from './resources.ts';
 /** A sink: no steps, one store. Large batches make few, large lake objects. */
 export const flow = defineFlow({
   name: 'lake-sink',
-  description: 'Writes enriched reviews to the S3 lake as gzip NDJSON, partitioned by review time',
+  description: 'Writes enriched reviews to the S3 lake in gzip NDJSON, partitioned by review time',
   source: { topic: topics.reviewsEnriched, batchSize: 5000, batchingWindowMs: 1000 },
-  outputs: [toS3({ bucket: lake, prefix: 'reviews/enriched', timeField: 'createdAt' })],
   deadLetter: toTopic(topics.sinkDeadLetters),
-});
+}).to(toS3({ bucket: lake, prefix: 'reviews/enriched', timeField: 'createdAt' }));
 
 export const handler = handlerFor(flow);

@@ -1,16 +1,53 @@
-import { defineBucket, defineIndex, defineTables, defineTopics } from '../shared/index.ts';
+import { defineBucket, defineIndex, defineTables, defineTopics, typed } from '../shared/index.ts';
+import type { Review } from './cleanse-reviews.ts';
+
+/** A customer in the customers table (the `after` row of its Debezium changes). */
+export interface Customer {
+  readonly customerId: string;
+  readonly name: string;
+  readonly tier: 'gold' | 'silver' | 'bronze';
+  readonly country: string;
+  readonly email: string;
+  readonly since: string;
+}
+
+/** A product of the products table (seeded from events/seeds/products.json). */
+export interface Product {
+  readonly productId: string;
+  readonly name: string;
+  readonly category: string;
+  readonly priceCents: number;
+}
+
+/** A tier-3 review: a tier-2 review with its customer (null when unknown) and its product (enrich-reviews). */
+export type EnrichedReview = Review & {
+  readonly customer: Pick<Customer, 'customerId' | 'name' | 'tier' | 'country' | 'since'> | null;
+  readonly product: Pick<Product, 'productId' | 'name' | 'category' | 'priceCents'>;
+};
 
 /**
  * The reference e-commerce topology's shared resources. Tier 1 (raw) → tier 2 (clean) → tier 3 (enriched),
- * reference data as a change stream materialised into a table, and one dead-letter topic per tier. `internal`
+ * reference data arriving in a change stream materialised into a table, and one dead-letter topic per tier. `internal`
  * marks the topics only flows write: their records' lineage headers are trusted (reviews.raw and customers.cdc
- * are written by outside producers, so lineage starts at the flow that reads them).
+ * are written by outside producers, so lineage starts at the flow that reads them). `typed` declares what a topic's
+ * records hold, or a table's items: the flows reading them are typed from it, and the flows writing them must
+ * produce it (types only; `validate` checks at run time).
  */
 export const topics = defineTopics({
   reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 },
-  reviewsClean: { name: 'reviews.clean', format: 'json', partitions: 3, internal: true },
-  reviewsEnriched: { name: 'reviews.enriched', format: 'json', partitions: 3, internal: true },
-  reviewsAlerts: { name: 'reviews.alerts', format: 'json', partitions: 1, internal: true },
+  reviewsClean: typed<Review>({ name: 'reviews.clean', format: 'json', partitions: 3, internal: true }),
+  reviewsEnriched: typed<EnrichedReview>({
+    name: 'reviews.enriched',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+  }),
+  reviewsAlerts: typed<EnrichedReview>({
+    name: 'reviews.alerts',
+    format: 'json',
+    partitions: 1,
+    internal: true,
+  }),
   customersCdc: { name: 'customers.cdc', format: 'json', partitions: 2 },
   reviewsDeadLetters: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
   customersDeadLetters: { name: 'customers.dlq', format: 'bytes', partitions: 1 },
@@ -18,8 +55,8 @@ export const topics = defineTopics({
 });
 
 export const tables = defineTables({
-  customers: { name: 'customers', partitionKey: 'customerId' },
-  products: { name: 'products', partitionKey: 'productId' },
+  customers: typed<Customer>({ name: 'customers', partitionKey: 'customerId' }),
+  products: typed<Product>({ name: 'products', partitionKey: 'productId' }),
 });
 
 export const lake = defineBucket({ name: 'sluice-lake' });

@@ -6,24 +6,23 @@ export const flow = defineFlow({
   name: 'search-sink',
   description: 'Indexes enriched reviews into OpenSearch, one document per review',
   source: { topic: topics.reviewsEnriched, batchSize: 1000, batchingWindowMs: 1000 },
-  outputs: [
-    toOpenSearch({
-      index: reviewsIndex,
-      id: (record) => (record.value as { reviewId: string }).reviewId,
-      mappings: {
-        properties: {
-          reviewId: { type: 'keyword' },
-          rating: { type: 'integer' },
-          title: { type: 'text' },
-          text: { type: 'text' },
-          createdAt: { type: 'date' },
-          country: { type: 'keyword' },
-          'customer.tier': { type: 'keyword' },
-        },
-      },
-    }),
-  ],
   deadLetter: toTopic(topics.sinkDeadLetters),
-});
+}).to(
+  toOpenSearch({
+    index: reviewsIndex,
+    id: (record) => record.value.reviewId,
+    mappings: {
+      properties: {
+        reviewId: { type: 'keyword' },
+        rating: { type: 'integer' },
+        title: { type: 'text' },
+        text: { type: 'text' },
+        createdAt: { type: 'date' },
+        country: { type: 'keyword' },
+        'customer.tier': { type: 'keyword' },
+      },
+    },
+  }),
+);
 
 export const handler = handlerFor(flow);

@@ -5,7 +5,16 @@
  */
 
 export { type MaskOptions, type Secret, secret } from './cleanse/pii.ts';
-export { type EnrichOptions, enrich, Join, type KeySelector, OnMissing } from './enrich/index.ts';
+export {
+  type Enriched,
+  type EnrichOptions,
+  enrich,
+  Join,
+  type KeySelector,
+  OnMissing,
+} from './enrich/index.ts';
+// Field names and paths of a record value type (what makes a misspelt field a compile error).
+export type { FieldName, FieldPath } from './fields.ts';
 // Filters: data, pushed down to the mapping where FilterCriteria can express them.
 export type { Condition, Filter, NumericCondition, Scalar } from './filter/filter.ts';
 export { anyOf, predicate, where } from './filter/where.ts';
@@ -17,7 +26,7 @@ export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
 export { type TableOutputOptions, toTable } from './outputs/table.ts';
 export { type TopicOutputOptions, toTopic } from './outputs/topic.ts';
 // Records.
-export { type FlowRecord, isTombstone, type RecordHeader } from './record.ts';
+export { type FlowRecord, isTombstone, type RecordHeader, type ValueRecord } from './record.ts';
 // Steps.
 export {
   type CleanseOptions,
@@ -48,6 +57,8 @@ export {
   defineTopology,
   type ErrorHandling,
   type Flow,
+  type FlowBuilder,
+  type FlowHead,
   type FlowOptions,
   type FlowSource,
   type IndexRef,
@@ -62,6 +73,7 @@ export {
   type TopicRef,
   type Topology,
   type TopologyOptions,
+  typed,
 } from './topology/index.ts';
 
 // The runtime's zod (zod/mini with English messages): read its members only, e.g. `z.object({ … })`.

@@ -45,6 +45,12 @@ export interface FlowRecord<V = unknown> {
   readonly route?: string;
 }
 
+/**
+ * A record that is not a tombstone, as an output's callbacks for values (`id`, `document`, `item`) receive it.
+ * @typeParam V - the record value type
+ */
+export type ValueRecord<V> = FlowRecord<V> & { readonly value: V };
+
 /** "topic-partition", the key Lambda groups records under and the partial-batch-response identifier. */
 export const partitionId = (r: { topic: string; partition: number }): string => `${r.topic}-${r.partition}`;
 

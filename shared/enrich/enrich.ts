@@ -1,5 +1,6 @@
 import { dynamoDbClient } from '../clients/dynamodb.ts';
 import { ConfigError, LookupError, StepError } from '../errors.ts';
+import type { FieldName } from '../fields.ts';
 import { isJsonObject } from '../filter/leaves.ts';
 import { MetricName } from '../metrics.ts';
 import type { DeadLetter } from '../outputs/output.ts';
@@ -20,10 +21,39 @@ export type Join = (typeof Join)[keyof typeof Join];
 export const OnMissing = { Drop: 'drop', DeadLetter: 'deadLetter' } as const;
 export type OnMissing = (typeof OnMissing)[keyof typeof OnMissing];
 
-/** A key: a top-level field name of the value, or a function of the value (and record). */
-export type KeySelector = string | ((value: Loose, record: FlowRecord) => unknown);
+/**
+ * A key: a top-level field name of the value, or a function of the value (and record).
+ * @typeParam V - the record value type: a field name must be one of its fields
+ */
+export type KeySelector<V = Loose> = FieldName<V> | ((value: V, record: FlowRecord<V>) => unknown);
 
-export interface EnrichOptions {
+/**
+ * The value after an enrich step: the value it received plus the `as` field holding the item (projected to
+ * `attributes`), or null on a left-join miss.
+ * @typeParam In - the value type the step receives
+ * @typeParam As - the name of the field it adds
+ * @typeParam Item - the item type (the table's, projected)
+ * @typeParam J - the join: `inner` never leaves the field null
+ */
+export type Enriched<In, As extends string, Item, J extends Join = 'left'> = In & {
+  readonly [K in As]: J extends 'inner' ? Item : Item | null;
+};
+
+/**
+ * Options of the `enrich` step.
+ * @typeParam In - the value type the step receives: `key` names one of its fields or reads it
+ * @typeParam As - the field the item goes to
+ * @typeParam Item - the table's item type (from `defineTables` with `typed<Item>(…)`; any object otherwise)
+ * @typeParam Attr - the attributes kept (`attributes`): each must be a field of `Item`
+ * @typeParam J - the join, `left` or `inner`
+ */
+export interface EnrichOptions<
+  In = Loose,
+  As extends string = string,
+  Item = Record<string, unknown>,
+  Attr extends FieldName<Item> = FieldName<Item>,
+  J extends Join = Join,
+> {
   /**
    * The step's name in metrics, dead letters and the graph.
    * @default `enrich-<as>`
@@ -34,29 +64,29 @@ export interface EnrichOptions {
    * The table to look records up in, declared with `defineTables` (the flow is granted read on it).
    * @example table: tables.customers
    */
-  readonly table: TableRef;
+  readonly table: TableRef<Item>;
   /**
    * The partition key of the item to join: a field name of the value, or a function of the value (and record).
    * @example key: (value) => value.customerId
    */
-  readonly key: KeySelector;
+  readonly key: KeySelector<In>;
   /**
    * The sort key of the item to join; required when the table has one.
    * @default none
    * @example sortKey: 'version'
    */
-  readonly sortKey?: KeySelector;
+  readonly sortKey?: KeySelector<In>;
   /**
    * The field of the value that receives the item (null on a left-join miss).
    * @example as: 'customer'
    */
-  readonly as: string;
+  readonly as: As;
   /**
    * left: misses pass with `as: null`. inner: misses are dropped or dead-lettered (`onMissing`).
    * @default 'left'
    * @example join: 'inner'
    */
-  readonly join?: Join;
+  readonly join?: J;
   /**
    * Inner-join misses: drop them (as SQL does) or dead-letter them with a LookupError.
    * @default 'drop'
@@ -68,7 +98,7 @@ export interface EnrichOptions {
    * @default the whole item
    * @example attributes: ['customerId', 'name', 'tier']
    */
-  readonly attributes?: readonly string[];
+  readonly attributes?: readonly Attr[];
   /**
    * The cache across warm invocations; `false` turns it off (each batch still reads each key once).
    * @default `{ maxEntries: 50000, ttlSeconds: 300, negativeTtlSeconds: 60 }`, `maxBytes` a tenth of memory
@@ -200,8 +230,19 @@ const MAX_KEY_BYTES = 2048;
  * Per record: a missing, empty, over-long or wrongly typed key is a LookupError dead letter; a value that is not
  * a JSON object is a StepError dead letter; tombstones pass untouched. Per batch: throttling and 5xx are
  * RetriableErrors; a table that does not exist is a ConfigError naming it, which fails the batch loudly.
+ *
+ * The steps and outputs after it see the value with the `as` field added, typed from the table's item type.
+ * @example enrich({ table: tables.customers, key: 'customerId', as: 'customer', attributes: ['tier'] })
  */
-export const enrich = (options: EnrichOptions): Step => {
+export const enrich = <
+  In = Loose,
+  const As extends string = string,
+  Item = Record<string, unknown>,
+  const Attr extends FieldName<Item> = FieldName<Item>,
+  J extends Join = 'left',
+>(
+  options: EnrichOptions<In, As, Item, Attr, J>,
+): Step<In, Enriched<In, As, Readonly<Pick<Item, Attr & keyof Item>>, J>> => {
   const table = assertTableRef(options?.table, 'enrich.table');
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw toConfigError(parsed.error, `enrich(${table.name})`);

@@ -2,4 +2,4 @@
 export type { DynamoDbPort } from './batch-get.ts';
 export { LookupCache, MISSING } from './cache.ts';
 export { classifyDynamoDbError } from './dynamodb-errors.ts';
-export { type EnrichOptions, enrich, Join, type KeySelector, OnMissing } from './enrich.ts';
+export { type Enriched, type EnrichOptions, enrich, Join, type KeySelector, OnMissing } from './enrich.ts';

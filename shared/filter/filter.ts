@@ -1,4 +1,5 @@
 import type { FlowRecord } from '../record.ts';
+import type { Loose } from '../steps/step.ts';
 
 /** A JSON leaf value a condition can compare against. */
 export type Scalar = string | number | boolean | null;
@@ -30,26 +31,47 @@ export type Condition =
   | { readonly anythingBut: string | number | readonly string[] | readonly number[] }
   | NumericCondition;
 
-/** All fields must match (AND). Field names are dotted paths into the record value, e.g. 'customer.tier'. */
-export interface WhereFilter {
+/**
+ * Types only, never set: the value type a filter reads, so a filter made for one record type is refused where
+ * another flows (a filter on any value fits everywhere).
+ */
+interface ReadsValue<V> {
+  readonly '~value'?: (value: V) => void;
+}
+
+/**
+ * All fields must match (AND). Field names are dotted paths into the record value, e.g. 'customer.tier'.
+ * @typeParam V - the value type whose fields it reads
+ */
+export interface WhereFilter<V = Loose> extends ReadsValue<V> {
   readonly kind: 'where';
   readonly fields: Readonly<Record<string, Condition>>;
 }
 
-/** Any alternative may match (OR). */
-export interface AnyOfFilter {
+/**
+ * Any alternative may match (OR).
+ * @typeParam V - the value type its alternatives read
+ */
+export interface AnyOfFilter<V = Loose> extends ReadsValue<V> {
   readonly kind: 'anyOf';
-  readonly filters: readonly Filter[];
+  readonly filters: readonly Filter<V>[];
 }
 
-/** Arbitrary code: evaluated in-process only, never pushed down to the event-source mapping. */
-export interface PredicateFilter {
+/**
+ * Arbitrary code: evaluated in-process only, never pushed down to the event-source mapping.
+ * @typeParam V - the value type `test` receives
+ */
+export interface PredicateFilter<V = Loose> extends ReadsValue<V> {
   readonly kind: 'predicate';
   readonly name: string;
-  readonly test: (record: FlowRecord) => boolean;
+  readonly test: (record: FlowRecord<V>) => boolean;
 }
 
-export type Filter = WhereFilter | AnyOfFilter | PredicateFilter;
+/**
+ * A filter as data: `where`, `anyOf` or `predicate`.
+ * @typeParam V - the record value type it reads: `where` paths are checked against it
+ */
+export type Filter<V = Loose> = WhereFilter<V> | AnyOfFilter<V> | PredicateFilter<V>;
 
 export const FilterKind = { Where: 'where', AnyOf: 'anyOf', Predicate: 'predicate' } as const;
 

@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.ts';
+import type { FieldPath } from '../fields.ts';
 import type { FlowRecord } from '../record.ts';
+import type { Loose } from '../steps/step.ts';
 import * as z from '../zod.ts';
 import type { AnyOfFilter, Condition, Filter, PredicateFilter, WhereFilter } from './filter.ts';
 import { isFilter } from './filter.ts';
@@ -47,8 +49,11 @@ const fieldPath = /^[^.]+(\.[^.]+)*$/;
  *
  *     where({ rating: { lte: 2 }, 'customer.tier': 'gold', source: { prefix: 'app' },
  *             email: { exists: true }, status: { anythingBut: ['deleted'] } })
+ *
+ * @typeParam V - the value type of the records it filters (from the flow, where it is used): each path must be
+ *   a field of it, so a misspelt one is a compile error
  */
-export const where = (fields: Readonly<Record<string, Condition>>): WhereFilter => {
+export const where = <V = Loose>(fields: { readonly [P in FieldPath<V>]?: Condition }): WhereFilter<V> => {
   if (fields === null || typeof fields !== 'object' || Object.keys(fields).length === 0) {
     throw new ConfigError('where', 'needs at least one field');
   }
@@ -59,7 +64,9 @@ export const where = (fields: Readonly<Record<string, Condition>>): WhereFilter 
       throw new ConfigError(`where.${path}`, `is not a condition (${conditionProblem(parsed.error)})`);
     }
   }
-  return Object.freeze({ kind: 'where', fields: Object.freeze({ ...fields }) });
+  // Every condition was checked above: none is undefined.
+  const checked = Object.freeze({ ...fields }) as Readonly<Record<string, Condition>>;
+  return Object.freeze({ kind: 'where', fields: checked });
 };
 
 const conditionProblem = (error: z.core.$ZodError): string => {
@@ -74,8 +81,11 @@ const conditionProblem = (error: z.core.$ZodError): string => {
   );
 };
 
-/** Matches when any of the filters matches. */
-export const anyOf = (...filters: readonly Filter[]): AnyOfFilter => {
+/**
+ * Matches when any of the filters matches.
+ * @typeParam V - the value type of the records it filters
+ */
+export const anyOf = <V = Loose>(...filters: readonly Filter<V>[]): AnyOfFilter<V> => {
   if (filters.length === 0) throw new ConfigError('anyOf', 'needs at least one filter');
   filters.forEach((f, i) => {
     if (!isFilter(f)) throw new ConfigError(`anyOf[${i}]`, 'is not a filter (use where, anyOf or predicate)');
@@ -83,8 +93,14 @@ export const anyOf = (...filters: readonly Filter[]): AnyOfFilter => {
   return Object.freeze({ kind: 'anyOf', filters: Object.freeze([...filters]) });
 };
 
-/** Code as a filter. Runs in-process only: the event-source mapping cannot evaluate it. */
-export const predicate = (name: string, test: (record: FlowRecord) => boolean): PredicateFilter => {
+/**
+ * Code as a filter. Runs in-process only: the event-source mapping cannot evaluate it.
+ * @typeParam V - the value type `test` receives
+ */
+export const predicate = <V = Loose>(
+  name: string,
+  test: (record: FlowRecord<V>) => boolean,
+): PredicateFilter<V> => {
   if (typeof test !== 'function') throw new ConfigError(`predicate(${name})`, 'needs a function');
   return Object.freeze({ kind: 'predicate', name, test });
 };

@@ -1,9 +1,13 @@
 import type { Filter } from '../filter/filter.ts';
+import type { Loose } from '../steps/step.ts';
 import type { Output } from './output.ts';
 import type { OutputKind, OutputResources, OutputSpec } from './spec.ts';
 
-/** What an output factory returns: the shared OutputSpec plus the factory's own resource data for the CDK app. */
-export type DeclaredOutput<K extends OutputKind, R extends OutputResources> = OutputSpec<K> & {
+/**
+ * What an output factory returns: the shared OutputSpec plus the factory's own resource data for the CDK app.
+ * @typeParam V - the record value type the output takes
+ */
+export type DeclaredOutput<K extends OutputKind, R extends OutputResources, V = Loose> = OutputSpec<K, V> & {
   readonly resources: R;
 };
 

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import type { FlowRecord } from '../record.ts';
+import type { Filter } from '../filter/filter.ts';
+import type { FlowRecord, ValueRecord } from '../record.ts';
+import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName } from './options.ts';
 
@@ -77,15 +79,51 @@ const optionsSchema = z.strictObject({
   retryBudgetMs: z._default(int(0), 30_000),
 });
 
-export type OpenSearchOutputOptions = z.input<typeof optionsSchema>;
+/**
+ * Options of `toOpenSearch`.
+ * @typeParam V - the record value type: `id`, `document`, `tombstoneId` and `when` read it
+ */
+export type OpenSearchOutputOptions<V = Loose> = Omit<
+  z.input<typeof optionsSchema>,
+  'when' | 'id' | 'document' | 'tombstoneId'
+> & {
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
+  readonly when?: Filter<V>;
+  /**
+   * Document id from a business key.
+   * @default `<topic>-<partition>-<offset>`
+   * @example id: (record) => record.value.reviewId
+   */
+  readonly id?: (record: ValueRecord<V>) => string;
+  /**
+   * The document for a record.
+   * @default its value (a JSON object)
+   * @example document: (record) => ({ ...record.value, indexedAt: record.source.timestamp })
+   */
+  readonly document?: (record: ValueRecord<V>) => unknown;
+  /**
+   * The id of the document a tombstone deletes: a tombstone has no value to read a business key from.
+   * @default the record key when `id` is set (Kafka's convention for keyed entities), else `<topic>-<partition>-<offset>`
+   * @example tombstoneId: (record) => String(record.key)
+   */
+  readonly tombstoneId?: (record: FlowRecord<V>) => string;
+};
 export interface OpenSearchResources {
   readonly index: string;
 }
 
-/** Index the flow's records into OpenSearch with `_bulk`; replay-safe through stable document ids. */
-export const toOpenSearch = (
-  options: OpenSearchOutputOptions,
-): DeclaredOutput<'opensearch', OpenSearchResources> => {
+/**
+ * Index the flow's records into OpenSearch with `_bulk`; replay-safe through stable document ids.
+ * @typeParam V - the value type of the flow's records, which `id` and `document` read
+ * @example toOpenSearch({ index: reviewsIndex, id: (record) => record.value.reviewId })
+ */
+export const toOpenSearch = <V = Loose>(
+  options: OpenSearchOutputOptions<V>,
+): DeclaredOutput<'opensearch', OpenSearchResources, V> => {
   const opts = parseOptions(optionsSchema, options, 'toOpenSearch');
   const index = nameOf(opts.index);
   const name = `opensearch:${index}`;

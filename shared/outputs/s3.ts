@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
+import type { FieldPath } from '../fields.ts';
+import type { Filter } from '../filter/filter.ts';
 import type { FlowRecord } from '../record.ts';
+import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { envelopeLine } from './lake-objects.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
@@ -91,7 +94,33 @@ const optionsSchema = z.strictObject({
   replayWindow: z._default(int(64, 65_536), 2048),
 });
 
-export type S3OutputOptions = z.input<typeof optionsSchema>;
+/**
+ * Options of `toS3`.
+ * @typeParam V - the record value type: `timeField`, `line` and `when` read it
+ */
+export type S3OutputOptions<V = Loose> = Omit<
+  z.input<typeof optionsSchema>,
+  'when' | 'timeField' | 'line'
+> & {
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
+  readonly when?: Filter<V>;
+  /**
+   * Dotted path of the value field giving event time, for the `dt=`/`hour=` partitions (never the wall clock).
+   * @default the record's Kafka timestamp
+   * @example timeField: 'createdAt'
+   */
+  readonly timeField?: FieldPath<V>;
+  /**
+   * The JSON line for one record (a tombstone too, unless `tombstones: 'skip'`: its value is null).
+   * @default the value with topic, partition, offset, timestamp and key
+   * @example line: (record) => record.value
+   */
+  readonly line?: (record: FlowRecord<V>) => unknown;
+};
 export interface S3Resources {
   /** Objects are written under `<bucketPrefix>/…` only ('' = the whole bucket). */
   readonly bucketPrefix: string;
@@ -100,8 +129,12 @@ export interface S3Resources {
   readonly replayMarks?: true;
 }
 
-/** Write the flow's records to the S3 lake as gzip NDJSON, partitioned by record time, replay-safe. */
-export const toS3 = (options: S3OutputOptions): DeclaredOutput<'s3', S3Resources> => {
+/**
+ * Write the flow's records to the S3 lake as gzip NDJSON, partitioned by record time, replay-safe.
+ * @typeParam V - the value type of the flow's records: `timeField` must be a field of it
+ * @example toS3({ bucket: lake, prefix: 'reviews/enriched', timeField: 'createdAt' })
+ */
+export const toS3 = <V = Loose>(options: S3OutputOptions<V>): DeclaredOutput<'s3', S3Resources, V> => {
   const opts = parseOptions(optionsSchema, options, 'toS3');
   if (opts.columns && opts.format !== 'parquet')
     throw new ConfigError('toS3.columns', "only with format: 'parquet'");

@@ -1,4 +1,5 @@
 import type { Filter } from '../filter/filter.ts';
+import type { Loose } from '../steps/step.ts';
 import type { Output } from './output.ts';
 
 export const OutputKind = { Topic: 'topic', S3: 's3', OpenSearch: 'opensearch', Table: 'table' } as const;
@@ -40,8 +41,13 @@ export interface OutputResources {
  * Value encoding a topic output must honour: a value that is a Buffer is written as exactly those bytes (dead
  * letters rely on it to carry the original value), a string as UTF-8, null as a tombstone, anything else as
  * JSON.
+ *
+ * @typeParam K - the kind of output
+ * @typeParam V - the record value type it takes: its callbacks (`id`, `item`, `line`) and `when` read it
  */
-export interface OutputSpec<K extends OutputKind = OutputKind> {
+export interface OutputSpec<K extends OutputKind = OutputKind, V = Loose> {
+  /** Types only, never set: the value type the output takes, so a flow's records must fit it. */
+  readonly '~value'?: (value: V) => void;
   readonly kind: K;
   /** Unique within the flow; used in metrics (records out per output) and dead-letter `component`. */
   readonly name: string;

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.ts';
-import type { FlowRecord } from '../record.ts';
+import type { Filter } from '../filter/filter.ts';
+import type { FlowRecord, ValueRecord } from '../record.ts';
+import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
 import type { TablePlanOptions } from './table-items.ts';
@@ -63,7 +65,30 @@ const optionsSchema = z.strictObject({
   retryBudgetMs: z._default(int(0), 30_000),
 });
 
-export type TableOutputOptions = z.input<typeof optionsSchema>;
+/**
+ * Options of `toTable`.
+ * @typeParam V - the record value type: `item`, `keyOf` and `when` read it (with `cdc`, a change event)
+ */
+export type TableOutputOptions<V = Loose> = Omit<z.input<typeof optionsSchema>, 'when' | 'item' | 'keyOf'> & {
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
+  readonly when?: Filter<V>;
+  /**
+   * The item for a record.
+   * @default its value (a JSON object holding the key attributes)
+   * @example item: (record) => ({ ...record.value, loadedAt: record.source.timestamp })
+   */
+  readonly item?: (record: ValueRecord<V>) => Record<string, unknown>;
+  /**
+   * The key a tombstone deletes.
+   * @default `{ [partition key]: record key }`
+   * @example keyOf: (record) => ({ customerId: record.key })
+   */
+  readonly keyOf?: (record: FlowRecord<V>) => Record<string, unknown>;
+};
 export interface TableResources {
   readonly tables: readonly string[];
 }
@@ -97,16 +122,23 @@ const declaredKey = (table: TableTarget): { partition: string; sort?: string } |
 const valueAsItem = (record: FlowRecord): Record<string, unknown> => record.value as Record<string, unknown>;
 
 /**
- * Load the flow's records into a DynamoDB table in upsert mode: last write per key, tombstone = delete; or, with
- * `cdc: 'debezium'`, a database's change stream, ordered by the source's position.
- * @example toTable(tables.customers, { cdc: 'debezium' })
+ * A table output: its resources, plus what it writes for a record, as data (the flow test kit applies it).
+ * @typeParam V - the record value type the output takes
  */
-/** A table output: its resources, plus what it writes for a record, as data (the flow test kit applies it). */
-export type TableOutputSpec = DeclaredOutput<'table', TableResources> & {
+export type TableOutputSpec<V = Loose> = DeclaredOutput<'table', TableResources, V> & {
   readonly plan: TablePlanOptions & { readonly table: string };
 };
 
-export const toTable = (table: TableTarget, options: TableOutputOptions = {}): TableOutputSpec => {
+/**
+ * Load the flow's records into a DynamoDB table in upsert mode: last write per key, tombstone = delete; or, with
+ * `cdc: 'debezium'`, a database's change stream, ordered by the source's position.
+ * @typeParam V - the value type of the flow's records, which `item` and `keyOf` read
+ * @example toTable(tables.customers, { cdc: 'debezium' })
+ */
+export const toTable = <V = Loose>(
+  table: TableTarget,
+  options: TableOutputOptions<V> = {},
+): TableOutputSpec<V> => {
   const tableName = nameOf(parseOptions(resourceName, table, 'toTable(table)'));
   const path = `toTable(${tableName})`;
   const opts = parseOptions(optionsSchema, options, path);

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import type { KafkaAuth } from '../clients/kafka-auth.ts';
+import type { Filter } from '../filter/filter.ts';
+import type { Loose } from '../steps/step.ts';
 import type { TopicRef } from '../topology/resources.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { int, nameOf, oneOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
@@ -43,18 +45,35 @@ const optionsSchema = z.strictObject({
 /** Kafka's (and MSK's) default `max.message.bytes`: 1 MiB plus the 12 bytes of log overhead. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
-export type TopicOutputOptions = z.input<typeof optionsSchema>;
+/**
+ * Options of `toTopic`.
+ * @typeParam V - the record value type: `when` reads it
+ */
+export type TopicOutputOptions<V = Loose> = Omit<z.input<typeof optionsSchema>, 'when'> & {
+  /**
+   * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
+   * @default every record
+   * @example when: where({ rating: { lte: 2 } })
+   */
+  readonly when?: Filter<V>;
+};
 export interface TopicResources {
   readonly topics: readonly string[];
   readonly auth?: KafkaAuth['mode'];
   readonly secretArn?: string;
 }
 
-/** Produce the flow's records to a Kafka topic (at least once, with lineage headers). */
-export const toTopic = (
-  topic: ResourceRef,
-  options: TopicOutputOptions = {},
-): DeclaredOutput<'topic', TopicResources> => {
+/**
+ * Produce the flow's records to a Kafka topic (at least once, with lineage headers).
+ * @typeParam V - the value type of the flow's records, which `when` reads
+ * @typeParam W - the topic's value type, when declared with `typed` (else anything fits): the flow's records
+ *   must fit it
+ * @example toTopic(topics.reviewsAlerts, { when: where({ rating: { lte: 2 } }) })
+ */
+export const toTopic = <V extends W = Loose, W = unknown>(
+  topic: ResourceRef | TopicRef<W>,
+  options: TopicOutputOptions<V> = {},
+): DeclaredOutput<'topic', TopicResources, V> => {
   const topicName = nameOf(parseOptions(resourceName, topic, 'toTopic(topic)'));
   const declaredLimit = typeof topic === 'string' ? undefined : (topic as Partial<TopicRef>).maxMessageBytes;
   const opts = parseOptions(optionsSchema, options, `toTopic(${topicName})`);

@@ -4,26 +4,34 @@ import { toE164 } from '../cleanse/phone.ts';
 import { hashPii, type MaskOptions, maskPii, Secret } from '../cleanse/pii.ts';
 import { toIsoUtc } from '../cleanse/timestamp.ts';
 import { StepError } from '../errors.ts';
+import type { FieldPath } from '../fields.ts';
 import { isJsonObject } from '../filter/leaves.ts';
 import { toConfigError } from '../topology/config-error.ts';
 import * as z from '../zod.ts';
 import { perRecordStep, withValue } from './per-record.ts';
-import type { Step, StepResult } from './step.ts';
+import type { Loose, Step, StepResult } from './step.ts';
 
-/** How one field is cleansed. */
-export type CleanseRule =
+/**
+ * How one field is cleansed.
+ * @typeParam V - the record value type: a phone's `countryField` must be a field of it
+ */
+export type CleanseRule<V = Loose> =
   | 'country'
   | 'email'
   | 'timestamp'
   | 'trim'
-  | { readonly phone: { readonly countryField?: string; readonly defaultCountry?: string } }
+  | { readonly phone: { readonly countryField?: FieldPath<V>; readonly defaultCountry?: string } }
   | { readonly mask: MaskOptions }
   | { readonly hash: Secret };
 
 export const OnInvalid = { DeadLetter: 'deadLetter', Null: 'null', Keep: 'keep' } as const;
 export type OnInvalid = (typeof OnInvalid)[keyof typeof OnInvalid];
 
-export interface CleanseOptions {
+/**
+ * Options of the `cleanse` step.
+ * @typeParam V - the record value type: every field path must be a field of it
+ */
+export interface CleanseOptions<V = Loose> {
   /**
    * The step's name in metrics, dead letters and the graph.
    * @default 'cleanse'
@@ -34,7 +42,7 @@ export interface CleanseOptions {
    * Field (dotted path) → rule, applied in this order: cleanse `country` before a phone rule that reads it.
    * @example fields: { country: 'country', phone: { phone: { countryField: 'country' } }, email: 'email' }
    */
-  readonly fields: Readonly<Record<string, CleanseRule>>;
+  readonly fields: { readonly [P in FieldPath<V>]?: CleanseRule<V> };
   /**
    * A value a rule cannot make sense of: dead-letter the record, set the field to null, or keep it.
    * @default 'deadLetter'
@@ -77,21 +85,23 @@ const INVALID: unique symbol = Symbol('invalid');
  * Standardises fields for the tier-2 (cleansed) topics: countries → ISO 3166-1 alpha-2, phones → E.164 (national
  * numbers read in the record's country), emails trimmed and lower-cased, timestamps → ISO 8601 UTC, PII masked
  * or hashed (HMAC-SHA-256 with a salt from a `secret`). Missing and null fields are left alone. Tombstones pass.
+ * @typeParam V - the value type, passed on as it is (a `mask` or `hash` rule makes a numeric field text)
+ * @example cleanse({ fields: { country: 'country', email: 'email' } })
  */
-export const cleanse = (options: CleanseOptions): Step => {
+export const cleanse = <V = Loose>(options: CleanseOptions<V>): Step<V, V> => {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw toConfigError(parsed.error, 'cleanse');
   const name = options.name ?? 'cleanse';
   const onInvalid = options.onInvalid ?? OnInvalid.DeadLetter;
   const salts = new Map<Secret, string>();
-  const fields = Object.entries(options.fields).map(([path, rule]) => ({
+  // Checked above: every entry is a rule.
+  const rules = options.fields as Readonly<Record<string, CleanseRule>>;
+  const fields = Object.entries(rules).map(([path, rule]) => ({
     path,
     segments: path.split('.'),
     apply: compileRule(rule, salts),
   }));
-  const secrets = Object.values(options.fields).flatMap((r) =>
-    typeof r === 'object' && 'hash' in r ? [r.hash] : [],
-  );
+  const secrets = Object.values(rules).flatMap((r) => (typeof r === 'object' && 'hash' in r ? [r.hash] : []));
 
   const inner = perRecordStep('cleanse', name, (record) => {
     const original = record.value;

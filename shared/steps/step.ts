@@ -44,8 +44,16 @@ export interface StepJoin {
  * One stage of a flow. `run` receives the whole batch so batched steps (enrich) can work across records.
  * A per-record failure becomes a dead letter; a retriable error thrown from `run` fails the batch (or its
  * records are reported as batch item failures); any other error thrown from `run` fails the batch loudly.
+ *
+ * The type parameters are the record value types the step takes and gives, for the flow builder
+ * (`defineFlow(…).step(…).to(…)`) to chain: the runtime never reads them (`run` sees decoded JSON).
+ * @typeParam In - the value type this step's callbacks receive
+ * @typeParam Out - the value type the next step (or the outputs) receive
+ * @example const addScore: Step<Review, Review & { score: number }> = map((review) => ({ ...review, score: 1 }))
  */
-export interface Step {
+export interface Step<In = Loose, Out = In> {
+  /** Types only, never set: carries `In` and `Out` so a chain of steps type-checks. */
+  readonly '~types'?: { readonly in: (value: In) => void; readonly out: Out };
   readonly kind: string;
   readonly name: string;
   /** Tables this step reads: the CDK app grants read access; the topology checks they are declared. */
@@ -66,6 +74,9 @@ export const isStep = (value: unknown): value is Step =>
   typeof (value as Step).name === 'string' &&
   typeof (value as Step).run === 'function';
 
-/** Values steps read and write are decoded JSON: user callbacks may treat them as loosely typed. */
-// biome-ignore lint/suspicious/noExplicitAny: user callbacks navigate untyped decoded JSON
+/**
+ * A step whose value types are not known: what the runtime (handler, CDK app, graph) holds, and what a flow's
+ * `steps: [...]` array takes. A flow written with the builder knows them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the runtime holds steps of every value type
 export type Loose = any;

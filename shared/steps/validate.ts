@@ -28,8 +28,13 @@ const MAX_ISSUES_IN_MESSAGE = 5;
  * Checks each value against a zod schema. Valid records go on with the schema's output (defaults, coercions,
  * and — for plain `z.object` — unknown fields stripped); invalid ones are dead-lettered with each issue's path,
  * e.g. `rating: Invalid input: expected number, received string`.
+ * @typeParam S - the schema (zod/mini or classic zod): the steps and outputs after it receive its output type
+ * @example validate(z.object({ reviewId: z.string(), rating: z.int() }))
  */
-export const validate = (schema: z.ZodMiniType, options: ValidateOptions = {}): Step => {
+export const validate = <S extends z.ZodMiniType>(
+  schema: S,
+  options: ValidateOptions = {},
+): Step<unknown, z.output<S>> => {
   const allowTombstones = options.allowTombstones ?? true;
   return perRecordStep('validate', options.name ?? 'validate', (record) => {
     if (allowTombstones && isTombstone(record)) return record;

@@ -27,10 +27,14 @@ export interface SourceCoordinates {
   readonly offset: number;
 }
 
-/** A record an output received, as the flow made it (before the output encodes it). */
-export interface OutputRecord {
+/**
+ * A record an output received, as the flow made it (before the output encodes it).
+ * @typeParam V - the value type the flow's outputs receive (what its last step gives)
+ */
+export interface OutputRecord<V = unknown> {
   readonly key: string | null;
-  readonly value: unknown;
+  /** The value; null for a tombstone. */
+  readonly value: V | null;
   readonly headers: Readonly<Record<string, string>>;
   readonly source: SourceCoordinates;
 }
@@ -71,9 +75,13 @@ export interface TestFlowSummary {
   readonly deadLettersByStage: Readonly<Record<string, number>>;
 }
 
-export interface TestFlowResult {
+/**
+ * What one send made of its records.
+ * @typeParam V - the value type the flow's outputs receive
+ */
+export interface TestFlowResult<V = unknown> {
   /** What each output received in order: topic outputs by topic name, others by output name (`table:customers`). */
-  readonly outputs: Readonly<Record<string, readonly OutputRecord[]>>;
+  readonly outputs: Readonly<Record<string, readonly OutputRecord<V>[]>>;
   readonly filtered: readonly FilteredRecord[];
   readonly deadLetters: readonly DeadLetterRecord[];
   readonly summary: TestFlowSummary;
@@ -81,11 +89,15 @@ export interface TestFlowResult {
   readonly batchItemFailures: readonly { readonly partition: string; readonly offset: number }[];
 }
 
-export interface FlowDriver {
+/**
+ * Feeds a flow and reports what came out.
+ * @typeParam V - the value type the flow's outputs receive (`Flow<In, Out>`'s `Out`)
+ */
+export interface FlowDriver<V = unknown> {
   /** Feeds records through the flow's handler as one batch, and returns what came out of it. */
-  send(records: readonly TestRecord[]): Promise<TestFlowResult>;
+  send(records: readonly TestRecord[]): Promise<TestFlowResult<V>>;
   /** Feeds a Lambda Kafka event (e.g. a parsed `events/invoke/*.json`, or its JSON text) through the handler. */
-  sendEvent(event: KafkaEvent | string): Promise<TestFlowResult>;
+  sendEvent(event: KafkaEvent | string): Promise<TestFlowResult<V>>;
   /** A table's items now (given ones plus what `toTable` outputs wrote), without the loader's own attributes. */
   table(name: string): Item[];
 }
@@ -154,7 +166,7 @@ const silentMetrics = (namespace: string, singleMetric = false): Metrics => {
  * result.outputs['reviews.alerts']; // [{ key: 'r-1', value: { ..., customer: { tier: 'gold' } }, ... }]
  * result.deadLetters; // [] (or { stage, errorClass, reason, key, value } per rejected record)
  */
-export const testFlow = (flow: Flow, options: TestFlowOptions = {}): FlowDriver => {
+export const testFlow = <In, Out>(flow: Flow<In, Out>, options: TestFlowOptions = {}): FlowDriver<Out> => {
   const tables = new MemoryTables(options.tables);
   const builder = new EventBuilder(flow.source.topic.name, options.startTime ?? '2026-01-01T00:00:00Z');
   let received = new Map<string, OutputRecord[]>();
@@ -198,7 +210,7 @@ export const testFlow = (flow: Flow, options: TestFlowOptions = {}): FlowDriver 
     metrics: silentMetrics(flow.name),
   });
 
-  const sendEvent = async (input: KafkaEvent | string): Promise<TestFlowResult> => {
+  const sendEvent = async (input: KafkaEvent | string): Promise<TestFlowResult<Out>> => {
     const event: KafkaEvent = typeof input === 'string' ? JSON.parse(input) : input;
     received = new Map(flow.outputs.map((spec) => [outputName(spec), []]));
     deadLetters = [];
@@ -221,7 +233,8 @@ export const testFlow = (flow: Flow, options: TestFlowOptions = {}): FlowDriver 
     }
     const deadLettersByStage: Record<string, number> = {};
     for (const d of deadLetters) deadLettersByStage[d.stage] = (deadLettersByStage[d.stage] ?? 0) + 1;
-    const outputs = Object.fromEntries(received);
+    // The values the flow's last step gave: `Out` is what the flow's types say they are.
+    const outputs = Object.fromEntries(received) as Record<string, OutputRecord<Out>[]>;
     return {
       outputs,
       filtered,

@@ -9,7 +9,7 @@ import {
   type OutputResources,
   type OutputSpec,
 } from '../outputs/spec.ts';
-import { isStep, type Step } from '../steps/step.ts';
+import { isStep, type Loose, type Step } from '../steps/step.ts';
 import * as z from '../zod.ts';
 import { toConfigError } from './config-error.ts';
 import { isTopicRef, type TableRef, type TopicRef } from './resources.ts';
@@ -93,7 +93,14 @@ export interface FlowSource {
   readonly provisionedPollers?: ProvisionedPollers;
 }
 
-export interface Flow {
+/**
+ * A declared flow.
+ * @typeParam In - the value type of its source topic's records (`unknown` unless the topic is `typed`)
+ * @typeParam Out - the value type its outputs receive, after its steps
+ */
+export interface Flow<In = Loose, Out = Loose> {
+  /** Types only, never set: the value types in and out, for the flow test kit. */
+  readonly '~types'?: { readonly in: In; readonly out: Out };
   readonly name: string;
   readonly description?: string;
   readonly source: FlowSource;
@@ -396,12 +403,65 @@ const flowSchema = z.strictObject({
 });
 
 /**
+ * What `defineFlow` takes to start a typed flow: everything but the steps and outputs, which the builder adds.
+ * @typeParam In - the value type of the source topic's records
+ */
+export type FlowHead<In> = Omit<FlowOptions, 'source' | 'steps' | 'outputs'> & {
+  readonly source: FlowOptions['source'] & { readonly topic: TopicRef<In> };
+  readonly steps?: never;
+  readonly outputs?: never;
+};
+
+/**
+ * A flow being written step by step, each step typed by what the one before gives (as Effect's `pipe` or
+ * zod's method chains carry types): a misspelt field in a step or an output is a compile error.
+ * @typeParam In - the value type of the source topic's records
+ * @typeParam V - the value type the next step (or the outputs) receive
+ */
+export interface FlowBuilder<In, V> {
+  /**
+   * Adds a step; the next step receives what it gives.
+   * @example .step(enrich({ table: tables.customers, key: 'customerId', as: 'customer' }))
+   */
+  step<Out>(step: Step<V, Out>): FlowBuilder<In, Out>;
+  /**
+   * Ends the flow with its outputs, which receive what the last step gives, and validates it as `defineFlow`
+   * does (load time).
+   * @example .to(toTopic(topics.reviewsEnriched))
+   */
+  to(...outputs: readonly OutputSpec<OutputKind, V>[]): Flow<In, V>;
+}
+
+/**
  * Declares a flow and validates it at once (load time): unknown keys, limits of the event-source mapping,
  * provisioned-mode-only settings, unique output names, route targets that are outputs. Every problem is a
  * ConfigError whose path starts at `flows.<name>`. References to topics and tables are checked against the
  * topology by `defineTopology`.
+ *
+ * Given no `steps` and no `outputs`, it returns a builder: `.step(…)` adds steps, typed one from the next, and
+ * `.to(…)` adds the outputs and validates the whole. Given `steps: [...]` and `outputs: [...]`, the flow is
+ * the same, but its callbacks see `any`.
+ * @typeParam In - the value type of the source topic's records, from the topic (`typed` in `defineTopics`)
+ * @example
+ * export const flow = defineFlow({ name: 'enrich-reviews', source: { topic: topics.reviewsClean }, deadLetter })
+ *   .step(enrich({ table: tables.customers, key: 'customerId', as: 'customer' }))
+ *   .to(toTopic(topics.reviewsEnriched));
  */
-export const defineFlow = (options: FlowOptions): Flow => {
+export function defineFlow<In = unknown>(options: FlowHead<In>): FlowBuilder<In, In>;
+export function defineFlow(options: FlowOptions): Flow;
+export function defineFlow(options: FlowOptions | FlowHead<unknown>): Flow | FlowBuilder<Loose, Loose> {
+  return options?.steps === undefined && options?.outputs === undefined
+    ? flowBuilder(options, [])
+    : defineWholeFlow(options);
+}
+
+/** The builder's state is its steps so far; `to` hands everything to `defineFlow` as one options object. */
+const flowBuilder = (head: FlowHead<unknown>, steps: readonly Step[]): FlowBuilder<Loose, Loose> => ({
+  step: (step) => flowBuilder(head, [...steps, step]),
+  to: (...outputs) => defineWholeFlow({ ...head, steps, outputs }),
+});
+
+const defineWholeFlow = (options: FlowOptions): Flow => {
   const name = typeof options?.name === 'string' && options.name ? options.name : '<unnamed>';
   const prefix = `flows.${name}`;
   const parsed = flowSchema.safeParse(options);

@@ -4,7 +4,9 @@ export {
   defineFlow,
   type ErrorHandling,
   type Flow,
+  type FlowBuilder,
   FlowDefaults,
+  type FlowHead,
   type FlowOptions,
   type FlowResources,
   type FlowSource,
@@ -26,5 +28,6 @@ export {
   type TableRef,
   type TopicOptions,
   type TopicRef,
+  typed,
 } from './resources.ts';
 export { defineTopology, type Topology, type TopologyOptions } from './topology.ts';

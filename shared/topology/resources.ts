@@ -3,7 +3,14 @@ import { ConfigError } from '../errors.ts';
 import * as z from '../zod.ts';
 import { toConfigError } from './config-error.ts';
 
-export interface TopicRef {
+/**
+ * A declared topic.
+ * @typeParam V - the value type its records carry, when declared (`typed<V>(…)` in `defineTopics`): a flow reading
+ *   the topic starts with it, and a flow writing it must produce it
+ */
+export interface TopicRef<V = unknown> {
+  /** Types only, never set: the value type, declared with `typed`. */
+  readonly '~value'?: V;
   readonly kind: 'topic';
   readonly name: string;
   readonly format: ValueFormat;
@@ -32,7 +39,14 @@ export interface KeyAttribute {
   readonly type: KeyType;
 }
 
-export interface TableRef {
+/**
+ * A declared table.
+ * @typeParam Item - the item type, when declared (`typed<Item>(…)` in `defineTables`): `enrich` adds it to values
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a table of any item type (the runtime's view)
+export interface TableRef<Item = any> {
+  /** Types only, never set: the item type, declared with `typed`. */
+  readonly '~value'?: Item;
   readonly kind: 'table';
   readonly name: string;
   readonly partitionKey: KeyAttribute;
@@ -112,7 +126,7 @@ const define = <In, Ref>(
   kind: string,
   schema: z.ZodMiniType<In>,
   build: (value: In) => Ref,
-): (<K extends string>(declared: Readonly<Record<K, unknown>>) => { readonly [P in K]: Ref }) => {
+): ((declared: Readonly<Record<string, unknown>>) => never) => {
   return (declared) => {
     const refs = {} as Record<string, Ref>;
     for (const [id, value] of Object.entries(declared)) {
@@ -175,18 +189,42 @@ export interface TableOptions {
   sortKey?: string | KeyAttribute;
 }
 
+/** Types only: the value type a declaration carries, set by `typed`. */
+interface Carries<V> {
+  readonly '~value'?: V;
+}
+
+/**
+ * Declares the value type a topic's records carry, or a table's items: returns the declaration as it is, typed.
+ * Types only: nothing is checked at run time (use `validate` for that).
+ * @typeParam V - the topic's record value type, or the table's item type
+ * @example reviewsClean: typed<Review>({ name: 'reviews.clean', format: 'json', partitions: 3 })
+ * @example customers: typed<Customer>({ name: 'customers', partitionKey: 'customerId' })
+ */
+export function typed<V>(declaration: TopicOptions): TopicOptions & Carries<V>;
+export function typed<V>(declaration: TableOptions): TableOptions & Carries<V>;
+export function typed(declaration: TopicOptions | TableOptions): TopicOptions | TableOptions {
+  return declaration;
+}
+
 /**
  * Declares Kafka topics: `defineTopics({ reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 } })`;
- * `internal: true` on a topic that only flows write (see TopicRef.internal).
+ * `internal: true` on a topic that only flows write (see TopicRef.internal); `typed<V>({ … })` declares the
+ * value type of its records.
+ * @typeParam T - each topic's value type (`unknown` unless declared with `typed`)
  */
-export const defineTopics: <K extends string>(
-  declared: Readonly<Record<K, TopicOptions>>,
-) => { readonly [P in K]: TopicRef } = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
+export const defineTopics: <T>(declared: { readonly [P in keyof T]: TopicOptions & Carries<T[P]> }) => {
+  readonly [P in keyof T]: TopicRef<T[P]>;
+} = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
 
-/** Declares DynamoDB tables: `defineTables({ customers: { name: 'customers', partitionKey: 'customerId' } })`. */
-export const defineTables: <K extends string>(
-  declared: Readonly<Record<K, TableOptions>>,
-) => { readonly [P in K]: TableRef } = define('tables', tableSchema, (t) => ({
+/**
+ * Declares DynamoDB tables: `defineTables({ customers: { name: 'customers', partitionKey: 'customerId' } })`;
+ * `typed<Item>({ … })` declares the item type.
+ * @typeParam T - each table's item type (any object unless declared with `typed`)
+ */
+export const defineTables: <T>(declared: { readonly [P in keyof T]: TableOptions & Carries<T[P]> }) => {
+  readonly [P in keyof T]: TableRef<unknown extends T[P] ? Record<string, unknown> : T[P]>;
+} = define('tables', tableSchema, (t) => ({
   kind: 'table',
   name: t.name,
   partitionKey: Object.freeze(t.partitionKey),

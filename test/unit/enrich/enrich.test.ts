@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../shared/enrich/batch-get.ts';
-import { enrich } from '../../../shared/enrich/enrich.ts';
+import { type EnrichOptions, enrich } from '../../../shared/enrich/enrich.ts';
 import { ConfigError, LookupError, RetriableError, Stage, StepError } from '../../../shared/errors.ts';
 import { MetricName } from '../../../shared/metrics.ts';
 import { defineTables } from '../../../shared/topology/resources.ts';
@@ -18,7 +18,7 @@ const customers = Array.from({ length: 300 }, (_, i) => ({
   secret: 'x',
 }));
 
-const setup = (options: Partial<Parameters<typeof enrich>[0]> = {}) => {
+const setup = (options: Partial<EnrichOptions> = {}) => {
   const db = new FakeDynamoDb('customers', 'customerId', customers);
   const metrics = recordingMetrics();
   const step = enrich({ table: tables.customers, key: (v) => v.customerId, as: 'customer', ...options });

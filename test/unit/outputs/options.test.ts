@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors.ts';
+import { where } from '../../../shared/filter/where.ts';
 import { toOpenSearch } from '../../../shared/outputs/opensearch.ts';
 import { toS3 } from '../../../shared/outputs/s3.ts';
 import { toTable } from '../../../shared/outputs/table.ts';
@@ -53,8 +54,10 @@ describe('output factories', () => {
   });
 
   it('describe the resources the CDK app grants, and take declared resources by name', () => {
+    // Prepare
+    const when = where({ rating: { lte: 2 } });
     // Act
-    const topic = toTopic({ name: 'reviews-alerts' }, { when: { rating: { lte: 2 } } });
+    const topic = toTopic({ name: 'reviews-alerts' }, { when });
     const lake = toS3({ bucket: { name: 'lake' }, prefix: 'raw/reviews' });
     const search = toOpenSearch({ index: 'reviews' });
     const table = toTable({
@@ -68,7 +71,7 @@ describe('output factories', () => {
       name: 'topic:reviews-alerts',
       resources: { topics: ['reviews-alerts'] },
     });
-    expect(topic.when).toEqual({ rating: { lte: 2 } });
+    expect(topic.when).toBe(when);
     expect(lake).toMatchObject({ kind: 's3', resources: { bucket: 'lake', bucketPrefix: 'raw/reviews' } });
     expect(search).toMatchObject({ kind: 'opensearch', resources: { index: 'reviews' } });
     expect(table).toMatchObject({ kind: 'table', resources: { tables: ['customers'] } });
