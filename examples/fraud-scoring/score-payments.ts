@@ -10,7 +10,7 @@ import {
   where,
 } from '../../shared/index.ts';
 import * as z from '../../shared/zod.ts';
-import { lake, tables, topics } from './resources.ts';
+import { lake, type Merchant, tables, topics } from './resources.ts';
 
 /** What the payment service publishes; anything else is a dead letter at stage `validate`. */
 export const payment = z.object({
@@ -23,6 +23,12 @@ export const payment = z.object({
   test: z._default(z.boolean(), false),
   createdAt: z.string(),
 });
+
+/** A payment as validated, with its merchant (null when unknown) and its score: what alerts and the lake get. */
+export type ScoredPayment = z.output<typeof payment> & {
+  readonly merchant: Pick<Merchant, 'merchantId' | 'name' | 'country' | 'riskLevel'> | null;
+  readonly risk: { readonly score: number; readonly reasons: readonly string[] };
+};
 
 /** Merchant risk levels, as the risk team keeps them in the merchants table. */
 const merchantRisk: Readonly<Record<string, number>> = { low: 0, medium: 20, high: 45 };
@@ -61,10 +67,12 @@ export const flow = defineFlow({
   name: 'score-payments',
   description: 'Scores card payments against merchant risk; alerts risky ones, keeps all in the lake',
   source: { topic: topics.payments, batchSize: 500, batchingWindowMs: 1000 },
-  steps: [
-    validate(payment, { allowTombstones: false }),
-    // Test payments and zero-amount authorisations are not fraud; they are dropped, not dead-lettered.
-    filter(where({ test: false, amountCents: { gt: 0 } }), { name: 'real-payments' }),
+  deadLetter: toTopic(topics.paymentsDeadLetters),
+})
+  .step(validate(payment, { allowTombstones: false }))
+  // Test payments and zero-amount authorisations are not fraud; they are dropped, not dead-lettered.
+  .step(filter(where({ test: false, amountCents: { gt: 0 } }), { name: 'real-payments' }))
+  .step(
     enrich({
       table: tables.merchants,
       key: (value) => value.merchantId,
@@ -72,13 +80,11 @@ export const flow = defineFlow({
       join: 'left',
       attributes: ['merchantId', 'name', 'country', 'riskLevel'],
     }),
-    map((value) => ({ ...value, risk: score(value) }), { name: 'score' }),
-  ],
-  outputs: [
+  )
+  .step(map((value) => ({ ...value, risk: score(value) }), { name: 'score' }))
+  .to(
     toTopic(topics.paymentsAlerts, { when: where({ 'risk.score': { gte: ALERT_SCORE } }) }),
     toS3({ bucket: lake, prefix: 'payments/scored', timeField: 'createdAt' }),
-  ],
-  deadLetter: toTopic(topics.paymentsDeadLetters),
-});
+  );
 
 export const handler = handlerFor(flow);
