@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { flow as cleanseFlow } from '../functions/cleanse-reviews.ts';
 import { flow as enrichFlow } from '../functions/enrich-reviews.ts';
@@ -27,6 +26,7 @@ import type { Output } from '../shared/outputs/output.ts';
 import type { OutputSpec } from '../shared/outputs/spec.ts';
 import { createTopicWriter } from '../shared/outputs/topic-writer.ts';
 import { MemoryTables } from '../shared/testing/memory-tables.ts';
+import { silentMetrics } from '../shared/testing/silent-metrics.ts';
 import type { Flow } from '../shared/topology/flow.ts';
 
 export interface SourceMessage {
@@ -69,19 +69,6 @@ const eventsOf = (topic: string, messages: readonly SourceMessage[], batch: numb
       });
   });
   return events;
-};
-
-/** Metrics computed and dropped: EMF lines would measure this process's stdout, not the flow. */
-const silentMetrics = (namespace: string, singleMetric = false): Metrics => {
-  const metrics = new Metrics({ namespace, serviceName: namespace, singleMetric });
-  metrics.publishStoredMetrics = () => {
-    metrics.clearMetrics();
-    metrics.clearDimensions();
-    metrics.clearMetadata();
-    return metrics;
-  };
-  metrics.singleMetric = () => silentMetrics(namespace, true);
-  return metrics;
 };
 
 /** The flow's real handler; its topic outputs encode as deployed and keep what they would have sent. */

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { DeadLetterHeader } from '../dead-letter.ts';
 import type { KafkaEvent } from '../decode/event.ts';
@@ -12,6 +11,7 @@ import type { FlowRecord } from '../record.ts';
 import type { Flow } from '../topology/flow.ts';
 import { EventBuilder, type TestRecord } from './kafka-event.ts';
 import { type Item, MemoryTables } from './memory-tables.ts';
+import { silentMetrics } from './silent-metrics.ts';
 
 export interface TestFlowOptions {
   /** Reference tables as plain items, by table name: what enrich steps look up and `toTable` outputs write. */
@@ -129,20 +129,6 @@ const context = {
   awsRequestId: 'test-kit',
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
-
-/** Metrics that are counted and dropped: a test prints no EMF lines. */
-const silentMetrics = (namespace: string, singleMetric = false): Metrics => {
-  const metrics = new Metrics({ namespace, serviceName: namespace, singleMetric });
-  metrics.publishStoredMetrics = () => {
-    metrics.clearMetrics();
-    metrics.clearDimensions();
-    metrics.clearMetadata();
-    return metrics;
-  };
-  // Per-output counts are single metrics, which publish at once.
-  metrics.singleMetric = () => silentMetrics(namespace, true);
-  return metrics;
-};
 
 /**
  * Drives a flow like Kafka Streams' `TopologyTestDriver`: records go through the flow's real handler

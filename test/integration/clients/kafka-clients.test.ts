@@ -11,10 +11,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaNode } from '../../../local/lambda/runtime.ts';
 import { kafkaTlsCa } from '../../../local/services/kafka.ts';
-import { kafkaLibs, projectRoot } from '../../../local/services/paths.ts';
-import { javaHome } from '../../../local/services/prerequisites.ts';
+import { projectRoot } from '../../../local/services/paths.ts';
 import { readState } from '../../../local/services/state.ts';
 import { endpoints, uniqueName } from '../../support/endpoints.ts';
+import { java, javaProduce as javaProduceWith } from '../../support/java-kafka.ts';
 import type { ClientName, Codec, Consumed, Job, Operation, Outcome, Security } from './probe.ts';
 
 const broker = endpoints().kafka.brokers[0] ?? '';
@@ -54,35 +54,8 @@ const probe = (
   return JSON.parse(last) as Outcome[];
 };
 
-/** Writes `key<TAB>value` lines with Kafka's own Java ConsoleProducer (acks=all, the Java DefaultPartitioner). */
 const javaProduce = (topic: string, codec: Codec, lines: readonly Consumed[]): void =>
-  java(
-    [
-      'org.apache.kafka.tools.ConsoleProducer',
-      '--bootstrap-server',
-      broker,
-      '--topic',
-      topic,
-      '--compression-codec',
-      codec,
-      '--producer-property',
-      'acks=all',
-      '--property',
-      'parse.key=true',
-      '--property',
-      'key.separator=\t',
-    ],
-    `${lines.map((l) => `${l.key}\t${l.value}`).join('\n')}\n`,
-  );
-
-const java = (args: string[], input?: string): void => {
-  const child = spawnSync(
-    join(javaHome(), 'bin', 'java'),
-    ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-cp', `${kafkaLibs}/*`, ...args],
-    { input, encoding: 'utf8', timeout: 60_000 },
-  );
-  if (child.status !== 0) throw new Error(`${args[0]} failed: ${child.stderr}`);
-};
+  javaProduceWith(broker, topic, codec, lines);
 
 /** Adds a SCRAM-SHA-512 user through the plaintext listener, as an MSK operator does through its admin API. */
 const addScramUser = (username: string, password: string): void =>

@@ -3,14 +3,11 @@
  * decompresses every codec: the local tools and the emulator share local/kafka-client.ts, whose kafkajs has the
  * codecs of local/kafka-codecs.ts registered (kafkajs alone fetches gzip only).
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaLibs } from '../../../local/services/paths.ts';
-import { javaHome } from '../../../local/services/prerequisites.ts';
 import { runCli } from '../../support/cli.ts';
 import { endpoints, uniqueName } from '../../support/endpoints.ts';
+import { javaProduce } from '../../support/java-kafka.ts';
 import { useLocalServers } from '../outputs/support.ts';
 
 useLocalServers();
@@ -21,32 +18,6 @@ const topics = Object.fromEntries(codecs.map((c) => [c, uniqueName(`compressed-$
 // Long, repetitive values, so each codec really compresses (and a frame holds more than one block for lz4).
 const reviewValue = (i: number) => JSON.stringify({ n: i, text: 'review text '.repeat(2_000 + i) });
 
-/** Kafka's own Java ConsoleProducer, as a user's Java service writes the topic. */
-const javaProduce = (topic: string, codec: string, lines: readonly string[]): void => {
-  const child = spawnSync(
-    join(javaHome(), 'bin', 'java'),
-    [
-      '-Xmx128m',
-      '-XX:TieredStopAtLevel=1',
-      '-cp',
-      `${kafkaLibs}/*`,
-      'org.apache.kafka.tools.ConsoleProducer',
-      '--bootstrap-server',
-      broker,
-      '--topic',
-      topic,
-      '--compression-codec',
-      codec,
-      '--property',
-      'parse.key=true',
-      '--property',
-      'key.separator=\t',
-    ],
-    { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 },
-  );
-  if (child.status !== 0) throw new Error(`ConsoleProducer failed: ${child.stderr}`);
-};
-
 describe('topics a Java producer compressed, read by the local tools', () => {
   beforeAll(async () => {
     await admin.connect();
@@ -56,9 +27,10 @@ describe('topics a Java producer compressed, read by the local tools', () => {
     });
     for (const codec of codecs)
       javaProduce(
+        broker,
         topics[codec] ?? '',
         codec,
-        [0, 1, 2].map((i) => `k-${i}\t${reviewValue(i)}`),
+        [0, 1, 2].map((i) => ({ key: `k-${i}`, value: reviewValue(i) })),
       );
   }, 180_000);
   afterAll(async () => {
