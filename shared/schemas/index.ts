@@ -20,5 +20,6 @@ export {
   schemaSource,
   type WriterSchema,
 } from './sources.ts';
+export { glueVersionOf, registerGlueSchema } from './glue-register.ts';
 export { confluentFrame, type Frame, glueFrame, parseFrame } from './wire.ts';
 export { type SchemaEntry, WriterSchemas, type WriterSchemasOptions } from './writer-schemas.ts';
