@@ -1,3 +1,5 @@
+import type { DeploySchemas } from './schema-registry.ts';
+
 /**
  * What the CDK app needs to know about a topology, in one normalised shape. `fromTopology` (topology.ts)
  * derives it from the runtime's validated topology, so nothing here is declared by hand; test fixtures
@@ -78,6 +80,8 @@ export interface DeployFlow {
   readonly deadLetterTopic?: string;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** The registry a flow reading avro/protobuf/json-schema decodes with (cdk/schema-registry.ts). */
+  readonly schemas?: DeploySchemas;
 }
 
 export const AttributeType = { String: 'S', Number: 'N', Binary: 'B' } as const;

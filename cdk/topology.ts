@@ -4,6 +4,7 @@ import type { Flow, Topology } from '../shared/topology/index.ts';
 import { failureDestinationOf } from '../shared/topology/on-failure.ts';
 import { projectRoot } from './bundling.ts';
 import type { DeployFlow, DeployModel, FlowSource } from './model.ts';
+import { deploySchemas } from './schema-registry.ts';
 import { TopologyDeployError } from './validate.ts';
 
 export interface FromTopologyOptions {
@@ -72,6 +73,7 @@ export const fromTopology = (topology: Topology, options: FromTopologyOptions = 
       source: source(flow, topology),
       lookups: flow.readsTables.map((t) => t.name),
       outputs: flow.outputs.map((o) => ({ kind: o.kind, name: o.name, resources: o.resources })),
+      ...(flow.schemas ? { schemas: deploySchemas(flow.schemas) } : {}),
       ...(deadLetterTopic ? { deadLetterTopic } : {}),
       memoryMb: flow.memoryMb,
       timeoutSeconds: flow.timeoutSeconds,

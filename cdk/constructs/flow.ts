@@ -31,6 +31,7 @@ import {
   acknowledgeReplayMarks,
   renderedForNag,
 } from '../nag.ts';
+import { acknowledgeSchemaRegistry, mappingSchemaRegistry, schemaStatements } from '../schema-registry.ts';
 import { FailedBatchesDestination } from './failed-batches.ts';
 import {
   failedBatchesArn,
@@ -150,6 +151,11 @@ export class FlowFunction extends Construct {
     const role = this.function.role?.node.defaultChild as iam.CfnRole | undefined;
     if (role) role.roleName = flowRoleName(Stack.of(this).stackName, flow.name);
     for (const statement of flowStatements(this, flow, props)) this.function.addToRolePolicy(statement);
+    if (flow.schemas) {
+      for (const statement of schemaStatements(this, flow.name, flow.schemas))
+        this.function.addToRolePolicy(statement);
+      acknowledgeSchemaRegistry(this.function, flow.schemas);
+    }
 
     this.function.addEventSource(this.eventSource(props));
     this.mappingUuid = this.mappingId();
@@ -221,6 +227,9 @@ export class FlowFunction extends Construct {
     const secret = kafka.secretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaSecret', kafka.secretArn)
       : undefined;
+    const schemaRegistry = flow.schemas
+      ? mappingSchemaRegistry(this, flow.name, flow.schemas, source.provisioned !== undefined)
+      : undefined;
     const common: sources.KafkaEventSourceProps = {
       topic: source.topic,
       consumerGroupId: source.consumerGroup,
@@ -254,6 +263,7 @@ export class FlowFunction extends Construct {
         ? { reportBatchItemFailures: source.reportBatchItemFailures }
         : {}),
       ...(secret ? { secret } : {}),
+      ...(schemaRegistry ? { schemaRegistryConfig: schemaRegistry } : {}),
       // Only the mapping's own metrics say what it polled, filtered out, dropped or handed to the on-failure
       // destination; they are off unless asked for.
       metricsConfig: {
