@@ -107,10 +107,14 @@ const avroCodec = (writerText: string, readerText?: string): Codec => {
       }
     },
     encode: (value) => {
-      const problems: string[] = [];
-      if (!writer.isValid(value, { errorHook: (path) => problems.push(path.join('.') || '$') }))
-        throw broken(`value does not fit the schema at ${problems.slice(0, 3).join(', ')}`);
-      return writer.toBuffer(value);
+      try {
+        return writer.toBuffer(value);
+      } catch (error) {
+        // Only a value that does not fit pays for finding where.
+        const problems: string[] = [];
+        writer.isValid(value, { errorHook: (path) => problems.push(path.join('.') || '$') });
+        throw broken(`value does not fit the schema at ${problems.slice(0, 3).join(', ') || '$'}`, error);
+      }
     },
   };
 };

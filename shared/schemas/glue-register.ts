@@ -4,7 +4,8 @@ import type { GlueRegistryRef } from './registry.ts';
 
 type Glue = Pick<GlueClient, 'send'>;
 
-const isNotFound = (error: unknown): boolean => (error as { name?: string }).name === 'EntityNotFoundException';
+const isNotFound = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'EntityNotFoundException';
 
 /**
  * The schema version id of `definition` under `schemaName`, by GetSchemaByDefinition (a producer's lookup at cold

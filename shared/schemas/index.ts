@@ -1,5 +1,6 @@
 export { type Codec, compileCodec, parseSchemaText, SchemaFormat } from './codecs.ts';
 export { type RegistryDecoding, type RegistryDecodingOptions, registryDecoding } from './decoding.ts';
+export { glueVersionOf, registerGlueSchema } from './glue-register.ts';
 export {
   type BasicAuth,
   type ConfluentRegistryOptions,
@@ -20,6 +21,5 @@ export {
   schemaSource,
   type WriterSchema,
 } from './sources.ts';
-export { glueVersionOf, registerGlueSchema } from './glue-register.ts';
 export { confluentFrame, type Frame, glueFrame, parseFrame } from './wire.ts';
 export { type SchemaEntry, WriterSchemas, type WriterSchemasOptions } from './writer-schemas.ts';

@@ -58,7 +58,7 @@ export const parseFrame = (bytes: Buffer, registry: 'glue' | 'confluent', protob
         : `does not start with Glue's header version byte 3 (found 0x${hex(bytes[0])}, ${bytes.length} bytes)`,
     );
   const compression = bytes[1];
-  const schemaId = uuidText(bytes.subarray(2, GLUE_HEADER_BYTES));
+  const schemaId = uuidOf(bytes);
   let body = bytes.subarray(GLUE_HEADER_BYTES);
   if (compression === GlueCompression.Zlib) {
     try {
@@ -78,13 +78,25 @@ export const parseFrame = (bytes: Buffer, registry: 'glue' | 'confluent', protob
   return { schemaId, body: body.subarray(reader.at), messageIndexes: [index] };
 };
 
-const hex = (byte: number | undefined): string => (byte ?? 0).toString(16).padStart(2, '0');
-
 /** 16 bytes → the UUID's canonical text (8-4-4-4-12 hex digits). */
 export const uuidText = (b: Buffer): string => {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
+
+/** The last UUID read and its text: consecutive records almost always name the same schema version. */
+let lastUuid = Buffer.alloc(16);
+let lastUuidText = uuidText(lastUuid);
+
+const uuidOf = (bytes: Buffer): string => {
+  if (bytes.compare(lastUuid, 0, 16, 2, GLUE_HEADER_BYTES) !== 0) {
+    lastUuid = Buffer.from(bytes.subarray(2, GLUE_HEADER_BYTES));
+    lastUuidText = uuidText(lastUuid);
+  }
+  return lastUuidText;
+};
+
+const hex = (byte: number | undefined): string => (byte ?? 0).toString(16).padStart(2, '0');
 
 /** An unsigned varint of up to 32 bits. */
 const readVarint = (reader: { bytes: Buffer; at: number }): number => {
@@ -130,8 +142,6 @@ export const glueFrame = (
   body: Buffer,
   options: { readonly compress?: boolean; readonly messageIndex?: number } = {},
 ): Buffer => {
-  const uuid = Buffer.from(schemaVersionId.replaceAll('-', ''), 'hex');
-  if (uuid.length !== 16) throw new Error(`not a schema version UUID: ${schemaVersionId}`);
   let payload = body;
   if (options.messageIndex !== undefined) {
     const index: number[] = [];
@@ -139,9 +149,22 @@ export const glueFrame = (
     payload = Buffer.concat([Buffer.from(index), body]);
   }
   if (options.compress) payload = deflateSync(payload);
-  return Buffer.concat([
-    Buffer.from([GLUE_HEADER_VERSION, options.compress ? GlueCompression.Zlib : GlueCompression.None]),
-    uuid,
-    payload,
-  ]);
+  return Buffer.concat([glueHeader(schemaVersionId, options.compress === true), payload]);
+};
+
+/** Glue headers by schema version and compression, built once: an output writes few versions. */
+const glueHeaders = new Map<string, Buffer>();
+const glueHeader = (schemaVersionId: string, compress: boolean): Buffer => {
+  const id = `${schemaVersionId}/${compress}`;
+  let header = glueHeaders.get(id);
+  if (header === undefined) {
+    const uuid = Buffer.from(schemaVersionId.replaceAll('-', ''), 'hex');
+    if (uuid.length !== 16) throw new Error(`not a schema version UUID: ${schemaVersionId}`);
+    header = Buffer.concat([
+      Buffer.from([GLUE_HEADER_VERSION, compress ? GlueCompression.Zlib : GlueCompression.None]),
+      uuid,
+    ]);
+    if (glueHeaders.size < 1000) glueHeaders.set(id, header);
+  }
+  return header;
 };
