@@ -212,7 +212,7 @@ export interface TopicOptions {
    * The readers' schema text (Avro JSON, .proto or JSON Schema). Avro records written with another version are
    * resolved to it; JSON Schema records are validated against it. A syntax error fails at load time, naming the line.
    * @default none: records are read as their writer schema says
-   * @example schema: readFileSync('schemas/orders.avsc', 'utf8') // in tools; inline text in a flow bundle
+   * @example schema: JSON.stringify(ordersV2) // the Avro schema as a JS object in a .ts module
    */
   schema?: string;
 }
