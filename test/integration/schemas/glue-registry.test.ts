@@ -5,10 +5,11 @@ import { deflateSync } from 'node:zlib';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
-import { RetriableError } from '../../../shared/errors.ts';
+import { ConfigError, RetriableError } from '../../../shared/errors.ts';
 import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
 import type { OutputSpec } from '../../../shared/outputs/spec.ts';
 import { registryDecoding } from '../../../shared/schemas/decoding.ts';
+import { glueEncoding } from '../../../shared/schemas/encoding.ts';
 import { registerGlueSchema } from '../../../shared/schemas/glue-register.ts';
 import { glueRegistry } from '../../../shared/schemas/registry.ts';
 import { glueSource } from '../../../shared/schemas/sources.ts';
@@ -121,5 +122,54 @@ describe('Avro through the Glue Schema Registry (moto)', () => {
     expect(failure).toBeInstanceOf(BatchFailedError);
     expect((failure as BatchFailedError).cause).toBeInstanceOf(RetriableError);
     expect([out.records, dead.records]).toEqual([[], []]);
+  });
+});
+
+describe('encoding with a declared schema on the Glue registry (moto)', () => {
+  it('looks the declared schema up by definition and frames values the decoder reads back; a value that does not fit is refused', async () => {
+    // Prepare
+    const encoder = glueEncoding(registry, 'avro', reviewV2, {
+      schemaName: 'reviews-value',
+      client: Promise.resolve(glue),
+    });
+    const { flow, out } = flowReading(glue, reviewV2);
+    // Act
+    await encoder.ready();
+    const bytes = encoder.encode({ reviewId: 'r-9', rating: 4, channel: 'shop' });
+    const misfit = (() => {
+      try {
+        return encoder.encode({ reviewId: 'r-9', rating: 'four' });
+      } catch (error) {
+        return error;
+      }
+    })();
+    await runBatch(flow, event(bytes), deps);
+    // Assess
+    expect(bytes.subarray(2, 18).toString('hex')).toBe(v2.replaceAll('-', ''));
+    expect({ ...(out.records[0]?.value as object) }).toEqual({ reviewId: 'r-9', rating: 4, channel: 'shop' });
+    expect((misfit as { reason?: string }).reason).toBe('DESERIALIZATION_ERROR');
+  });
+
+  it('refuses a declared schema the registry does not hold unless registering is asked for', async () => {
+    // Prepare
+    const v4 = JSON.stringify({
+      ...JSON.parse(reviewV2),
+      fields: [...JSON.parse(reviewV2).fields, { name: 'x', type: 'int', default: 0 }],
+    });
+    const lookup = glueEncoding(registry, 'avro', v4, {
+      schemaName: 'reviews-value',
+      client: Promise.resolve(glue),
+    });
+    const registering = glueEncoding(registry, 'avro', v4, {
+      schemaName: 'reviews-value',
+      register: true,
+      client: Promise.resolve(glue),
+    });
+    // Act
+    const refused = await lookup.ready().catch((error: unknown) => error);
+    await registering.ready();
+    // Assess
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(registering.encode({ reviewId: 'r', rating: 1, channel: 'web', x: 2 })[0]).toBe(3);
   });
 });
