@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDecoders } from '../shared/decode/formats.ts';
-import { compileCodec } from '../shared/schemas/codecs.ts';
+import { compileCodec, glueMessageIndex } from '../shared/schemas/codecs.ts';
 import { registryDecoding } from '../shared/schemas/decoding.ts';
 import { glueRegistry } from '../shared/schemas/registry.ts';
 import type { SchemaSource } from '../shared/schemas/sources.ts';
@@ -88,7 +88,11 @@ export const main = async (args: string[]): Promise<void> => {
   // The same logical records in each format, framed as Glue frames them.
   const jsonValues = logical.map((v) => Buffer.from(JSON.stringify(v)));
   const avroValues = logical.map((v) => glueFrame(VERSION, avro.encode(v)));
-  const protoValues = logical.map((v) => glueFrame(VERSION, proto.encode(v, [0]), { messageIndex: 0 }));
+  // Review is the file's first message; Glue names it by its place among the sorted names (Customer, Review).
+  const review = { sorted: glueMessageIndex(reviewProto) };
+  const protoValues = logical.map((v) =>
+    glueFrame(VERSION, proto.encode(v, review), { messageIndex: review.sorted }),
+  );
   const eventOf = (values: readonly Buffer[]) => ({
     records: {
       'reviews-0': values.map((v, offset) => ({ offset, value: v.toString('base64') })),
@@ -104,7 +108,7 @@ export const main = async (args: string[]): Promise<void> => {
   const jsonRate = rate(jsonValues, (b) => Buffer.from(JSON.stringify(json(b))));
   const avroRate = rate(avroValues, (b) => glueFrame(VERSION, avro.encode(avroDecoding.value(b))));
   const protoRate = rate(protoValues, (b) =>
-    glueFrame(VERSION, proto.encode(protoDecoding.value(b), [0]), { messageIndex: 0 }),
+    glueFrame(VERSION, proto.encode(protoDecoding.value(b), review), { messageIndex: review.sorted }),
   );
   const confluentBytes = confluentFrame(1, avro.encode(logical[0])).length;
 

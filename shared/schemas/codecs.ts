@@ -20,12 +20,19 @@ export const ConfluentSchemaType: Readonly<Record<SchemaFormat, string>> = {
   'json-schema': 'JSON',
 };
 
+/**
+ * Which message of a .proto a record holds: Confluent's index path (top-level message, then nested ones), or
+ * Glue's index into every message of the file, nested ones included, sorted by full name (AWS's SerDe,
+ * MessageIndexFinder).
+ */
+export type MessageRef = { readonly path: readonly number[] } | { readonly sorted: number };
+
 /** A writer schema compiled once: reads a framed record's body, and writes a value in it. */
 export interface Codec {
   readonly format: SchemaFormat;
-  decode(body: Buffer, messageIndexes?: readonly number[]): unknown;
+  decode(body: Buffer, message?: MessageRef): unknown;
   /** Checks a value against the schema and encodes it (throws DecodeError when it does not fit). */
-  encode(value: unknown, messageIndexes?: readonly number[]): Buffer;
+  encode(value: unknown, message?: MessageRef): Buffer;
 }
 
 const broken = (message: string, cause?: unknown): DecodeError =>
@@ -119,7 +126,30 @@ const avroCodec = (writerText: string, readerText?: string): Codec => {
   };
 };
 
-/** Message types in registry order: top-level types in declaration order, each with its nested types. */
+/** Every message type of the file, nested ones included, sorted by full name: Glue's message indexes. */
+const sortedMessages = (root: protobuf.Root): protobuf.Type[] => {
+  const all: protobuf.Type[] = [];
+  const walk = (ns: protobuf.NamespaceBase): void => {
+    for (const nested of ns.nestedArray) {
+      if (nested instanceof protobuf.Type) all.push(nested);
+      if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) walk(nested);
+    }
+  };
+  walk(root);
+  // Full names without protobufjs's leading dot, compared as Java's String.compareTo does (UTF-16 units).
+  return all.sort((a, b) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0));
+};
+
+/** Glue's message index of the message at a Confluent-style path (a producer's declared message). */
+export const glueMessageIndex = (definition: string, path: readonly number[] = [0]): number => {
+  const root = protobuf.parse(definition, { keepCase: true }).root;
+  const type = messageAt(root, path);
+  const index = type === undefined ? -1 : sortedMessages(root).indexOf(type);
+  if (index < 0) throw new Error(`message path [${path.join(', ')}] names no message of the schema`);
+  return index;
+};
+
+/** Message types in Confluent's order: top-level types in declaration order, each with its nested types. */
 const messageAt = (root: protobuf.Root, indexes: readonly number[]): protobuf.Type | undefined => {
   let scope: protobuf.NamespaceBase = root;
   // Top-level messages of the file: the root's nested types, through any package namespaces.
@@ -153,10 +183,19 @@ const protobufCodec = (writerText: string): Codec => {
   } catch (error) {
     throw broken(`writer schema does not parse: ${(error as Error).message}`, error);
   }
-  const typeOf = (indexes: readonly number[] = [0]): protobuf.Type => {
-    const type = messageAt(root, indexes);
+  let sorted: protobuf.Type[] | undefined;
+  const typeOf = (message: MessageRef = { path: [0] }): protobuf.Type => {
+    let type: protobuf.Type | undefined;
+    if ('sorted' in message) {
+      sorted ??= sortedMessages(root);
+      type = sorted[message.sorted];
+    } else {
+      type = messageAt(root, message.path);
+    }
     if (type === undefined)
-      throw broken(`message index [${indexes.join(', ')}] names no message of the schema`);
+      throw broken(
+        `message index ${'sorted' in message ? message.sorted : `[${message.path.join(', ')}]`} names no message of the schema`,
+      );
     return type;
   };
   return {

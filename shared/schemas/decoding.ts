@@ -105,7 +105,7 @@ export const registryDecoding = (
         reason: SchemaReason.SchemaNotFound,
       });
     if ('error' in entry) throw entry.error;
-    return entry.codec.decode(frame.body, frame.messageIndexes);
+    return entry.codec.decode(frame.body, frame.message);
   };
 
   return Object.freeze({

@@ -1,6 +1,6 @@
 import type { GlueClient } from '@aws-sdk/client-glue';
 import { ConfigError, DecodeError, SchemaReason } from '../errors.ts';
-import { type Codec, compileCodec, type SchemaFormat } from './codecs.ts';
+import { type Codec, compileCodec, glueMessageIndex, type SchemaFormat } from './codecs.ts';
 import { glueVersionOf, registerGlueSchema } from './glue-register.ts';
 import type { GlueRegistryRef } from './registry.ts';
 import { glueClient } from './sources.ts';
@@ -49,6 +49,8 @@ export const glueEncoding = (
   options: GlueEncodingOptions,
 ): SchemaEncoder => {
   const codec: Codec = compileCodec(format, definition);
+  // A producer writes the file's first message; Glue names it by its place among the sorted message names.
+  const messageIndex = format === 'protobuf' ? glueMessageIndex(definition) : undefined;
   let versionId: Promise<string> | undefined;
   let resolved: string | undefined;
   const client = options.client ?? glueClient(registry.region);
@@ -74,11 +76,14 @@ export const glueEncoding = (
     encode: (value) => {
       if (resolved === undefined)
         throw new DecodeError('encoder used before ready()', { reason: SchemaReason.SchemaNotFound });
-      const index = format === 'protobuf' ? { messageIndex: 0 } : {};
-      return glueFrame(resolved, codec.encode(value, format === 'protobuf' ? [0] : undefined), {
-        ...index,
-        ...(options.compress ? { compress: true } : {}),
-      });
+      return glueFrame(
+        resolved,
+        codec.encode(value, messageIndex === undefined ? undefined : { sorted: messageIndex }),
+        {
+          ...(messageIndex === undefined ? {} : { messageIndex }),
+          ...(options.compress ? { compress: true } : {}),
+        },
+      );
     },
   };
 };

@@ -1,5 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { DecodeError, SchemaReason } from '../errors.ts';
+import type { MessageRef } from './codecs.ts';
 
 /** Confluent's framing: magic byte 0, then the schema id as a 4-byte big-endian integer. */
 export const CONFLUENT_MAGIC = 0;
@@ -18,8 +19,8 @@ export interface Frame {
   /** The Confluent id as decimal text, or the Glue schema version UUID. */
   readonly schemaId: string;
   readonly body: Buffer;
-  /** Protobuf only: the path of the message type in the schema (top-level index, then nested indexes). */
-  readonly messageIndexes?: readonly number[];
+  /** Protobuf only: which message (Confluent's index path, or Glue's index into the sorted message names). */
+  readonly message?: MessageRef;
 }
 
 const broken = (message: string, cause?: unknown): DecodeError =>
@@ -27,8 +28,8 @@ const broken = (message: string, cause?: unknown): DecodeError =>
 
 /**
  * Reads a registry's framing. `protobuf` also reads the message indexes: Confluent's zig-zag varint count
- * followed by that many zig-zag varints (a count of 0 meaning [0]); Glue's one unsigned varint (AWS's SerDe),
- * read after decompression. Throws DecodeError (DESERIALIZATION_ERROR) for any framing that is not the registry's.
+ * followed by that many zig-zag varints (a count of 0 meaning [0]); Glue's one unsigned varint (AWS's SerDe:
+ * the message's position among all the file's messages sorted by full name), read after decompression. Throws DecodeError (DESERIALIZATION_ERROR) for any framing that is not the registry's.
  */
 export const parseFrame = (bytes: Buffer, registry: 'glue' | 'confluent', protobuf: boolean): Frame => {
   if (registry === 'confluent') {
@@ -48,7 +49,7 @@ export const parseFrame = (bytes: Buffer, registry: 'glue' | 'confluent', protob
     return {
       schemaId,
       body: bytes.subarray(reader.at),
-      messageIndexes: count === 0 ? [0] : messageIndexes,
+      message: { path: count === 0 ? [0] : messageIndexes },
     };
   }
   if (bytes.length < GLUE_HEADER_BYTES || bytes[0] !== GLUE_HEADER_VERSION)
@@ -75,7 +76,7 @@ export const parseFrame = (bytes: Buffer, registry: 'glue' | 'confluent', protob
   if (!protobuf) return { schemaId, body };
   const reader = { bytes: body, at: 0 };
   const index = readVarint(reader);
-  return { schemaId, body: body.subarray(reader.at), messageIndexes: [index] };
+  return { schemaId, body: body.subarray(reader.at), message: { sorted: index } };
 };
 
 /** 16 bytes → the UUID's canonical text (8-4-4-4-12 hex digits). */

@@ -109,6 +109,27 @@ describe('registry topics read in the function', () => {
     expect(dead.records).toEqual([]);
   });
 
+  it("reads Glue Protobuf by AWS's message index: the place among all message names sorted (B=0, B.A=1, B.A.D=2, B.C=3)", async () => {
+    // Prepare
+    const nested =
+      'syntax = "proto3";\nmessage B { message C { string c = 1; } message A { string a = 1; message D { string d = 1; } } }\n';
+    const registry = new FakeRegistry({ [V1_ID]: { format: 'protobuf', definition: nested } });
+    const { flow, out, dead } = flowOn({ format: 'protobuf' }, registry);
+    const dBody = Buffer.from([0x0a, 0x01, 0x78]); // field 1 (string) = "x"
+    // Act: AWS's SerDe writes the index as one unsigned varint before the message
+    await runBatch(
+      flow,
+      event(
+        glueBytes(V1_ID, 0, Buffer.concat([Buffer.from([2]), dBody])),
+        glueBytes(V1_ID, 0, Buffer.concat([Buffer.from([3]), dBody])),
+      ),
+      deps,
+    );
+    // Assess: 2 is B.A.D (field d), 3 is B.C (field c)
+    expect(dead.records).toEqual([]);
+    expect(out.records.map((r) => r.value)).toEqual([{ d: 'x' }, { c: 'x' }]);
+  });
+
   it('reads a v1 record with a v2 reader schema (the added field takes its default)', async () => {
     // Prepare
     const registry = new FakeRegistry({ [V1_ID]: { format: 'avro', definition: reviewV1 } });
