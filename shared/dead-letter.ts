@@ -14,6 +14,8 @@ export const DeadLetterHeader = {
   SourcePartition: 'sluice.dlq.source-partition',
   SourceOffset: 'sluice.dlq.source-offset',
   SourceTimestamp: 'sluice.dlq.source-timestamp',
+  /** Present for a registry-framed record that could not be read: `SCHEMA_NOT_FOUND` or `DESERIALIZATION_ERROR`. */
+  Reason: 'sluice.dlq.reason',
   /** Present when the dead-letter topic refused the full message: the original value's size in bytes. */
   ValueOmittedBytes: 'sluice.dlq.value-omitted-bytes',
   /** Present when it refused the message even without its value: the original key's size in bytes. */
@@ -60,7 +62,13 @@ const contextHeaders = (deadLetter: DeadLetter, flowName: string): [string, stri
     [DeadLetterHeader.SourcePartition, String(source.partition)],
     [DeadLetterHeader.SourceOffset, String(source.offset)],
     [DeadLetterHeader.SourceTimestamp, String(source.timestamp)],
+    ...reasonHeader(deadLetter.error),
   ];
+};
+
+const reasonHeader = (error: DeadLetter['error']): [string, string][] => {
+  const reason = (error as { reason?: unknown }).reason;
+  return typeof reason === 'string' ? [[DeadLetterHeader.Reason, reason]] : [];
 };
 
 /**

@@ -31,8 +31,23 @@ export class ConfigError extends SluiceError {
   }
 }
 
-/** A record whose bytes cannot be decoded in the topic's declared format. */
-export class DecodeError extends SluiceError {}
+/** AWS's names (the mapping's `SchemaRegistryErrorCount` reasons) for a registry-framed record that cannot be read. */
+export const SchemaReason = {
+  /** The record names a schema the registry does not hold. */
+  SchemaNotFound: 'SCHEMA_NOT_FOUND',
+  /** Wrong framing, or bytes that do not decode with (or validate against) their schema. */
+  DeserializationError: 'DESERIALIZATION_ERROR',
+} as const;
+export type SchemaReason = (typeof SchemaReason)[keyof typeof SchemaReason];
+
+/** A record whose bytes cannot be decoded in the topic's declared format; `reason` is set for registry formats. */
+export class DecodeError extends SluiceError {
+  readonly reason?: SchemaReason;
+  constructor(message: string, options: { reason?: SchemaReason; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    if (options.reason !== undefined) this.reason = options.reason;
+  }
+}
 
 /** A record that does not satisfy a `validate` step's schema. */
 export class ValidationError extends SluiceError {}

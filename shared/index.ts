@@ -27,6 +27,16 @@ export { type TableOutputOptions, toTable } from './outputs/table.ts';
 export { type TopicOutputOptions, toTopic } from './outputs/topic.ts';
 // Records.
 export { type FlowRecord, isTombstone, type RecordHeader, type ValueRecord } from './record.ts';
+// Schema registries (Avro, Protobuf, JSON Schema): the libraries load only in flows that call registryDecoding.
+export {
+  type ConfluentRegistryOptions,
+  confluentRegistry,
+  type GlueRegistryOptions,
+  glueRegistry,
+  type RegistryDecodingOptions,
+  type RegistryRef,
+  registryDecoding,
+} from './schemas/index.ts';
 // Steps.
 export {
   type CleanseOptions,

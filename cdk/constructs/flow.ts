@@ -31,6 +31,12 @@ import {
   acknowledgeReplayMarks,
   renderedForNag,
 } from '../nag.ts';
+import {
+  acknowledgeSchemaRegistry,
+  deploySchemas,
+  mappingSchemaRegistry,
+  schemaStatements,
+} from '../schema-registry.ts';
 import { filterPatternsOf, startingTimestampOf } from '../topology.ts';
 import { FailedBatchesDestination } from './failed-batches.ts';
 import {
@@ -155,6 +161,11 @@ export class FlowFunction extends Construct {
     if (role) role.roleName = flowRoleName(Stack.of(this).stackName, flow.name);
     for (const statement of flowStatements(this, flow, props.onFailure, props))
       this.function.addToRolePolicy(statement);
+    const schemas = flow.schemas ? deploySchemas(flow.schemas) : undefined;
+    if (schemas) {
+      for (const statement of schemaStatements(this, flow.name, schemas)) this.function.addToRolePolicy(statement);
+      acknowledgeSchemaRegistry(this.function, schemas);
+    }
 
     this.function.addEventSource(this.eventSource(props));
     this.mappingUuid = this.mappingId();
@@ -230,6 +241,9 @@ export class FlowFunction extends Construct {
     const secret = kafka.secretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaSecret', kafka.secretArn)
       : undefined;
+    const schemaRegistry = flow.schemas
+      ? mappingSchemaRegistry(this, flow.name, deploySchemas(flow.schemas), source.provisionedPollers !== undefined)
+      : undefined;
     const common: sources.KafkaEventSourceProps = {
       topic: source.topic.name,
       consumerGroupId: source.consumerGroup,
@@ -260,6 +274,7 @@ export class FlowFunction extends Construct {
         ? { reportBatchItemFailures: eh.reportBatchItemFailures }
         : {}),
       ...(secret ? { secret } : {}),
+      ...(schemaRegistry ? { schemaRegistryConfig: schemaRegistry } : {}),
       // Only the mapping's own metrics say what it polled, filtered out, dropped or handed to the on-failure
       // destination; they are off unless asked for.
       metricsConfig: {

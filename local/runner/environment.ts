@@ -29,6 +29,8 @@ export const functionEnvironment = (
     SLUICE_KAFKA_BROKERS: need('kafka'),
     SLUICE_DYNAMODB_ENDPOINT: need('dynamodb'),
     SLUICE_S3_ENDPOINT: need('s3'),
+    // moto's one server also holds the Glue Schema Registry that registry topics decode with.
+    SLUICE_GLUE_ENDPOINT: need('s3'),
     SLUICE_OPENSEARCH_ENDPOINT: need('opensearch'),
   };
 };

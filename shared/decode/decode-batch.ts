@@ -10,8 +10,10 @@ import { KafkaSourceRecord } from './source-record.ts';
 export interface DecodeOptions {
   /** Value format of each topic this flow reads; records of any other topic are dead-lettered. */
   readonly formats: Readonly<Record<string, ValueFormat>>;
-  /** Replace or add decoders (the Avro seam). */
+  /** Replace or add decoders (the registry formats' seam). */
   readonly decoders?: Partial<Record<ValueFormat, ValueDecoder>>;
+  /** Decodes key bytes to the record's key text (registry-framed keys); by default keys are UTF-8 text. */
+  readonly keyDecoder?: (bytes: Buffer) => string;
 }
 
 /** What one partition contributed to a batch: for the summary log and partial batch responses. */
@@ -63,7 +65,7 @@ export const decodeBatch = (event: KafkaEvent, options: DecodeOptions): DecodedB
     let partition = fallback.partition;
     for (const raw of group as readonly KafkaEventRecord[]) {
       total++;
-      const outcome = decodeRecord(raw, fallback, format, decoders, options.formats);
+      const outcome = decodeRecord(raw, fallback, format, decoders, options.formats, options.keyDecoder);
       const source = 'error' in outcome ? outcome.record.source : outcome.source;
       topic = source.topic;
       partition = source.partition;
@@ -113,6 +115,7 @@ const decodeRecord = (
   format: ValueFormat | undefined,
   decoders: Readonly<Record<ValueFormat, ValueDecoder>>,
   formats: Readonly<Record<string, ValueFormat>>,
+  keyDecoder?: (bytes: Buffer) => string,
 ): RecordOutcome => {
   const r = (raw ?? {}) as Partial<KafkaEventRecord>;
   const topic = typeof r.topic === 'string' && r.topic !== '' ? r.topic : fallback.topic;
@@ -136,7 +139,18 @@ const decodeRecord = (
   ) {
     return failure(r, topic, partition, formats);
   }
-  const keyText = key === null ? null : key.toString('utf8');
+  let keyText: string | null = null;
+  let keyError: unknown;
+  if (key !== null) {
+    if (keyDecoder === undefined) keyText = key.toString('utf8');
+    else {
+      try {
+        keyText = keyDecoder(key);
+      } catch (error) {
+        keyError = error;
+      }
+    }
+  }
   const source = new KafkaSourceRecord(
     {
       topic,
@@ -154,18 +168,29 @@ const decodeRecord = (
     keyText,
     holdsEveryHeader(headers, r.headers) ? headers : undefined,
   );
-  if (value === null) return { source, key: keyText, value: null, headers };
   const valueFormat = (topic === fallback.topic ? format : formats[topic]) as ValueFormat;
+  if (keyError !== undefined) {
+    return {
+      record: { source, key: null, value: null, headers },
+      error: decodeFailure(keyError, `key ${valueFormat}`),
+    };
+  }
+  if (value === null) return { source, key: keyText, value: null, headers };
   try {
     return { source, key: keyText, value: decoders[valueFormat](value), headers };
   } catch (error) {
-    const message =
-      error instanceof DecodeError
-        ? `${valueFormat} ${error.message}`
-        : `${valueFormat} decoder failed: ${String(error)}`;
-    return { record: { source, key: keyText, value: null, headers }, error: new DecodeError(message) };
+    return {
+      record: { source, key: keyText, value: null, headers },
+      error: decodeFailure(error, valueFormat),
+    };
   }
 };
+
+/** The decoder's error, its message prefixed with what was decoded; a registry reason is kept. */
+const decodeFailure = (error: unknown, what: string): DecodeError =>
+  error instanceof DecodeError
+    ? new DecodeError(`${what} ${error.message}`, error.reason === undefined ? {} : { reason: error.reason })
+    : new DecodeError(`${what} decoder failed: ${String(error)}`);
 
 /** The slow path: say everything that is wrong with the record, keeping whatever original bytes it has. */
 const failure = (

@@ -2,9 +2,26 @@ import { isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.ts';
 import { firstUnsafeInteger, mayHoldUnsafeInteger, pathOfNumber } from './big-integers.ts';
 
-/** How a topic's record values are encoded. Avro is declared so topologies can name it; it needs a decoder. */
-export const ValueFormat = { Json: 'json', String: 'string', Bytes: 'bytes', Avro: 'avro' } as const;
+/**
+ * How a topic's record values are encoded. Avro, Protobuf and JSON Schema are framed by a schema registry
+ * (`shared/schemas/`): a flow reading them passes `schemas: registryDecoding(topic)`.
+ */
+export const ValueFormat = {
+  Json: 'json',
+  String: 'string',
+  Bytes: 'bytes',
+  Avro: 'avro',
+  Protobuf: 'protobuf',
+  JsonSchema: 'json-schema',
+} as const;
 export type ValueFormat = (typeof ValueFormat)[keyof typeof ValueFormat];
+
+/** The formats whose records carry a registry's framing and need a registry to be read. */
+export const RegistryFormats: readonly ValueFormat[] = [
+  ValueFormat.Avro,
+  ValueFormat.Protobuf,
+  ValueFormat.JsonSchema,
+];
 
 /** Turns a value's bytes into the value steps see. Throws DecodeError for bytes that are not in the format. */
 export type ValueDecoder = (bytes: Buffer) => unknown;
@@ -38,13 +55,39 @@ const decodeString: ValueDecoder = (bytes) => {
 
 const decodeBytes: ValueDecoder = (bytes) => bytes;
 
-const decodeAvroUnconfigured: ValueDecoder = () => {
-  throw new DecodeError('avro values need a decoder: pass decoders.avro to the flow handler');
+const needsRegistry: ValueDecoder = () => {
+  throw new DecodeError('values need a registry: pass schemas: registryDecoding(topic) to defineFlow');
 };
+
+/**
+ * The seam between decoding and `shared/schemas/`: made by `registryDecoding(topic)` in a flow file, so only
+ * flows that read a registry topic bundle the Avro, Protobuf and JSON Schema libraries.
+ */
+export interface SchemaDecoding {
+  readonly kind: 'schema-decoding';
+  /** The topic it reads (checked against the flow's source by defineFlow). */
+  readonly topic: string;
+  /**
+   * Where records are deserialised: in the function (`function`, every mode), or by the event-source
+   * mapping's own `SchemaRegistryConfig` (`mapping`, provisioned mode only).
+   */
+  readonly where: 'function' | 'mapping';
+  /**
+   * Fetches the writer schemas this event names that were not seen yet. Throws a retriable error when the
+   * registry cannot be reached (the batch is retried, nothing dead-lettered).
+   */
+  readonly prepare: (event: unknown) => Promise<void>;
+  /** The value decoder (synchronous: schemas are in memory after `prepare`). */
+  readonly value: ValueDecoder;
+  /** The key decoder when keys are registry-framed too: the key becomes the decoded value as JSON text. */
+  readonly key?: (bytes: Buffer) => string;
+}
 
 export const defaultDecoders: Readonly<Record<ValueFormat, ValueDecoder>> = {
   json: decodeJson,
   string: decodeString,
   bytes: decodeBytes,
-  avro: decodeAvroUnconfigured,
+  avro: needsRegistry,
+  protobuf: needsRegistry,
+  'json-schema': needsRegistry,
 };

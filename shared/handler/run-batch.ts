@@ -83,9 +83,24 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
     ports: deps.ports,
     metrics: { count: (name, value) => counters.set(name, (counters.get(name) ?? 0) + value) },
   };
+  const schemas = flow.schemas;
+  if (schemas !== undefined) {
+    try {
+      await schemas.prepare(event);
+    } catch (error) {
+      // The registry could not answer: nothing was decoded, so the whole batch is retried with its records.
+      throw new BatchFailedError(asSluiceError(error), unreadSummary(flow, event, deps.now() - started));
+    }
+  }
   const decoded = decodeBatch(event, {
     formats: { [source.topic.name]: source.topic.format },
     ...(flow.decoders ? { decoders: flow.decoders } : {}),
+    ...(schemas
+      ? {
+          decoders: { [source.topic.format]: schemas.value },
+          ...(schemas.key ? { keyDecoder: schemas.key } : {}),
+        }
+      : {}),
   });
   const deadLetters: DeadLetter[] = decoded.deadLetters;
   const failed: SourceRecord[] = [];
@@ -207,6 +222,28 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   return source.errorHandling.reportBatchItemFailures
     ? { summary, response: batchItemFailures(failed) }
     : { summary };
+};
+
+/** The summary of a batch that failed before decoding: every record counted in, none out. */
+const unreadSummary = (flow: Flow, event: KafkaEvent, durationMs: number): BatchSummary => {
+  let recordsIn = 0;
+  const groups = event?.records;
+  if (groups != null && typeof groups === 'object')
+    for (const group of Object.values(groups)) if (Array.isArray(group)) recordsIn += group.length;
+  return {
+    flow: flow.name,
+    topic: flow.source.topic.name,
+    partitions: [],
+    recordsIn,
+    filtered: 0,
+    deadLettered: 0,
+    deadLettersByStage: {},
+    out: {},
+    failed: recordsIn,
+    counters: {},
+    durationMs,
+    maxRecordAgeMs: 0,
+  };
 };
 
 /** Each refused dead letter is sent again with less of the original: first whole, then without its value, then bare. */

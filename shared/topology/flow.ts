@@ -1,4 +1,9 @@
-import type { ValueDecoder, ValueFormat } from '../decode/formats.ts';
+import {
+  RegistryFormats,
+  type SchemaDecoding,
+  type ValueDecoder,
+  type ValueFormat,
+} from '../decode/formats.ts';
 import { ConfigError } from '../errors.ts';
 import { type Filter, isFilter } from '../filter/filter.ts';
 import { type Pushdown, pushdown } from '../filter/pattern.ts';
@@ -113,6 +118,8 @@ export interface Flow<In = Loose, Out = Loose> {
   readonly readsTables: readonly TableRef[];
   /** Decoders for formats that need one (Avro). */
   readonly decoders?: Partial<Record<ValueFormat, ValueDecoder>>;
+  /** How a registry topic's records are read (`registryDecoding(topic)` from shared/schemas). */
+  readonly schemas?: SchemaDecoding;
 }
 
 /** What a flow file passes to `defineFlow`. */
@@ -220,6 +227,13 @@ export interface FlowOptions {
    * @example decoders: { avro: avroDecoder }
    */
   readonly decoders?: Partial<Record<ValueFormat, ValueDecoder>>;
+  /**
+   * How the records of a registry topic (avro, protobuf, json-schema) are read: required for such a source,
+   * made by `registryDecoding(topic)` from `shared/schemas`, which only flows reading one bundle.
+   * @default none
+   * @example schemas: registryDecoding(topics.orders)
+   */
+  readonly schemas?: SchemaDecoding;
 }
 
 const topicRef = z.custom<TopicRef>(isTopicRef, 'must be a topic declared with defineTopics');
@@ -400,6 +414,12 @@ const flowSchema = z.strictObject({
       z.custom<ValueDecoder>((v) => typeof v === 'function'),
     ),
   ),
+  schemas: z.optional(
+    z.custom<SchemaDecoding>(
+      (v) => (v as SchemaDecoding | undefined)?.kind === 'schema-decoding',
+      'must be made with registryDecoding(topic)',
+    ),
+  ),
 });
 
 /**
@@ -492,6 +512,16 @@ const defineWholeFlow = (options: FlowOptions): Flow => {
   });
 
   const { topic, filter } = f.source;
+  if (RegistryFormats.includes(topic.format) && f.schemas === undefined)
+    throw new ConfigError(
+      `${prefix}.schemas`,
+      `source topic "${topic.name}" is ${topic.format} on a registry: pass schemas: registryDecoding(topics.…) (shared/schemas)`,
+    );
+  if (f.schemas !== undefined && f.schemas.topic !== topic.name)
+    throw new ConfigError(
+      `${prefix}.schemas`,
+      `decodes topic "${f.schemas.topic}", but the source topic is "${topic.name}"`,
+    );
   if (filter !== undefined) {
     const added = new Map(
       f.steps.flatMap((step) => (step.adds ?? []).map((field) => [field, step.name] as const)),

@@ -1,5 +1,7 @@
-import { ValueFormat } from '../decode/formats.ts';
+import { RegistryFormats, ValueFormat } from '../decode/formats.ts';
 import { ConfigError } from '../errors.ts';
+import { jsonSyntaxError } from '../schemas/json-place.ts';
+import { isRegistryRef, type RegistryRef } from '../schemas/registry.ts';
 import * as z from '../zod.ts';
 import { toConfigError } from './config-error.ts';
 
@@ -29,7 +31,16 @@ export interface TopicRef<V = unknown> {
    * @default false
    */
   readonly internal: boolean;
+  /** The schema registry framing the records of an avro, protobuf or json-schema topic. */
+  readonly registry?: RegistryRef;
+  /** How keys are encoded: `string` (UTF-8 text) or the registry format of the values. @default 'string' */
+  readonly keyFormat?: KeyFormat;
+  /** The readers' schema (Avro: records written with older or newer schemas are resolved to it). */
+  readonly schema?: string;
 }
+
+/** A key is UTF-8 text, or framed by the topic's registry in one of its formats. */
+export type KeyFormat = 'string' | 'avro' | 'protobuf' | 'json-schema';
 
 export const KeyType = { String: 'string', Number: 'number' } as const;
 export type KeyType = (typeof KeyType)[keyof typeof KeyType];
@@ -86,7 +97,43 @@ const topicSchema = z.strictObject({
       .check(z.minimum(1024, 'must be ≥ 1024'), z.maximum(2 ** 31 - 1, 'must be ≤ 2^31-1')),
   ),
   internal: z._default(z.boolean('must be true or false'), false),
+  registry: z.optional(
+    z.custom<RegistryRef>(isRegistryRef, 'must be a registry made with glueRegistry or confluentRegistry'),
+  ),
+  keyFormat: z.optional(
+    z.enum(['string', ...RegistryFormats] as KeyFormat[], {
+      error: `must be one of string, ${RegistryFormats.join(', ')}`,
+    }),
+  ),
+  schema: z.optional(z.string('must be the schema text')),
 });
+
+/** Registry settings that fit the format: checked after the shape, so each message names its option. */
+const checkRegistry = (id: string, t: z.infer<typeof topicSchema>): void => {
+  const path = `topics.${id}`;
+  const framed = RegistryFormats.includes(t.format);
+  if (framed && t.registry === undefined)
+    throw new ConfigError(
+      `${path}.registry`,
+      `a ${t.format} topic needs a registry: glueRegistry({ name }) or confluentRegistry({ url })`,
+    );
+  if (!framed && t.registry !== undefined)
+    throw new ConfigError(
+      `${path}.registry`,
+      `is only for avro, protobuf and json-schema topics (this one is ${t.format})`,
+    );
+  if (!framed && t.schema !== undefined)
+    throw new ConfigError(
+      `${path}.schema`,
+      `is only for avro, protobuf and json-schema topics (this one is ${t.format})`,
+    );
+  if (t.keyFormat !== undefined && t.keyFormat !== 'string' && t.registry === undefined)
+    throw new ConfigError(`${path}.keyFormat`, `${t.keyFormat} keys need the topic's registry`);
+  if (t.schema !== undefined && t.format !== ValueFormat.Protobuf) {
+    const problem = jsonSyntaxError(t.schema);
+    if (problem !== undefined) throw new ConfigError(`${path}.schema`, problem);
+  }
+};
 
 const keySchema = z
   .pipe(
@@ -126,12 +173,14 @@ const define = <In, Ref>(
   kind: string,
   schema: z.ZodMiniType<In>,
   build: (value: In) => Ref,
+  check?: (id: string, value: In) => void,
 ): ((declared: Readonly<Record<string, unknown>>) => never) => {
   return (declared) => {
     const refs = {} as Record<string, Ref>;
     for (const [id, value] of Object.entries(declared)) {
       const parsed = schema.safeParse(value);
       if (!parsed.success) throw toConfigError(parsed.error, `${kind}.${id}`);
+      check?.(id, parsed.data);
       refs[id] = Object.freeze(build(parsed.data));
     }
     return Object.freeze(refs) as never;
@@ -167,6 +216,26 @@ export interface TopicOptions {
    * @example internal: true
    */
   internal?: boolean;
+  /**
+   * The schema registry of an avro, protobuf or json-schema topic (required for them, refused for others).
+   * @default none
+   * @example registry: glueRegistry({ name: 'sluice' })
+   */
+  registry?: RegistryRef;
+  /**
+   * How keys are encoded: UTF-8 text, or framed by the registry (the record's key is then the decoded key as
+   * JSON text).
+   * @default 'string'
+   * @example keyFormat: 'avro'
+   */
+  keyFormat?: KeyFormat;
+  /**
+   * The readers' schema text (Avro JSON, .proto or JSON Schema). Avro records written with another version are
+   * resolved to it; JSON Schema records are validated against it. A syntax error fails at load time, naming the line.
+   * @default none: records are read as their writer schema says
+   * @example schema: JSON.stringify(ordersV2) // the Avro schema as a JS object in a .ts module
+   */
+  schema?: string;
 }
 
 /** One table of `defineTables`. */
@@ -215,7 +284,7 @@ export function typed(declaration: TopicOptions | TableOptions): TopicOptions | 
  */
 export const defineTopics: <T>(declared: { readonly [P in keyof T]: TopicOptions & Carries<T[P]> }) => {
   readonly [P in keyof T]: TopicRef<T[P]>;
-} = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }));
+} = define('topics', topicSchema, (t) => ({ kind: 'topic', ...t }), checkRegistry);
 
 /**
  * Declares DynamoDB tables: `defineTables({ customers: { name: 'customers', partitionKey: 'customerId' } })`;

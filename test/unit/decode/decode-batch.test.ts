@@ -238,7 +238,7 @@ describe('value formats', () => {
     expect([...(batch.records[1]!.value as Buffer)]).toEqual([0, 1, 2, 255]);
   });
 
-  it('dead-letters avro values until a decoder is supplied, and uses one when it is', () => {
+  it('dead-letters avro values until a registry decoder is supplied, and uses one when it is', () => {
     // Prepare
     const event = kafkaEvent([{ topic: 'avro', offset: 1, value: 'x' }]);
     // Act
@@ -248,7 +248,7 @@ describe('value formats', () => {
       decoders: { avro: (b) => ({ bytes: b.length }) },
     });
     // Assess
-    expect(without.deadLetters[0]?.error.message).toContain('avro values need a decoder');
+    expect(without.deadLetters[0]?.error.message).toContain('avro values need a registry');
     expect(withDecoder.records[0]?.value).toEqual({ bytes: 1 });
   });
 });

@@ -1,0 +1,35 @@
+import { GlueClient } from '@aws-sdk/client-glue';
+import { glueRegistry } from '../../shared/schemas/registry.ts';
+import { readState } from '../services/state.ts';
+import { toolArgs, usageError } from './args.ts';
+import { checkSchemas } from './schemas/check.ts';
+
+/**
+ * npm run schemas -- check [--dir schemas] [--registry sluice] [--endpoint URL]: compares the repository's schema
+ * files (`<subject>.avsc|.proto|.json`) with the latest version of each subject in the Glue registry and prints
+ * BACKWARD / FORWARD / FULL per subject; exit 1 when a subject breaks the registry's compatibility mode. The
+ * endpoint defaults to SLUICE_GLUE_ENDPOINT, else the local moto server.
+ */
+const usage = 'usage: npm run schemas -- check [--dir schemas] [--registry sluice] [--endpoint URL]';
+const { values, positionals } = toolArgs(
+  process.argv.slice(2),
+  usage,
+  { dir: { type: 'string' }, registry: { type: 'string' }, endpoint: { type: 'string' } },
+  { min: 1, max: 1 },
+);
+if (positionals[0] !== 'check') usageError(usage, `unknown command ${positionals[0]}`);
+const endpoint = values.endpoint ?? process.env.SLUICE_GLUE_ENDPOINT ?? readState().s3?.endpoint;
+const glue = new GlueClient({
+  region: process.env.AWS_REGION ?? 'us-east-1',
+  ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+});
+const reports = await checkSchemas(
+  values.dir ?? 'schemas',
+  glue,
+  glueRegistry({ name: values.registry ?? 'sluice' }),
+);
+for (const r of reports) {
+  console.log(`${r.broken ? 'BREAK' : 'ok   '} ${r.subject}: ${r.mode} (registry requires ${r.required})`);
+  for (const reason of r.reasons) console.log(`      ${reason}`);
+}
+process.exit(reports.some((r) => r.broken) ? 1 : 0);
