@@ -163,7 +163,8 @@ export class FlowFunction extends Construct {
       this.function.addToRolePolicy(statement);
     const schemas = flow.schemas ? deploySchemas(flow.schemas) : undefined;
     if (schemas) {
-      for (const statement of schemaStatements(this, flow.name, schemas)) this.function.addToRolePolicy(statement);
+      for (const statement of schemaStatements(this, flow.name, schemas))
+        this.function.addToRolePolicy(statement);
       acknowledgeSchemaRegistry(this.function, schemas);
     }
 
@@ -242,7 +243,12 @@ export class FlowFunction extends Construct {
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaSecret', kafka.secretArn)
       : undefined;
     const schemaRegistry = flow.schemas
-      ? mappingSchemaRegistry(this, flow.name, deploySchemas(flow.schemas), source.provisionedPollers !== undefined)
+      ? mappingSchemaRegistry(
+          this,
+          flow.name,
+          deploySchemas(flow.schemas),
+          source.provisionedPollers !== undefined,
+        )
       : undefined;
     const common: sources.KafkaEventSourceProps = {
       topic: source.topic.name,
