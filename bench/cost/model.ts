@@ -137,9 +137,17 @@ export const perMonth = (dollarsPerSecond: number): number => dollarsPerSecond *
  * Amazon Data Firehose reading the enriched topic from MSK: one stream to S3 (JSON converted to Parquet, as a lake
  * wants) and one to an OpenSearch domain in a VPC. It delivers; it does not cleanse or enrich.
  */
+/** Firehose bills format conversion per record in steps of 5 KB. */
+export const FIREHOSE_CONVERSION_INCREMENT = 5 * 1024;
+
 export const firehosePerSecond = (rate: number, deliveredBytes: number, book: PriceBook): number => {
   const gbPerSec = (rate * deliveredBytes) / GB;
-  const toS3 = gbPerSec * (need(book, 'firehoseMskIngestionGb') + need(book, 'firehoseFormatConversionGb'));
+  // Format conversion is billed per GB in 5 KB increments per record (a 3 KB record counts as 5 KB); MSK-sourced
+  // ingestion has no such rounding (AWS's Firehose pricing page).
+  const convertedGbPerSec =
+    (rate * Math.ceil(deliveredBytes / FIREHOSE_CONVERSION_INCREMENT) * FIREHOSE_CONVERSION_INCREMENT) / GB;
+  const toS3 =
+    gbPerSec * need(book, 'firehoseMskIngestionGb') + convertedGbPerSec * need(book, 'firehoseFormatConversionGb');
   const toSearch =
     gbPerSec * (need(book, 'firehoseMskIngestionGb') + need(book, 'firehoseVpcDeliveryGb')) +
     (book.assume.firehoseVpcAzs * need(book, 'firehoseVpcAzHour')) / 3600;

@@ -114,9 +114,18 @@ describe('the cost model', () => {
   });
 
   it('prices Data Firehose per GB: ingestion plus Parquet conversion to S3, plus VPC delivery to OpenSearch', () => {
-    // 1,024 records/s of 1 MiB = 1 GB/s.
-    // S3: 1 × ($0.055 + $0.018); OpenSearch: 1 × ($0.055 + $0.01) + 2 AZ × $0.01 / 3600
-    expect(firehosePerSecond(1024, 1024 * 1024, book())).toBeCloseTo(0.073 + 0.065 + 0.02 / 3600, 12);
+    // 1,024 records/s of 1 MiB = 1 GB/s (1 MiB is 204.8 steps of 5 KB: converted as 205 steps, 1,049,600 B).
+    // S3: 1 × $0.055 + (1,049,600 / 1,048,576) × $0.018; OpenSearch: 1 × ($0.055 + $0.01) + 2 AZ × $0.01 / 3600
+    const expected = 0.055 + (1_049_600 / 1_048_576) * 0.018 + 0.065 + 0.02 / 3600;
+    expect(firehosePerSecond(1024, 1024 * 1024, book())).toBeCloseTo(expected, 12);
+  });
+
+  it('bills Firehose format conversion in 5 KB steps per record, so small records convert as 5 KB', () => {
+    // 1,048,576 records/s of 619 B: ingestion on the bytes (619 MiB/s = 0.6045 GB/s at 1 GB = 1,073,741,824 B);
+    // conversion on 5,120 B each (5 GiB/s) × $0.018 = $0.09; OpenSearch 0.6045 × $0.065 + 2 AZ × $0.01 / 3600.
+    const gb = 619 / 1024;
+    const expected = gb * 0.055 + 5 * 0.018 + gb * 0.065 + 0.02 / 3600;
+    expect(firehosePerSecond(1024 * 1024, 619, book())).toBeCloseTo(expected, 12);
   });
 
   it('sizes MSK Connect by MB/s per MCU, one MCU at least, two connectors', () => {
