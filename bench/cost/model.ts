@@ -147,7 +147,8 @@ export const firehosePerSecond = (rate: number, deliveredBytes: number, book: Pr
   const convertedGbPerSec =
     (rate * Math.ceil(deliveredBytes / FIREHOSE_CONVERSION_INCREMENT) * FIREHOSE_CONVERSION_INCREMENT) / GB;
   const toS3 =
-    gbPerSec * need(book, 'firehoseMskIngestionGb') + convertedGbPerSec * need(book, 'firehoseFormatConversionGb');
+    gbPerSec * need(book, 'firehoseMskIngestionGb') +
+    convertedGbPerSec * need(book, 'firehoseFormatConversionGb');
   const toSearch =
     gbPerSec * (need(book, 'firehoseMskIngestionGb') + need(book, 'firehoseVpcDeliveryGb')) +
     (book.assume.firehoseVpcAzs * need(book, 'firehoseVpcAzHour')) / 3600;
