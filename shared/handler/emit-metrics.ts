@@ -3,6 +3,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { MetricName } from '../metrics.ts';
 import type { BatchSummary } from './run-batch.ts';
 
+/**
+ * Counters only some flows have (lookups, lake replays, distrusted lineage): published when they counted
+ * something, so a flow does not pay log bytes and custom metrics for what it cannot do (CloudWatch Logs are the
+ * largest cost line per record: bench/cost). Absent means none; the record counts above are always published,
+ * as alarms read them.
+ */
 const COUNTERS: readonly string[] = [
   MetricName.CacheHits,
   MetricName.CacheMisses,
@@ -19,7 +25,10 @@ export const emitBatchMetrics = (metrics: Metrics, summary: BatchSummary): void 
   metrics.addMetric(MetricName.RecordsFiltered, MetricUnit.Count, summary.filtered);
   metrics.addMetric(MetricName.RecordsDeadLettered, MetricUnit.Count, summary.deadLettered);
   metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, summary.failed);
-  for (const name of COUNTERS) metrics.addMetric(name, MetricUnit.Count, summary.counters[name] ?? 0);
+  for (const name of COUNTERS) {
+    const count = summary.counters[name];
+    if (count) metrics.addMetric(name, MetricUnit.Count, count);
+  }
   metrics.addMetric(MetricName.BatchDuration, MetricUnit.Milliseconds, summary.durationMs);
   if (summary.recordsIn > 0)
     metrics.addMetric(MetricName.RecordAge, MetricUnit.Milliseconds, summary.maxRecordAgeMs);

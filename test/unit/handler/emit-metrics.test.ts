@@ -75,4 +75,28 @@ describe('batch metrics', () => {
     }
     vi.unstubAllEnvs();
   });
+
+  it('publishes the record counts always and the lookup, replay and lineage counters only when they counted', () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const metrics = new Metrics({ namespace: 'Sluice', serviceName: 'cleanse-reviews' });
+    const quiet = summary({ 'topic:reviews.clean': 3 });
+    const busy = { ...quiet, counters: { [MetricName.LookupCalls]: 2, [MetricName.CacheHits]: 0 } };
+    // Act
+    const published = (s: BatchSummary) =>
+      emfLines(() => {
+        emitBatchMetrics(metrics, s);
+        metrics.publishStoredMetrics();
+      }).find((l) => MetricName.RecordsIn in l);
+    const first = published(quiet);
+    const second = published(busy);
+    // Assess
+    for (const name of [MetricName.RecordsIn, MetricName.RecordsDeadLettered, MetricName.RecordsFailed])
+      expect(first).toHaveProperty(name);
+    for (const name of [MetricName.LookupCalls, MetricName.CacheHits, MetricName.RecordsReplayed])
+      expect(first).not.toHaveProperty(name);
+    expect(second?.[MetricName.LookupCalls]).toBe(2);
+    expect(second).not.toHaveProperty(MetricName.CacheHits);
+    vi.unstubAllEnvs();
+  });
 });
