@@ -86,9 +86,10 @@ export const schemaStatements = (
 };
 
 /**
- * The function's grants for topic outputs that write a registry topic (`registryEncoding`): GetSchemaByDefinition
- * on the registry and the one schema the output writes; with `register: true`, also RegisterSchemaVersion,
- * CreateSchema and CreateRegistry on the same two ARNs (what registering a new schema or version calls).
+ * The function's grants for topic outputs that write a registry topic (`registryEncoding`). Glue:
+ * GetSchemaByDefinition on the registry and the one schema the output writes; with `register: true`, also
+ * RegisterSchemaVersion, CreateSchema and CreateRegistry on the same two ARNs (what registering calls). Confluent:
+ * reading its credentials' secret (credentials in the clear are refused, as for decoding).
  */
 export const encodingStatements = (
   scope: Construct,
@@ -98,12 +99,29 @@ export const encodingStatements = (
   outputs.flatMap((output, i) => {
     const encoding = (output as TopicOutputSpec).encoding;
     if (encoding === undefined) return [];
-    const stack = Stack.of(scope);
+    const sid = `SchemaRegistryWrite${flowName.replace(/[^A-Za-z0-9]/g, '')}${i}`;
     const { registry, schemaName } = encoding;
+    if (registry.type === 'confluent') {
+      const auth = registry.auth;
+      if (auth === undefined) return [];
+      if (!('secret' in auth))
+        throw new ConfigError(
+          `flows.${flowName}.outputs[${i}].encoding`,
+          'a Confluent registry with credentials in the clear is for local use only: deploy with auth: { secret }',
+        );
+      return [
+        new iam.PolicyStatement({
+          sid,
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretArn(scope, auth.secret)],
+        }),
+      ];
+    }
+    const stack = Stack.of(scope);
     const base = `arn:${stack.partition}:glue:${registry.region ?? stack.region}:${stack.account}`;
     return [
       new iam.PolicyStatement({
-        sid: `SchemaRegistryWrite${flowName.replace(/[^A-Za-z0-9]/g, '')}${i}`,
+        sid,
         actions: [
           'glue:GetSchemaByDefinition',
           ...(encoding.register

@@ -3,16 +3,18 @@ import { ConfigError, DecodeError, EncodeError, SluiceError } from '../errors.ts
 import type { TopicRef } from '../topology/resources.ts';
 import {
   type Codec,
+  ConfluentSchemaType,
   compileCodec,
   type SchemaFormat as Format,
   glueMessageIndex,
+  type MessageRef,
   parseSchemaText,
   SchemaFormat,
 } from './codecs.ts';
 import { glueVersionOf, registerGlueSchema } from './glue-register.ts';
-import type { GlueRegistryRef } from './registry.ts';
-import { glueClient, glueFailure } from './sources.ts';
-import { glueFrame } from './wire.ts';
+import type { ConfluentRegistryRef, GlueRegistryRef, RegistryRef } from './registry.ts';
+import { confluentAuthorization, confluentCall, type Fetch, glueClient, glueFailure } from './sources.ts';
+import { confluentFrame, glueFrame } from './wire.ts';
 
 /** Options of `glueEncoding`. */
 export interface GlueEncodingOptions {
@@ -95,17 +97,12 @@ export const glueEncoding = (
     },
     encode: (value) => {
       if (resolved === undefined) throw new SluiceError('schema encoder used before ready()');
-      let body: Buffer;
-      try {
-        body = codec.encode(value, messageIndex === undefined ? undefined : { sorted: messageIndex });
-      } catch (error) {
-        // The codec speaks as a decoder; here the record's value is what does not fit.
-        const reason = error instanceof DecodeError ? error.reason : undefined;
-        throw new EncodeError(
-          `${options.schemaName}: ${(error as Error).message}`,
-          reason === undefined ? { cause: error } : { reason, cause: error },
-        );
-      }
+      const body = encodeBody(
+        codec,
+        value,
+        messageIndex === undefined ? undefined : { sorted: messageIndex },
+        options.schemaName,
+      );
       return glueFrame(resolved, body, {
         ...(messageIndex === undefined ? {} : { messageIndex }),
         ...(options.compress ? { compress: true } : {}),
@@ -114,11 +111,106 @@ export const glueEncoding = (
   };
 };
 
+/** A value in the declared schema; a value that does not fit is an EncodeError (the codec speaks as a decoder). */
+const encodeBody = (
+  codec: Codec,
+  value: unknown,
+  message: MessageRef | undefined,
+  schema: string,
+): Buffer => {
+  try {
+    return codec.encode(value, message);
+  } catch (error) {
+    const reason = error instanceof DecodeError ? error.reason : undefined;
+    throw new EncodeError(
+      `${schema}: ${(error as Error).message}`,
+      reason === undefined ? { cause: error } : { reason, cause: error },
+    );
+  }
+};
+
+/** Options of `confluentEncoding`. */
+export interface ConfluentEncodingOptions {
+  /**
+   * The subject the declared definition is a version of.
+   * @example subject: 'orders-value'
+   */
+  readonly subject: string;
+  /**
+   * Register the definition under the subject when the registry does not hold it yet.
+   * @default false
+   * @example register: true
+   */
+  readonly register?: boolean;
+  /** `fetch` and the secret reader (tests). @default the global fetch and Secrets Manager */
+  readonly fetch?: Fetch;
+  readonly secret?: (id: string) => Promise<string>;
+}
+
+/**
+ * Encoding for a topic output with a declared schema on a Confluent-compatible registry: the definition's id is
+ * looked up under the subject at first use (`POST /subjects/{subject}`), or registered when `register` is set
+ * (`POST /subjects/{subject}/versions`); values are framed with magic byte 0 and the 4-byte id (Protobuf: the
+ * file's first message, index path [0]).
+ */
+export const confluentEncoding = (
+  registry: ConfluentRegistryRef,
+  format: Format,
+  definition: string,
+  options: ConfluentEncodingOptions,
+): SchemaEncoder => {
+  const codec: Codec = compileCodec(format, definition);
+  const protobuf = format === SchemaFormat.Protobuf;
+  const authorization = confluentAuthorization(registry, options.secret);
+  // Confluent's API takes no schemaType for Avro (its default), and older registries know no other.
+  const body = {
+    schema: definition,
+    ...(format === SchemaFormat.Avro ? {} : { schemaType: ConfluentSchemaType[format] }),
+  };
+  const subject = encodeURIComponent(options.subject);
+  let schemaId: Promise<number> | undefined;
+  let resolved: number | undefined;
+  const idOf = (status: number, answer: Record<string, unknown>, what: string): number => {
+    if (status === 200 && typeof answer.id === 'number') return answer.id;
+    throw new ConfigError(
+      `registry ${registry.url} subject ${options.subject}`,
+      `${what} answered ${status}: ${String(answer.message ?? '')}`,
+    );
+  };
+  return {
+    ready: async () => {
+      schemaId ??= (async () => {
+        const call = (path: string) =>
+          confluentCall(registry, authorization, path, { method: 'POST', body }, options.fetch);
+        const found = await call(`/subjects/${subject}`);
+        if (found.status !== 404) return idOf(found.status, found.body, 'looking the schema up');
+        if (!options.register)
+          throw new ConfigError(
+            `registry ${registry.url} subject ${options.subject}`,
+            'does not hold the declared definition: register it (or register: true)',
+          );
+        const created = await call(`/subjects/${subject}/versions`);
+        return idOf(created.status, created.body, 'registering the schema');
+      })();
+      schemaId.catch(() => {
+        schemaId = undefined;
+      });
+      resolved = await schemaId;
+    },
+    encode: (value) => {
+      if (resolved === undefined) throw new SluiceError('schema encoder used before ready()');
+      const encoded = encodeBody(codec, value, protobuf ? { path: [0] } : undefined, options.subject);
+      return confluentFrame(resolved, encoded, protobuf ? [0] : undefined);
+    },
+  };
+};
+
 /** Options of `registryEncoding`. */
 export interface RegistryEncodingOptions {
   /**
-   * The Glue schema the topic's declared schema is a version of.
-   * @default the topic's name (what AWS's Glue SerDe names a topic's schema by default)
+   * The Glue schema, or the Confluent subject, the topic's declared schema is a version of.
+   * @default Glue: the topic's name (what AWS's Glue SerDe names a topic's schema by default); Confluent:
+   *   `<topic>-value` (its TopicNameStrategy)
    * @example schemaName: 'orders-value'
    */
   readonly schemaName?: string;
@@ -131,7 +223,7 @@ export interface RegistryEncodingOptions {
    */
   readonly register?: boolean;
   /**
-   * zlib-compress values (Glue compression byte 5).
+   * zlib-compress values (Glue compression byte 5; Glue only).
    * @default false
    * @example compress: true
    */
@@ -142,7 +234,7 @@ export interface RegistryEncodingOptions {
 
 /** A topic output's encoding, bound to its topic by `toTopic`: data for the CDK grants, and the encoder. */
 export interface TopicEncoding {
-  readonly registry: GlueRegistryRef;
+  readonly registry: RegistryRef;
   readonly format: Format;
   readonly schemaName: string;
   readonly register: boolean;
@@ -166,10 +258,9 @@ const GLUE_SCHEMA_NAME = /^[a-zA-Z0-9\-_$#.]{1,255}$/;
 /**
  * Encoding for a registry topic output: `toTopic(topics.orders, { encoding: registryEncoding() })`. Each value is
  * checked against the topic's declared schema as it is encoded; a value that does not fit is dead-lettered (stage
- * `output`, reason DESERIALIZATION_ERROR), never the batch. The schema's version id is looked up by definition on
- * the first write (GetSchemaByDefinition), or registered with `register: true`; a registry that cannot answer
- * fails the batch as retriable. Keys stay UTF-8 strings. Glue registries only: a Confluent-registry topic is
- * refused at load time.
+ * `output`, reason DESERIALIZATION_ERROR), never the batch. The schema's id is looked up by definition on the first
+ * write (Glue GetSchemaByDefinition; Confluent `POST /subjects/{subject}`), or registered with `register: true`; a
+ * registry that cannot answer fails the batch as retriable. Keys stay UTF-8 strings.
  * @example toTopic(topics.orders, { encoding: registryEncoding({ register: true }) })
  */
 export const registryEncoding = (options: RegistryEncodingOptions = {}): RegistryEncoding => {
@@ -180,7 +271,7 @@ export const registryEncoding = (options: RegistryEncodingOptions = {}): Registr
   if (options.schemaName !== undefined && !GLUE_SCHEMA_NAME.test(String(options.schemaName)))
     throw new ConfigError(
       'registryEncoding.schemaName',
-      'must be a Glue schema name (1-255 of a-z A-Z 0-9 - _ $ # .)',
+      'must be a Glue schema name or Confluent subject (1-255 of a-z A-Z 0-9 - _ $ # .)',
     );
   for (const flag of ['register', 'compress'] as const)
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean')
@@ -195,10 +286,10 @@ export const registryEncoding = (options: RegistryEncodingOptions = {}): Registr
           `${path}.encoding`,
           `is for avro, protobuf and json-schema topics on a registry (${topic.name} is ${topic.format})`,
         );
-      if (registry.type !== 'glue')
+      if (registry.type === 'confluent' && options.compress)
         throw new ConfigError(
-          `${path}.encoding`,
-          `writing a topic on a Confluent-compatible registry is not supported yet (${topic.name}): use a Glue registry, or a json topic`,
+          `${path}.encoding.compress`,
+          'is for Glue registries (Confluent framing has no compression)',
         );
       if (topic.schema === undefined)
         throw new ConfigError(
@@ -212,19 +303,23 @@ export const registryEncoding = (options: RegistryEncodingOptions = {}): Registr
         );
       const definition = topic.schema;
       parseSchemaText(format, definition, `topics.${topic.name}.schema`);
-      const schemaName = options.schemaName ?? topic.name;
+      const schemaName =
+        options.schemaName ?? (registry.type === 'glue' ? topic.name : `${topic.name}-value`);
+      const register = options.register ? { register: true } : {};
       return Object.freeze({
         registry,
         format,
         schemaName,
         register: options.register ?? false,
         encoder: () =>
-          glueEncoding(registry, format, definition, {
-            schemaName,
-            ...(options.register ? { register: true } : {}),
-            ...(options.compress ? { compress: true } : {}),
-            ...(options.client ? { client: options.client } : {}),
-          }),
+          registry.type === 'glue'
+            ? glueEncoding(registry, format, definition, {
+                schemaName,
+                ...register,
+                ...(options.compress ? { compress: true } : {}),
+                ...(options.client ? { client: options.client } : {}),
+              })
+            : confluentEncoding(registry, format, definition, { subject: schemaName, ...register }),
       });
     },
   });

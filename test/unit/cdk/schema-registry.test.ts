@@ -39,6 +39,14 @@ const topics = defineTopics({
     registry: glueRegistry({ name: 'sluice' }),
     schema: JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }] }),
   },
+  paymentsOut: {
+    name: 'payments.out',
+    format: 'avro',
+    partitions: 1,
+    internal: true,
+    registry: confluentRegistry({ url: 'https://registry.example.com', auth: { secret: registrySecret } }),
+    schema: JSON.stringify({ type: 'record', name: 'Payment', fields: [{ name: 'id', type: 'string' }] }),
+  },
   ordersV2: {
     name: 'orders.v2',
     format: 'json-schema',
@@ -68,7 +76,7 @@ const registryFlow = (
 
 const topologyOf = (flows: readonly Flow[]): Topology => defineTopology({ topics, flows: [...flows] });
 
-/** A flow writing registry topics: one output looks its schema up, the other registers it. */
+/** A flow writing registry topics: on Glue, one output looks its schema up, the other registers it; one on Confluent. */
 const writerFlow = defineFlow({
   name: 'glue-writer',
   source: { topic: topics.decoded },
@@ -76,6 +84,7 @@ const writerFlow = defineFlow({
   outputs: [
     toTopic(topics.ordersOut, { encoding: registryEncoding() }),
     toTopic(topics.ordersV2, { encoding: registryEncoding({ schemaName: 'orders-v2', register: true }) }),
+    toTopic(topics.paymentsOut, { encoding: registryEncoding() }),
   ],
   deadLetter: toTopic(topics.deadLetters),
 });
@@ -158,7 +167,7 @@ describe('schema registries in the CDK app', () => {
     );
   });
 
-  it('grants a flow writing a Glue registry topic GetSchemaByDefinition on its one schema, and registering only where asked', () => {
+  it('grants a flow writing registry topics GetSchemaByDefinition on its one Glue schema, registering only where asked, and a Confluent registry secret', () => {
     // Act
     const glue = statementsOf('glue-writer').filter((s) => text(s.Action).includes('glue:'));
     // Assess
@@ -177,6 +186,9 @@ describe('schema registries in the CDK app', () => {
         expect.stringMatching(/:registry\/sluice".*:schema\/sluice\/orders-v2"/),
       ],
     ]);
+    expect(statementsOf('glue-writer')).toContainEqual(
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: registrySecret }),
+    );
   });
 
   it("refuses the mapping's SchemaRegistryConfig on a mapping that is not provisioned, naming the flow", () => {

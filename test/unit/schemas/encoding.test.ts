@@ -1,9 +1,11 @@
 // Topic outputs on registry topics: `toTopic(topics.x, { encoding: registryEncoding() })` writes each value in the
-// topic's declared schema, framed for Glue. The real handler batch (runBatch) and the real topic writer run; the
+// topic's declared schema, framed for Glue or a Confluent-compatible registry. The real handler batch (runBatch) and the real topic writer run; the
 // Kafka producer and Glue's GetSchemaByDefinition are FAKES here (unit tests have no servers: the integration test
 // test/integration/schemas/topic-encoding.test.ts does the same against moto's Glue and the local Kafka).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import avro from 'avsc';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ProducedMessage, TopicMessages } from '../../../shared/clients/kafka.ts';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { ConfigError, RetriableError } from '../../../shared/errors.ts';
@@ -261,11 +263,15 @@ describe('declaring a topic output on a registry topic', () => {
     });
   });
 
-  it('refuses a topic on a Confluent-compatible registry (not written yet), naming the option', () => {
+  it('refuses compress on a Confluent-compatible registry, whose framing has none', () => {
     const confluent = confluentRegistry({ url: 'http://registry.test:8081' });
     expect(
-      refusal(() => toTopic(topicsWith({ registry: confluent }).orders, { encoding: registryEncoding() })),
-    ).toMatchObject({ path: 'toTopic(orders).encoding', message: expect.stringContaining('Confluent') });
+      refusal(() =>
+        toTopic(topicsWith({ registry: confluent }).orders, {
+          encoding: registryEncoding({ compress: true }),
+        }),
+      ),
+    ).toMatchObject({ path: 'toTopic(orders).encoding.compress' });
   });
 
   it('refuses a registry topic without a declared schema, and one with registry-framed keys', () => {
@@ -280,8 +286,11 @@ describe('declaring a topic output on a registry topic', () => {
     ).toMatchObject({ path: 'topics.orders.keyFormat' });
   });
 
-  it('names the topic as the Glue schema unless schemaName says otherwise', () => {
+  it('names the topic as the Glue schema, and <topic>-value as the Confluent subject, unless schemaName says otherwise', () => {
     const orders = topicsWith({}).orders;
+    const confluent = confluentRegistry({ url: 'http://registry.test:8081' });
+    const onConfluent = toTopic(topicsWith({ registry: confluent }).orders, { encoding: registryEncoding() });
+    expect(onConfluent.encoding?.schemaName).toBe('orders-value');
     const spec: TopicOutputSpec = toTopic(orders, { encoding: registryEncoding() });
     const named = toTopic(orders, {
       encoding: registryEncoding({ schemaName: 'orders-value', register: true }),
@@ -291,5 +300,133 @@ describe('declaring a topic output on a registry topic', () => {
     expect(refusal(() => registryEncoding({ schemaName: 'no spaces' }))).toMatchObject({
       path: 'registryEncoding.schemaName',
     });
+  });
+});
+
+/**
+ * A FAKE Confluent-compatible registry: a small HTTP server in this test answering `POST /subjects/{subject}`
+ * (lookup by schema) and `POST /subjects/{subject}/versions` (register) as Confluent's REST API documents them (no
+ * Confluent-compatible registry can be installed on this machine).
+ */
+const fakeConfluent = async (options: { held?: number; registers?: number; status?: number } = {}) => {
+  const seen: { method: string; url: string; body: Record<string, unknown> }[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk) => {
+      text += chunk;
+    });
+    request.on('end', () => {
+      seen.push({ method: request.method ?? '', url: request.url ?? '', body: JSON.parse(text || '{}') });
+      const reply = (status: number, body: unknown) => {
+        response.writeHead(status, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
+        response.end(JSON.stringify(body));
+      };
+      if (options.status !== undefined) return reply(options.status, { message: 'unavailable' });
+      if (request.url?.endsWith('/versions')) return reply(200, { id: options.registers });
+      if (options.held !== undefined) return reply(200, { subject: 'x', version: 1, id: options.held });
+      return reply(404, { error_code: 40403, message: 'Schema not found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  running.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+};
+const running: Server[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
+/** A flow from a JSON topic to a topic on the fake Confluent registry, with the fake producer. */
+const flowWritingConfluent = (url: string, topic: Partial<TopicOptions> = {}, register = false) => {
+  const topics = defineTopics({
+    raw: { name: 'reviews.raw', format: 'json', partitions: 1 },
+    reviews: {
+      name: 'reviews',
+      partitions: 1,
+      format: 'avro',
+      registry: confluentRegistry({ url }),
+      schema: reviewV2,
+      ...topic,
+    },
+    dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
+  });
+  const out = toTopic(topics.reviews, { encoding: registryEncoding(register ? { register } : {}) });
+  const dead = memoryTopic(topics.dead);
+  const flow = defineFlow({
+    name: 'write-reviews',
+    source: { topic: topics.raw },
+    outputs: [out],
+    deadLetter: dead,
+  });
+  const { sent, producer } = fakeProducer();
+  const writer = createTopicWriter({
+    name: out.name,
+    topic: 'reviews',
+    producer: () => producer,
+    maxMessageBytes: 1_048_588,
+    ...(out.encoding ? { encoder: out.encoding.encoder() } : {}),
+  });
+  const deps = {
+    outputFor: (spec: OutputSpec) => (spec === out ? writer : spec.create()),
+    ports: {},
+    now: () => 1_700_000_100_000,
+  };
+  return { flow, deps, sent, dead: dead.output };
+};
+
+describe('a topic output on a Confluent-compatible registry topic (against a fake registry server)', () => {
+  it('looks the schema up under <topic>-value and frames values with magic byte 0 and its 4-byte id', async () => {
+    // Prepare
+    const registry = await fakeConfluent({ held: 42 });
+    const { flow, deps, sent, dead } = flowWritingConfluent(registry.url);
+    // Act
+    await runBatch(flow, values({ reviewId: 'r-0', rating: 3 }, { reviewId: 'r-1', rating: 'x' }), deps);
+    await runBatch(flow, values({ reviewId: 'r-2', rating: 4 }), deps);
+    // Assess
+    expect(registry.seen).toEqual([
+      { method: 'POST', url: '/subjects/reviews-value', body: { schema: reviewV2 } },
+    ]);
+    expect(sent.map((m) => [...(m.value?.subarray(0, 5) ?? [])])).toEqual([
+      [0, 0, 0, 0, 42],
+      [0, 0, 0, 0, 42],
+    ]);
+    const type = avro.Type.forSchema(JSON.parse(reviewV2));
+    expect(sent.map((m) => ({ ...(type.fromBuffer(m.value?.subarray(5) as Buffer) as object) }))).toEqual([
+      { reviewId: 'r-0', rating: 3, channel: 'web' },
+      { reviewId: 'r-2', rating: 4, channel: 'web' },
+    ]);
+    expect(dead.records.map((r) => r.headers[DeadLetterHeader.Reason])).toEqual(['DESERIALIZATION_ERROR']);
+  });
+
+  it('registers the schema under the subject when asked and the registry does not hold it', async () => {
+    // Prepare
+    const registry = await fakeConfluent({ registers: 7 });
+    const { flow, deps, sent } = flowWritingConfluent(
+      registry.url,
+      { format: 'json-schema', schema: reviewJsonSchema },
+      true,
+    );
+    // Act
+    await runBatch(flow, values({ reviewId: 'r-0', rating: 3 }), deps);
+    // Assess
+    expect(registry.seen.map((r) => [r.url, r.body.schemaType])).toEqual([
+      ['/subjects/reviews-value', 'JSON'],
+      ['/subjects/reviews-value/versions', 'JSON'],
+    ]);
+    expect([...(sent[0]?.value?.subarray(0, 5) ?? [])]).toEqual([0, 0, 0, 0, 7]);
+    expect(JSON.parse(sent[0]?.value?.subarray(5).toString() ?? '')).toEqual({ reviewId: 'r-0', rating: 3 });
+  });
+
+  it('fails the batch as retriable, writing and dead-lettering nothing, when the registry answers 503', async () => {
+    // Prepare
+    const registry = await fakeConfluent({ status: 503 });
+    const { flow, deps, sent, dead } = flowWritingConfluent(registry.url);
+    // Act
+    const failure = await runBatch(flow, values({ reviewId: 'r-0', rating: 1 }), deps).catch(
+      (e: unknown) => e,
+    );
+    // Assess
+    expect((failure as BatchFailedError).cause).toBeInstanceOf(RetriableError);
+    expect([sent, dead.records]).toEqual([[], []]);
   });
 });
