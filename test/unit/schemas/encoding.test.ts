@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import avro from 'avsc';
+import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProducedMessage, TopicMessages } from '../../../shared/clients/kafka.ts';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
@@ -235,6 +236,34 @@ describe('a topic output on a Glue registry topic', () => {
       { reviewId: 'r-0', rating: 4 },
     ]);
     expect(dead.records.map((r) => r.headers[DeadLetterHeader.Reason])).toEqual(['DESERIALIZATION_ERROR']);
+  });
+});
+
+describe('a topic output on a Glue Protobuf topic', () => {
+  const paymentProto = `syntax = "proto3";
+package sluice;
+message Payment { string id = 1; int64 cents = 2; }
+`;
+
+  it('writes back 64-bit integers as decoding gives them (decimal text), exactly beyond 2^53, and dead-letters text that is no integer', async () => {
+    // Prepare
+    const { flow, deps, sent, dead } = flowWriting({ format: 'protobuf', schema: paymentProto });
+    // Act
+    await runBatch(
+      flow,
+      values({ id: 'p-0', cents: '9007199254740993' }, { id: 'p-1', cents: 'lots' }),
+      deps,
+    );
+    // Assess
+    const type = protobuf.parse(paymentProto, { keepCase: true }).root.lookupType('sluice.Payment');
+    // After the 18-byte header, AWS's SerDe writes the message index (0: the file's only message).
+    expect(sent.map((m) => m.value?.[18])).toEqual([0]);
+    expect(
+      sent.map((m) => type.toObject(type.decode(m.value?.subarray(19) as Buffer), { longs: String })),
+    ).toEqual([{ id: 'p-0', cents: '9007199254740993' }]);
+    expect(dead.records.map((r) => [r.key, r.headers[DeadLetterHeader.Reason]])).toEqual([
+      ['r-1', 'DESERIALIZATION_ERROR'],
+    ]);
   });
 });
 
