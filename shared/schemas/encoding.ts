@@ -240,6 +240,11 @@ export interface TopicEncoding {
   readonly register: boolean;
   /** The encoder, made once per output (on the first write, with the output's producer). */
   readonly encoder: () => SchemaEncoder;
+  /**
+   * Checks a value against the declared schema without a registry (EncodeError when it does not fit): what the
+   * flow test kit runs, since it calls no registry.
+   */
+  readonly check: (value: unknown) => void;
 }
 
 /**
@@ -306,7 +311,14 @@ export const registryEncoding = (options: RegistryEncodingOptions = {}): Registr
       const schemaName =
         options.schemaName ?? (registry.type === 'glue' ? topic.name : `${topic.name}-value`);
       const register = options.register ? { register: true } : {};
+      let codec: Codec | undefined;
       return Object.freeze({
+        check: (value: unknown) => {
+          if (value === null || value === undefined) return;
+          codec ??= compileCodec(format, definition);
+          // The file's first message: what both framings write (Glue names it by its sorted place).
+          encodeBody(codec, value, format === SchemaFormat.Protobuf ? { path: [0] } : undefined, schemaName);
+        },
         registry,
         format,
         schemaName,

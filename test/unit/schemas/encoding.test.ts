@@ -17,6 +17,7 @@ import { type TopicOutputSpec, toTopic } from '../../../shared/outputs/topic.ts'
 import { createTopicWriter } from '../../../shared/outputs/topic-writer.ts';
 import { type RegistryEncodingOptions, registryEncoding } from '../../../shared/schemas/encoding.ts';
 import { confluentRegistry, glueRegistry } from '../../../shared/schemas/registry.ts';
+import { testFlow } from '../../../shared/testing/index.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineTopics, type TopicOptions } from '../../../shared/topology/resources.ts';
 import { kafkaEvent } from '../runtime/kafka-events.ts';
@@ -263,6 +264,33 @@ message Payment { string id = 1; int64 cents = 2; }
     ).toEqual([{ id: 'p-0', cents: '9007199254740993' }]);
     expect(dead.records.map((r) => [r.key, r.headers[DeadLetterHeader.Reason]])).toEqual([
       ['r-1', 'DESERIALIZATION_ERROR'],
+    ]);
+  });
+});
+
+describe('a registry topic output in the flow test kit', () => {
+  it('receives the values that fit the declared schema and dead-letters a misfit at stage output, calling no registry', async () => {
+    // Prepare
+    const topics = defineTopics({
+      raw: { name: 'reviews.raw', format: 'json', partitions: 1 },
+      reviews: { name: 'reviews', partitions: 1, format: 'avro', registry: glue, schema: reviewV2 },
+      dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
+    });
+    const flow = defineFlow({
+      name: 'write-reviews',
+      source: { topic: topics.raw },
+      outputs: [toTopic(topics.reviews, { encoding: registryEncoding() })],
+      deadLetter: toTopic(topics.dead),
+    });
+    // Act
+    const result = await testFlow(flow).send([
+      { key: 'r-0', value: { reviewId: 'r-0', rating: 5, channel: 'app' } },
+      { key: 'r-1', value: { reviewId: 'r-1', rating: 'five' } },
+    ]);
+    // Assess
+    expect(result.outputs.reviews?.map((r) => r.key)).toEqual(['r-0']);
+    expect(result.deadLetters.map((d) => [d.key, d.stage, d.errorClass])).toEqual([
+      ['r-1', 'output', 'EncodeError'],
     ]);
   });
 });
