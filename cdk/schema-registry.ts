@@ -6,6 +6,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { SchemaDecoding } from '../shared/decode/formats.ts';
 import { ConfigError } from '../shared/errors.ts';
+import type { OutputSpec } from '../shared/outputs/spec.ts';
+import type { TopicOutputSpec } from '../shared/outputs/topic.ts';
 import type { RegistryDecoding } from '../shared/schemas/decoding.ts';
 import type { RegistryRef } from '../shared/schemas/registry.ts';
 import { acknowledge, renderedForNag } from './nag.ts';
@@ -82,6 +84,54 @@ export const schemaStatements = (
     }),
   ];
 };
+
+/**
+ * The function's grants for topic outputs that write a registry topic (`registryEncoding`). Glue:
+ * GetSchemaByDefinition on the registry and the one schema the output writes; with `register: true`, also
+ * RegisterSchemaVersion, CreateSchema and CreateRegistry on the same two ARNs (what registering calls). Confluent:
+ * reading its credentials' secret (credentials in the clear are refused, as for decoding).
+ */
+export const encodingStatements = (
+  scope: Construct,
+  flowName: string,
+  outputs: readonly OutputSpec[],
+): iam.PolicyStatement[] =>
+  outputs.flatMap((output, i) => {
+    const encoding = (output as TopicOutputSpec).encoding;
+    if (encoding === undefined) return [];
+    const sid = `SchemaRegistryWrite${flowName.replace(/[^A-Za-z0-9]/g, '')}${i}`;
+    const { registry, schemaName } = encoding;
+    if (registry.type === 'confluent') {
+      const auth = registry.auth;
+      if (auth === undefined) return [];
+      if (!('secret' in auth))
+        throw new ConfigError(
+          `flows.${flowName}.outputs[${i}].encoding`,
+          'a Confluent registry with credentials in the clear is for local use only: deploy with auth: { secret }',
+        );
+      return [
+        new iam.PolicyStatement({
+          sid,
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretArn(scope, auth.secret)],
+        }),
+      ];
+    }
+    const stack = Stack.of(scope);
+    const base = `arn:${stack.partition}:glue:${registry.region ?? stack.region}:${stack.account}`;
+    return [
+      new iam.PolicyStatement({
+        sid,
+        actions: [
+          'glue:GetSchemaByDefinition',
+          ...(encoding.register
+            ? ['glue:RegisterSchemaVersion', 'glue:CreateSchema', 'glue:CreateRegistry']
+            : []),
+        ],
+        resources: [`${base}:registry/${registry.name}`, `${base}:schema/${registry.name}/${schemaName}`],
+      }),
+    ];
+  });
 
 /**
  * The mapping's own `SchemaRegistryConfig` (CDK's GlueSchemaRegistry / ConfluentSchemaRegistry, which add the

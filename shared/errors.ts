@@ -49,6 +49,18 @@ export class DecodeError extends SluiceError {
   }
 }
 
+/**
+ * A record value that does not fit its output topic's declared schema (registry formats): dead-lettered at stage
+ * `output` with `reason` DESERIALIZATION_ERROR, as the mapping names a value its schema cannot carry.
+ */
+export class EncodeError extends SluiceError {
+  readonly reason: SchemaReason;
+  constructor(message: string, options: { reason?: SchemaReason; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.reason = options.reason ?? SchemaReason.DeserializationError;
+  }
+}
+
 /** A record that does not satisfy a `validate` step's schema. */
 export class ValidationError extends SluiceError {}
 

@@ -24,18 +24,21 @@ export { type FlowHandler, type HandlerOptions, handlerFor } from './handler/ind
 export { type OpenSearchOutputOptions, toOpenSearch } from './outputs/opensearch.ts';
 export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
 export { type TableOutputOptions, toTable } from './outputs/table.ts';
-export { type TopicOutputOptions, toTopic } from './outputs/topic.ts';
+export { type TopicOutputOptions, type TopicOutputSpec, toTopic } from './outputs/topic.ts';
 // Records.
 export { type FlowRecord, isTombstone, type RecordHeader, type ValueRecord } from './record.ts';
-// Schema registries (Avro, Protobuf, JSON Schema): the libraries load only in flows that call registryDecoding.
+// Schema registries (Avro, Protobuf, JSON Schema): the libraries load only in flows that call registryDecoding
+// or registryEncoding.
 export {
   type ConfluentRegistryOptions,
   confluentRegistry,
   type GlueRegistryOptions,
   glueRegistry,
   type RegistryDecodingOptions,
+  type RegistryEncodingOptions,
   type RegistryRef,
   registryDecoding,
+  registryEncoding,
 } from './schemas/index.ts';
 // Steps.
 export {

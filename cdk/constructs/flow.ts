@@ -34,6 +34,7 @@ import {
 import {
   acknowledgeSchemaRegistry,
   deploySchemas,
+  encodingStatements,
   mappingSchemaRegistry,
   schemaStatements,
 } from '../schema-registry.ts';
@@ -167,6 +168,8 @@ export class FlowFunction extends Construct {
         this.function.addToRolePolicy(statement);
       acknowledgeSchemaRegistry(this.function, schemas);
     }
+    for (const statement of encodingStatements(this, flow.name, [...flow.outputs, flow.deadLetter]))
+      this.function.addToRolePolicy(statement);
 
     this.function.addEventSource(this.eventSource(props));
     this.mappingUuid = this.mappingId();

@@ -40,7 +40,7 @@ export interface OutputResources {
  *
  * Value encoding a topic output must honour: a value that is a Buffer is written as exactly those bytes (dead
  * letters rely on it to carry the original value), a string as UTF-8, null as a tombstone, anything else as
- * JSON.
+ * JSON. A registry topic output (`registryEncoding`) instead encodes every non-null value in its declared schema.
  *
  * @typeParam K - the kind of output
  * @typeParam V - the record value type it takes: its callbacks (`id`, `item`, `line`) and `when` read it

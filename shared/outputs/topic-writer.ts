@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { ProducedHeader, ProducedMessage, SendOptions, TopicMessages } from '../clients/kafka.ts';
-import { MessageTooLargeError, RecordRejectedError, Stage } from '../errors.ts';
+import { EncodeError, MessageTooLargeError, RecordRejectedError, Stage } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 import { encodeKey, encodeValue } from './encode.ts';
 import { addLineage, isLineageHeader } from './lineage.ts';
@@ -16,6 +16,15 @@ export interface TopicWriterDeps {
   };
   /** The topic's `max.message.bytes`: no partition's record batch in one send exceeds it. */
   readonly maxMessageBytes: number;
+  /**
+   * A registry topic's encoder (`registryEncoding`): `ready` before each batch's first value (the schema looked up
+   * once), then every non-null value is encoded in the declared schema.
+   * @default none: values as `encodeValue` writes them
+   */
+  readonly encoder?: {
+    readonly ready: () => Promise<void>;
+    readonly encode: (value: unknown) => Buffer;
+  };
 }
 
 /**
@@ -65,11 +74,14 @@ export const toProducedMessage = (
   record: FlowRecord,
   flowName: string,
   trustsLineage = false,
+  encode: (value: unknown) => Buffer | null = encodeValue,
 ): ProducedMessage => {
+  // The value first: one that does not fit a registry schema costs no header work.
+  const value = record.value === null || record.value === undefined ? null : encode(record.value);
   const headers = forwardedHeaders(record);
   const lineage = addLineage({}, record, flowName, trustsLineage);
   for (const key in lineage) headers.push({ key, value: lineage[key] as string | Buffer });
-  return { key: encodeKey(record), value: encodeValue(record.value), headers };
+  return { key: encodeKey(record), value, headers };
 };
 
 interface Pending extends Sized {
@@ -90,14 +102,17 @@ export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
   async write(records, context) {
     const producer = deps.producer();
     const deadLetters: DeadLetter[] = [];
-    const reject = (record: FlowRecord, reason: string): void => {
-      const error = new RecordRejectedError(reason);
+    const reject = (record: FlowRecord, reason: string | EncodeError): void => {
+      const error = typeof reason === 'string' ? new RecordRejectedError(reason) : reason;
       deadLetters.push({ record, stage: Stage.Output, error, component: deps.name });
     };
+    const encoder = deps.encoder;
+    // The registry answers here, before any record: unreachable fails the batch (retriable), nothing dead-lettered.
+    if (encoder !== undefined && records.length > 0) await encoder.ready();
     const pending: Pending[] = [];
     for (const record of records) {
       try {
-        const message = toProducedMessage(record, context.flowName, context.trustsLineage);
+        const message = toProducedMessage(record, context.flowName, context.trustsLineage, encoder?.encode);
         const bytes = recordBytes(message);
         if (batchBytes(bytes) > deps.maxMessageBytes) {
           reject(
@@ -109,8 +124,12 @@ export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
         const partition = producer.partitionOf?.(deps.topic, message.key);
         pending.push({ record, message, bytes, partition });
       } catch (error) {
-        // Record content (a 20,000-deep array, a BigInt, a throwing toJSON) must not fail the batch.
-        reject(record, `cannot encode the record for topic ${deps.topic}: ${describe(error)}`);
+        // Record content (a 20,000-deep array, a BigInt, a throwing toJSON, a value its schema cannot carry)
+        // must not fail the batch.
+        if (error instanceof EncodeError) {
+          const message = `cannot encode the record for topic ${deps.topic}: ${error.message}`;
+          reject(record, new EncodeError(message, { reason: error.reason, cause: error }));
+        } else reject(record, `cannot encode the record for topic ${deps.topic}: ${describe(error)}`);
       }
     }
 

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import type { KafkaAuth } from '../clients/kafka-auth.ts';
+import { ConfigError } from '../errors.ts';
 import type { Filter } from '../filter/filter.ts';
+import type { RegistryEncoding, TopicEncoding } from '../schemas/encoding.ts';
 import type { Loose } from '../steps/step.ts';
 import type { TopicRef } from '../topology/resources.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
@@ -40,6 +42,18 @@ const optionsSchema = z.strictObject({
    * @example maxMessageBytes: 8_388_608
    */
   maxMessageBytes: z.optional(int(1)),
+  /**
+   * How values are written to an avro, protobuf or json-schema topic: in the topic's declared schema, framed for
+   * its registry (required for such a topic, refused for others).
+   * @default none: values as bytes, UTF-8 text or JSON
+   * @example encoding: registryEncoding({ register: true })
+   */
+  encoding: z.optional(
+    z.custom<RegistryEncoding>(
+      (e) => (e as Partial<RegistryEncoding> | undefined)?.kind === 'registry-encoding',
+      'must be registryEncoding(…)',
+    ),
+  ),
 });
 
 /** Kafka's (and MSK's) default `max.message.bytes`: 1 MiB plus the 12 bytes of log overhead. */
@@ -49,7 +63,14 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
  * Options of `toTopic`.
  * @typeParam V - the record value type: `when` reads it
  */
-export type TopicOutputOptions<V = Loose> = Omit<z.input<typeof optionsSchema>, 'when'> & {
+export type TopicOutputOptions<V = Loose> = Omit<z.input<typeof optionsSchema>, 'when' | 'encoding'> & {
+  /**
+   * How values are written to an avro, protobuf or json-schema topic: in the topic's declared schema, framed for
+   * its registry (required for such a topic, refused for others).
+   * @default none: values as bytes, UTF-8 text or JSON
+   * @example encoding: registryEncoding({ register: true })
+   */
+  readonly encoding?: RegistryEncoding;
   /**
    * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
    * @default every record
@@ -63,6 +84,12 @@ export interface TopicResources {
   readonly secretArn?: string;
 }
 
+/** A topic output: the spec plus its registry encoding, when the topic is a registry topic. */
+export type TopicOutputSpec<V = Loose> = DeclaredOutput<'topic', TopicResources, V> & {
+  /** The registry encoding bound to the topic (data for the CDK grants). */
+  readonly encoding?: TopicEncoding;
+};
+
 /**
  * Produce the flow's records to a Kafka topic (at least once, with lineage headers).
  * @typeParam V - the value type of the flow's records, which `when` reads
@@ -73,16 +100,19 @@ export interface TopicResources {
 export const toTopic = <V extends W = Loose, W = unknown>(
   topic: ResourceRef | TopicRef<W>,
   options: TopicOutputOptions<V> = {},
-): DeclaredOutput<'topic', TopicResources, V> => {
+): TopicOutputSpec<V> => {
   const topicName = nameOf(parseOptions(resourceName, topic, 'toTopic(topic)'));
   const declaredLimit = typeof topic === 'string' ? undefined : (topic as Partial<TopicRef>).maxMessageBytes;
-  const opts = parseOptions(optionsSchema, options, `toTopic(${topicName})`);
+  const path = `toTopic(${topicName})`;
+  const opts = parseOptions(optionsSchema, options, path);
   const name = `topic:${topicName}`;
   const auth = opts.auth as KafkaAuth | undefined;
+  const encoding = encodingOf(topic, opts.encoding as RegistryEncoding | undefined, path);
   return {
     kind: 'topic',
     name,
     ...whenOf(opts.when),
+    ...(encoding ? { encoding } : {}),
     resources: {
       topics: [topicName],
       ...(auth ? { auth: auth.mode } : {}),
@@ -101,7 +131,31 @@ export const toTopic = <V extends W = Loose, W = unknown>(
           topic: topicName,
           producer: () => producer,
           maxMessageBytes: opts.maxMessageBytes ?? declaredLimit ?? DEFAULT_MAX_MESSAGE_BYTES,
+          ...(encoding ? { encoder: encoding.encoder() } : {}),
         });
       }),
   };
+};
+
+/** A registry topic is written only with its encoding, and only a registry topic takes one. */
+const encodingOf = (
+  topic: ResourceRef | TopicRef,
+  encoding: RegistryEncoding | undefined,
+  path: string,
+): TopicEncoding | undefined => {
+  const ref = typeof topic === 'string' ? undefined : (topic as Partial<TopicRef>);
+  if (ref?.registry === undefined) {
+    if (encoding !== undefined)
+      throw new ConfigError(
+        `${path}.encoding`,
+        `is for avro, protobuf and json-schema topics on a registry (${ref?.name ?? String(topic)} is ${ref?.format ?? 'not a declared topic'})`,
+      );
+    return undefined;
+  }
+  if (encoding === undefined)
+    throw new ConfigError(
+      `${path}.encoding`,
+      `${ref.name} is a ${ref.format} topic on a registry: write it with { encoding: registryEncoding() }, which encodes values in its declared schema`,
+    );
+  return encoding.bind(ref as TopicRef, path);
 };

@@ -175,6 +175,48 @@ const messageAt = (root: protobuf.Root, indexes: readonly number[]): protobuf.Ty
   return type;
 };
 
+const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+/** A 64-bit integer as decoding writes it (decimal text), as a Long; anything else as it is. */
+const longOf = (text: unknown, type: string): unknown => {
+  if (typeof text !== 'string' || !/^-?\d{1,20}$/.test(text) || protobuf.util.Long === undefined) return text;
+  // protobufjs types util.Long as a bare constructor; at run time it is long.js's Long, with fromString.
+  const Long = protobuf.util.Long as unknown as { fromString(text: string, unsigned: boolean): object };
+  const long = Long.fromString(text, type === 'uint64' || type === 'fixed64');
+  // Out of range wraps in Long: keep the text then, and verify refuses it.
+  return long.toString() === text ? long : text;
+};
+
+/**
+ * Decoding writes 64-bit integers as decimal text (exact beyond 2^53), which protobufjs's verify refuses: a
+ * record read from a Protobuf topic could not be written back. Turns such text into Longs, copying only what
+ * changes; other values stay as they are, for verify to judge.
+ */
+const withLongs = (type: protobuf.Type, value: unknown): unknown => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const field of type.fieldsArray) {
+    const v = (value as Record<string, unknown>)[field.name];
+    if (v === undefined || v === null) continue;
+    field.resolve();
+    const nested = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+    const long = LONG_TYPES.has(field.type);
+    if (!long && nested === undefined) continue;
+    const convert = (x: unknown): unknown =>
+      long ? longOf(x, field.type) : withLongs(nested as protobuf.Type, x);
+    let next: unknown = v;
+    if (field.repeated && Array.isArray(v)) next = v.map(convert);
+    else if (field.map && typeof v === 'object')
+      next = Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, convert(x)]));
+    else if (!field.repeated && !field.map) next = convert(v);
+    if (next !== v) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      copy[field.name] = next;
+    }
+  }
+  return copy ?? value;
+};
+
 const protobufCodec = (writerText: string): Codec => {
   let root: protobuf.Root;
   try {
@@ -216,6 +258,7 @@ const protobufCodec = (writerText: string): Codec => {
     },
     encode: (value, indexes) => {
       const type = typeOf(indexes);
+      value = withLongs(type, value);
       const problem = type.verify(value as Record<string, unknown>);
       if (problem !== null) throw broken(`value does not fit ${type.fullName.slice(1)}: ${problem}`);
       return Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish());

@@ -1,6 +1,14 @@
 export { type Codec, compileCodec, parseSchemaText, SchemaFormat } from './codecs.ts';
 export { type RegistryDecoding, type RegistryDecodingOptions, registryDecoding } from './decoding.ts';
-export { type GlueEncodingOptions, glueEncoding, type SchemaEncoder } from './encoding.ts';
+export {
+  type GlueEncodingOptions,
+  glueEncoding,
+  type RegistryEncoding,
+  type RegistryEncodingOptions,
+  registryEncoding,
+  type SchemaEncoder,
+  type TopicEncoding,
+} from './encoding.ts';
 export { glueVersionOf, registerGlueSchema } from './glue-register.ts';
 export {
   type BasicAuth,

@@ -52,7 +52,7 @@ interface AwsErrorShape {
 }
 
 /** AWS SDK error → retriable unless the registry refused for good. */
-const glueFailure = (error: unknown, what: string): SluiceError => {
+export const glueFailure = (error: unknown, what: string): SluiceError => {
   const e = error as AwsErrorShape;
   const status = e.$metadata?.httpStatusCode;
   const refused =

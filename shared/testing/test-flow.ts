@@ -2,11 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { DeadLetterHeader } from '../dead-letter.ts';
 import type { KafkaEvent } from '../decode/event.ts';
-import { RecordRejectedError, Stage } from '../errors.ts';
+import { EncodeError, RecordRejectedError, Stage } from '../errors.ts';
 import { handlerFor } from '../handler/handler-for.ts';
 import type { DeadLetter, Output } from '../outputs/output.ts';
 import type { OutputSpec } from '../outputs/spec.ts';
 import type { TableOutputSpec } from '../outputs/table.ts';
+import type { TopicOutputSpec } from '../outputs/topic.ts';
 import type { FlowRecord } from '../record.ts';
 import type { Flow } from '../topology/flow.ts';
 import { EventBuilder, type TestRecord } from './kafka-event.ts';
@@ -137,7 +138,9 @@ const context = {
  * dead-lettered, with stage and reason. Nothing reaches a network: enrich steps read the given tables, and
  * `toTable` outputs write them (the loader's plan: last write per key, Debezium changes in source order). Topic,
  * lake and search outputs record what they were given; they do not encode it (the real writers' own checks,
- * e.g. message size or lake time range, are not run).
+ * e.g. message size or lake time range, are not run), except that a registry topic output (`registryEncoding`)
+ * checks each value against the topic's declared schema and dead-letters a misfit as the real writer does, without
+ * calling the registry.
  *
  * @example
  * import { testFlow } from '../shared/testing/index.ts';
@@ -169,6 +172,20 @@ export const testFlow = <In, Out>(flow: Flow<In, Out>, options: TestFlowOptions 
           return { written: records.length, deadLetters: [] };
         }
         let rejected: readonly DeadLetter[] = [];
+        const encoding = spec.kind === 'topic' ? (spec as TopicOutputSpec).encoding : undefined;
+        if (encoding !== undefined) {
+          // A registry topic's declared schema, checked as the real writer encodes (no registry call).
+          const misfits: DeadLetter[] = [];
+          for (const record of records) {
+            try {
+              encoding.check(record.value);
+            } catch (error) {
+              if (!(error instanceof EncodeError)) throw error;
+              misfits.push({ record, stage: Stage.Output, error, component: spec.name });
+            }
+          }
+          rejected = misfits;
+        }
         if (spec.kind === 'table') {
           rejected = tables.write(spec as TableOutputSpec, records).map(([record, error]) => ({
             record,

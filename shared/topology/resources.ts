@@ -35,7 +35,10 @@ export interface TopicRef<V = unknown> {
   readonly registry?: RegistryRef;
   /** How keys are encoded: `string` (UTF-8 text) or the registry format of the values. @default 'string' */
   readonly keyFormat?: KeyFormat;
-  /** The readers' schema (Avro: records written with older or newer schemas are resolved to it). */
+  /**
+   * The readers' schema (Avro: records written with older or newer schemas are resolved to it), and the schema
+   * topic outputs write values in.
+   */
   readonly schema?: string;
 }
 
@@ -231,8 +234,9 @@ export interface TopicOptions {
   keyFormat?: KeyFormat;
   /**
    * The readers' schema text (Avro JSON, .proto or JSON Schema). Avro records written with another version are
-   * resolved to it; JSON Schema records are validated against it. A syntax error fails at load time, naming the line.
-   * @default none: records are read as their writer schema says
+   * resolved to it; JSON Schema records are validated against it. A topic output (`registryEncoding`) writes values
+   * in it. A syntax error fails at load time, naming the line.
+   * @default none: records are read as their writer schema says (and no flow can write the topic)
    * @example schema: JSON.stringify(ordersV2) // the Avro schema as a JS object in a .ts module
    */
   schema?: string;

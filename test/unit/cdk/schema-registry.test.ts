@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toTopic } from '../../../shared/outputs/topic.ts';
 import { registryDecoding } from '../../../shared/schemas/decoding.ts';
+import { registryEncoding } from '../../../shared/schemas/encoding.ts';
 import { confluentRegistry, glueRegistry } from '../../../shared/schemas/registry.ts';
 import {
   defineFlow,
@@ -30,6 +31,30 @@ const topics = defineTopics({
     registry: confluentRegistry({ url: 'https://registry.example.com', auth: { secret: registrySecret } }),
   },
   decoded: { name: 'decoded', format: 'json', partitions: 1, internal: true },
+  ordersOut: {
+    name: 'orders.out',
+    format: 'avro',
+    partitions: 1,
+    internal: true,
+    registry: glueRegistry({ name: 'sluice' }),
+    schema: JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }] }),
+  },
+  paymentsOut: {
+    name: 'payments.out',
+    format: 'avro',
+    partitions: 1,
+    internal: true,
+    registry: confluentRegistry({ url: 'https://registry.example.com', auth: { secret: registrySecret } }),
+    schema: JSON.stringify({ type: 'record', name: 'Payment', fields: [{ name: 'id', type: 'string' }] }),
+  },
+  ordersV2: {
+    name: 'orders.v2',
+    format: 'json-schema',
+    partitions: 1,
+    internal: true,
+    registry: glueRegistry({ name: 'sluice' }),
+    schema: JSON.stringify({ type: 'object' }),
+  },
   deadLetters: { name: 'dead-letters', format: 'bytes', partitions: 1, internal: true },
 });
 
@@ -51,7 +76,21 @@ const registryFlow = (
 
 const topologyOf = (flows: readonly Flow[]): Topology => defineTopology({ topics, flows: [...flows] });
 
+/** A flow writing registry topics: on Glue, one output looks its schema up, the other registers it; one on Confluent. */
+const writerFlow = defineFlow({
+  name: 'glue-writer',
+  source: { topic: topics.decoded },
+  steps: [],
+  outputs: [
+    toTopic(topics.ordersOut, { encoding: registryEncoding() }),
+    toTopic(topics.ordersV2, { encoding: registryEncoding({ schemaName: 'orders-v2', register: true }) }),
+    toTopic(topics.paymentsOut, { encoding: registryEncoding() }),
+  ],
+  deadLetter: toTopic(topics.deadLetters),
+});
+
 const topology = topologyOf([
+  writerFlow,
   registryFlow('glue-in-function', topics.orders, 'function', false),
   registryFlow('glue-in-mapping', topics.ordersKeyed, 'mapping', true),
   registryFlow('confluent-in-function', topics.payments, 'function', false),
@@ -128,9 +167,36 @@ describe('schema registries in the CDK app', () => {
     );
   });
 
+  it('grants a flow writing registry topics GetSchemaByDefinition on its one Glue schema, registering only where asked, and a Confluent registry secret', () => {
+    // Act
+    const glue = statementsOf('glue-writer').filter((s) => text(s.Action).includes('glue:'));
+    // Assess
+    expect(glue.map((s) => [[s.Action].flat().sort(), text(s.Resource)])).toEqual([
+      [
+        ['glue:GetSchemaByDefinition'],
+        expect.stringMatching(/:registry\/sluice".*:schema\/sluice\/orders\.out"/),
+      ],
+      [
+        [
+          'glue:CreateRegistry',
+          'glue:CreateSchema',
+          'glue:GetSchemaByDefinition',
+          'glue:RegisterSchemaVersion',
+        ],
+        expect.stringMatching(/:registry\/sluice".*:schema\/sluice\/orders-v2"/),
+      ],
+    ]);
+    expect(statementsOf('glue-writer')).toContainEqual(
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: registrySecret }),
+    );
+  });
+
   it("refuses the mapping's SchemaRegistryConfig on a mapping that is not provisioned, naming the flow", () => {
     // Prepare
-    const onDemand = topologyOf([registryFlow('mapping-on-demand', topics.orders, 'mapping', false)]);
+    const onDemand = topologyOf([
+      writerFlow,
+      registryFlow('mapping-on-demand', topics.orders, 'mapping', false),
+    ]);
     // Act
     const act = () => synthesize(onDemand, mskContext);
     // Assess
