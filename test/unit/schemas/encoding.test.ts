@@ -16,7 +16,7 @@ import type { OutputSpec } from '../../../shared/outputs/spec.ts';
 import { type TopicOutputSpec, toTopic } from '../../../shared/outputs/topic.ts';
 import { createTopicWriter } from '../../../shared/outputs/topic-writer.ts';
 import { type RegistryEncodingOptions, registryEncoding } from '../../../shared/schemas/encoding.ts';
-import { confluentRegistry, glueRegistry } from '../../../shared/schemas/registry.ts';
+import { confluentRegistry, glueRegistry, type RegistryRef } from '../../../shared/schemas/registry.ts';
 import { testFlow } from '../../../shared/testing/index.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineTopics, type TopicOptions } from '../../../shared/topology/resources.ts';
@@ -59,21 +59,21 @@ const fakeProducer = () => {
 
 const glue = glueRegistry({ name: 'sluice' });
 
-/** A flow from a JSON topic to an Avro topic (schema v2 declared), with the fake producer and fake Glue. */
-const flowWriting = (
-  topic: Partial<TopicOptions> = {},
-  options: Omit<RegistryEncodingOptions, 'client'> = {},
+/**
+ * A flow from a JSON topic to an Avro topic on `registry` (schema v2 declared unless `topic` says otherwise), its
+ * topic output encoded with `encoding` and written by the real topic writer over the fake producer.
+ */
+const flowWritingTo = (
+  registry: RegistryRef,
+  topic: Partial<TopicOptions>,
+  encoding: ReturnType<typeof registryEncoding>,
 ) => {
-  const registry = new FakeGlue();
-  registry.held.set(topic.schema ?? reviewV2, V2_ID);
   const topics = defineTopics({
     raw: { name: 'reviews.raw', format: 'json', partitions: 1 },
-    reviews: { name: 'reviews', partitions: 1, format: 'avro', registry: glue, schema: reviewV2, ...topic },
+    reviews: { name: 'reviews', partitions: 1, format: 'avro', registry, schema: reviewV2, ...topic },
     dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
   });
-  const out = toTopic(topics.reviews, {
-    encoding: registryEncoding({ ...options, client: Promise.resolve(registry) }),
-  });
+  const out = toTopic(topics.reviews, { encoding });
   const dead = memoryTopic(topics.dead);
   const flow = defineFlow({
     name: 'write-reviews',
@@ -90,13 +90,23 @@ const flowWriting = (
     maxMessageBytes: 1_048_588,
     ...(out.encoding ? { encoder: out.encoding.encoder() } : {}),
   });
-  const outputs = new Map<OutputSpec, Output>([[out, writer]]);
   const deps = {
-    outputFor: (spec: OutputSpec) => outputs.get(spec) ?? spec.create(),
+    outputFor: (spec: OutputSpec): Output => (spec === out ? writer : spec.create()),
     ports: {},
     now: () => 1_700_000_100_000,
   };
-  return { flow, out, deps, sent, dead: dead.output, registry };
+  return { flow, out, deps, sent, dead: dead.output };
+};
+
+/** The same, on the fake Glue registry holding the declared schema. */
+const flowWriting = (
+  topic: Partial<TopicOptions> = {},
+  options: Omit<RegistryEncodingOptions, 'client'> = {},
+) => {
+  const registry = new FakeGlue();
+  registry.held.set(topic.schema ?? reviewV2, V2_ID);
+  const encoding = registryEncoding({ ...options, client: Promise.resolve(registry) });
+  return { ...flowWritingTo(glue, topic, encoding), registry };
 };
 
 const values = (...vs: unknown[]) =>
@@ -394,42 +404,8 @@ afterEach(async () => {
 });
 
 /** A flow from a JSON topic to a topic on the fake Confluent registry, with the fake producer. */
-const flowWritingConfluent = (url: string, topic: Partial<TopicOptions> = {}, register = false) => {
-  const topics = defineTopics({
-    raw: { name: 'reviews.raw', format: 'json', partitions: 1 },
-    reviews: {
-      name: 'reviews',
-      partitions: 1,
-      format: 'avro',
-      registry: confluentRegistry({ url }),
-      schema: reviewV2,
-      ...topic,
-    },
-    dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
-  });
-  const out = toTopic(topics.reviews, { encoding: registryEncoding(register ? { register } : {}) });
-  const dead = memoryTopic(topics.dead);
-  const flow = defineFlow({
-    name: 'write-reviews',
-    source: { topic: topics.raw },
-    outputs: [out],
-    deadLetter: dead,
-  });
-  const { sent, producer } = fakeProducer();
-  const writer = createTopicWriter({
-    name: out.name,
-    topic: 'reviews',
-    producer: () => producer,
-    maxMessageBytes: 1_048_588,
-    ...(out.encoding ? { encoder: out.encoding.encoder() } : {}),
-  });
-  const deps = {
-    outputFor: (spec: OutputSpec) => (spec === out ? writer : spec.create()),
-    ports: {},
-    now: () => 1_700_000_100_000,
-  };
-  return { flow, deps, sent, dead: dead.output };
-};
+const flowWritingConfluent = (url: string, topic: Partial<TopicOptions> = {}, register = false) =>
+  flowWritingTo(confluentRegistry({ url }), topic, registryEncoding(register ? { register } : {}));
 
 describe('a topic output on a Confluent-compatible registry topic (against a fake registry server)', () => {
   it('looks the schema up under <topic>-value and frames values with magic byte 0 and its 4-byte id', async () => {
