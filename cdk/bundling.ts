@@ -37,6 +37,17 @@ export const FlowBundle = {
 } as const;
 
 /**
+ * The node options every flow runs with, deployed (`NODE_OPTIONS`) and local (the execution environments'
+ * arguments): stack traces through the bundle's source map, and without kafkajs's TimeoutNegativeWarning (its
+ * request queue schedules `-1 - Date.now()` ms once its pending queue empties, which an idempotent producer's
+ * one request in flight makes happen; Node runs it after 1 ms as intended, but Node 24 logs a warning line).
+ */
+export const flowNodeOptions: readonly string[] = [
+  '--enable-source-maps',
+  '--disable-warning=TimeoutNegativeWarning',
+];
+
+/**
  * FlowBundle as esbuild build options, for code that runs esbuild itself (the bundle benchmark, the bundle
  * content tests) rather than through NodejsFunction, which takes the same settings in cdk/constructs/flow.ts.
  */

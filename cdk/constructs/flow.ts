@@ -21,7 +21,7 @@ import {
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import type { Flow } from '../../shared/topology/index.ts';
 import type { FailureDestination } from '../../shared/topology/on-failure.ts';
-import { FlowBundle, projectRoot } from '../bundling.ts';
+import { FlowBundle, flowNodeOptions, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
 import {
@@ -216,8 +216,7 @@ export class FlowFunction extends Construct {
       SLUICE_FLOW: flow.name,
       POWERTOOLS_SERVICE_NAME: flow.name,
       POWERTOOLS_METRICS_NAMESPACE: FlowMetrics.namespace,
-      // Stack traces in the logs point at the TypeScript sources, through the bundle's source map.
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: flowNodeOptions.join(' '),
     };
     if (producedTopics(flow, props.onFailure).length > 0 && kafka.bootstrapServers) {
       env.SLUICE_KAFKA_BROKERS = kafka.bootstrapServers;
