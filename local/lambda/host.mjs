@@ -38,6 +38,14 @@ const errorOf = (error) => ({
   trace: String(error?.stack ?? '').split('\n'),
 });
 
+// Lambda's Runtime API refuses a response over 6 MB (6,291,556 bytes with its framing): the runtime cannot post
+// it, and the invocation ends as a function error the caller (or the event-source mapping) sees.
+const RESPONSE_LIMIT_BYTES = 6_291_556;
+const responseTooLarge = {
+  errorType: 'Function.ResponseSizeTooLarge',
+  errorMessage: `Response payload size exceeded maximum allowed payload size (${RESPONSE_LIMIT_BYTES} bytes).`,
+};
+
 // The runner is gone (exited or killed): an execution environment never outlives its service.
 process.on('disconnect', () => process.exit(0));
 // Stopped by the pool: exit normally, so that exit hooks (a --cpu-prof profile) still run.
@@ -64,7 +72,11 @@ process.on('message', async ({ id, payload, timeoutMs }) => {
   try {
     const fn = await load();
     const event = parseEvent(payload);
-    reply = { id, ok: true, payload: (await fn(event, context)) ?? null };
+    const response = (await fn(event, context)) ?? null;
+    if (Buffer.byteLength(JSON.stringify(response)) > RESPONSE_LIMIT_BYTES) {
+      reply = { id, ok: false, ...responseTooLarge };
+      console.error(JSON.stringify({ level: 'ERROR', ...reply, id: undefined }));
+    } else reply = { id, ok: true, payload: response };
   } catch (error) {
     reply = { id, ok: false, ...errorOf(error) };
     console.error(JSON.stringify({ level: 'ERROR', ...reply, id: undefined }));

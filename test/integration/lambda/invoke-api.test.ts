@@ -101,6 +101,27 @@ describe('the local Lambda Invoke API, through the AWS SDK LambdaClient', () => 
     });
   });
 
+  it('fails an invocation whose response passes 6 MB with Function.ResponseSizeTooLarge, as Lambda does', async () => {
+    // Act
+    const invoke = (respondBytes: number) =>
+      lambda.send(
+        new InvokeCommand({
+          FunctionName: 'recorder',
+          Payload: Buffer.from(JSON.stringify(event([{ respondBytes }]))),
+        }),
+      );
+    const over = await invoke(6_300_000);
+    const under = await invoke(6_000_000);
+    // Assess
+    expect(over.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(Buffer.from(over.Payload!).toString('utf8'))).toEqual({
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+    });
+    expect(under.FunctionError).toBeUndefined();
+    expect(JSON.parse(Buffer.from(under.Payload!).toString('utf8')).padding).toHaveLength(6_000_000);
+  });
+
   it('accepts a function ARN as well as a name', async () => {
     // Act
     const response = await lambda.send(
