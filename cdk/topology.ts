@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../shared/errors.ts';
+import type { TableOutputSpec } from '../shared/outputs/table.ts';
+import { CdcAttribute } from '../shared/outputs/table-items.ts';
 import type { Flow, Topology } from '../shared/topology/index.ts';
 import { projectRoot } from './bundling.ts';
 
@@ -29,6 +31,21 @@ export const flowEntries = (topology: Topology, functionsDir = defaultFunctionsD
       }
       return [flow.name, entry];
     }),
+  );
+
+/**
+ * Tables a change stream loads (`toTable(…, { cdc })`), each with the TTL attribute its delete markers carry:
+ * the table's TimeToLiveSpecification, so markers do not pile up for good.
+ */
+export const expiringTablesOf = (topology: Topology): Map<string, string> =>
+  new Map(
+    topology.flows.flatMap((flow) =>
+      flow.outputs.flatMap((output) =>
+        output.kind === 'table' && (output as TableOutputSpec).plan?.cdc
+          ? [[(output as TableOutputSpec).plan.table, CdcAttribute.Expires] as const]
+          : [],
+      ),
+    ),
   );
 
 /** Pushed-down FilterCriteria patterns (ORed); empty when the flow's filter runs in-process only. */

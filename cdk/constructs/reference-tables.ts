@@ -11,6 +11,12 @@ export interface ReferenceTablesProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Table name -> the attribute DynamoDB's TTL reads (epoch seconds): tables whose items expire.
+   * @default none (no table has TTL)
+   * @example new Map([['customers', '_sluice_expires']])
+   */
+  readonly timeToLive?: ReadonlyMap<string, string>;
 }
 
 const keyOf = (key: KeyAttribute): dynamodb.Attribute => ({
@@ -20,7 +26,8 @@ const keyOf = (key: KeyAttribute): dynamodb.Attribute => ({
 
 /**
  * The topology's reference tables: on-demand (a loader's bursts and idle nights both cost what they use),
- * point-in-time recovery, KMS encryption. Physical names are the topology's names, which the runtime uses.
+ * point-in-time recovery, KMS encryption, TTL where a change stream's delete markers expire. Physical names are
+ * the topology's names, which the runtime uses.
  */
 export class ReferenceTables extends Construct {
   readonly byName: ReadonlyMap<string, dynamodb.ITable>;
@@ -40,6 +47,9 @@ export class ReferenceTables extends Construct {
           encryption: dynamodb.TableEncryption.AWS_MANAGED,
           deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
           removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+          ...(props.timeToLive?.has(table.name)
+            ? { timeToLiveAttribute: props.timeToLive.get(table.name) }
+            : {}),
         }),
       );
     }

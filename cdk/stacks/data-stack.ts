@@ -7,6 +7,7 @@ import { flowRoleArn } from '../constructs/flow.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
 import { ReferenceTables } from '../constructs/reference-tables.ts';
 import { SearchDomain } from '../constructs/search-domain.ts';
+import { expiringTablesOf } from '../topology.ts';
 
 export interface DataStackProps extends StackProps {
   /** The runtime's validated topology. */
@@ -64,7 +65,11 @@ export class DataStack extends Stack {
       description: 'Sluice flow functions and their event-source pollers',
       allowAllOutbound: true,
     });
-    this.tables = new ReferenceTables(this, 'Tables', { tables: topology.tables, removalPolicy });
+    this.tables = new ReferenceTables(this, 'Tables', {
+      tables: topology.tables,
+      removalPolicy,
+      timeToLive: expiringTablesOf(topology),
+    });
     if (topology.bucket)
       this.lake = new LakeBucket(this, 'Lake', { bucketName: topology.bucket.name, removalPolicy });
     const searchFlows = topology.flows.filter((flow) => flow.outputs.some((o) => o.kind === 'opensearch'));

@@ -14,6 +14,8 @@ export type CdcChange =
       readonly before: Record<string, unknown> | undefined;
       readonly recordKey: Record<string, unknown> | string | null;
       readonly position: string;
+      /** When the delete happened by Debezium's clocks (ms): the later of `ts_ms` and `source.ts_ms`, if either. */
+      readonly timeMs: number | undefined;
     }
   /** The Kafka tombstone Debezium writes after a delete (for compaction): the delete already did the work. */
   | { readonly op: 'skip' };
@@ -77,6 +79,20 @@ const recordKeyOf = (record: FlowRecord): Record<string, unknown> | string | nul
   return record.key;
 };
 
+const validTime = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+
+/** The later of the connector's and the database's clocks; a missing or malformed one is left out. */
+const timeOf = (envelope: Record<string, unknown>): number | undefined => {
+  const times = [envelope.ts_ms, isObject(envelope.source) ? envelope.source.ts_ms : undefined].flatMap(
+    (t) => {
+      const valid = validTime(t);
+      return valid === undefined ? [] : [valid];
+    },
+  );
+  return times.length > 0 ? Math.max(...times) : undefined;
+};
+
 /** Reads one record as a Debezium change; a record that is not one is rejected with the reason. */
 export const readChange = (record: FlowRecord): CdcChange => {
   if (record.value === null && record.source.value === null) return { op: 'skip' };
@@ -98,6 +114,7 @@ export const readChange = (record: FlowRecord): CdcChange => {
         before: isObject(envelope.before) ? envelope.before : undefined,
         recordKey: recordKeyOf(record),
         position: positionOf(envelope, record),
+        timeMs: timeOf(envelope),
       };
     default:
       throw new RecordRejectedError(

@@ -22,7 +22,15 @@ export const CdcAttribute = {
   Position: '_sluice_pos',
   /** true on the item a delete leaves: it keeps the position, so an older change cannot bring the row back. */
   Deleted: '_sluice_deleted',
+  /**
+   * On a delete marker only: when DynamoDB's TTL may remove it (epoch seconds). An upsert replaces the whole item,
+   * so a live row never carries it.
+   */
+  Expires: '_sluice_expires',
 } as const;
+
+/** How long a delete marker outlives its delete: Kafka's default retention (`retention.ms`), 7 days. */
+export const DEFAULT_DELETE_MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 export interface TablePlanOptions {
   readonly key: TableKey;
@@ -33,6 +41,8 @@ export interface TablePlanOptions {
   readonly tombstones: 'delete' | 'ignore';
   /** Read Debezium change events instead of plain rows (see table-cdc.ts). */
   readonly cdc?: 'debezium';
+  /** With `cdc`: seconds after the delete at which its marker expires; default DEFAULT_DELETE_MARKER_TTL_SECONDS. */
+  readonly deleteMarkerTtlSeconds?: number;
 }
 
 /** One write for one key: the last record for that key in the batch decides it. */
@@ -118,6 +128,18 @@ const lineageOf = (record: FlowRecord) => ({
   [LineageAttribute.Offset]: record.source.offset,
 });
 
+/**
+ * When a delete's marker may go: the retention after the latest of the delete's clocks (its Kafka record time,
+ * which Kafka's retention counts from, and Debezium's `ts_ms`/`source.ts_ms`); the wall clock if it has none.
+ */
+const expiryOf = (record: FlowRecord, debeziumTimeMs: number | undefined, ttlSeconds: number): number => {
+  const times = [record.source.timestamp, debeziumTimeMs].filter(
+    (t): t is number => t !== undefined && Number.isSafeInteger(t) && t >= 0,
+  );
+  const deletedAtMs = times.length > 0 ? Math.max(...times) : Date.now();
+  return Math.floor(deletedAtMs / 1000) + ttlSeconds;
+};
+
 const deletedKey = (
   key: TableKey,
   before: Record<string, unknown> | undefined,
@@ -135,7 +157,8 @@ const deletedKey = (
  * Debezium changes: per key, the change with the highest source position in the batch (a later one in the batch
  * on a tie), as a put made conditional on that position by the writer. A delete is a put too: of the key, the
  * position and `_sluice_deleted`, so a change older than the delete that arrives after it finds a newer position
- * and is refused, instead of bringing the row back.
+ * and is refused, instead of bringing the row back; `_sluice_expires` lets DynamoDB's TTL remove the marker once
+ * no replay can still bring such a change.
  */
 const planCdcWrites = (
   records: readonly FlowRecord[],
@@ -160,6 +183,11 @@ const planCdcWrites = (
           ...lineageOf(record),
           [CdcAttribute.Position]: change.position,
           [CdcAttribute.Deleted]: true,
+          [CdcAttribute.Expires]: expiryOf(
+            record,
+            change.timeMs,
+            options.deleteMarkerTtlSeconds ?? DEFAULT_DELETE_MARKER_TTL_SECONDS,
+          ),
         };
       }
       const request = {

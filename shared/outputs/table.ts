@@ -5,7 +5,7 @@ import type { FlowRecord, ValueRecord } from '../record.ts';
 import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
-import type { TablePlanOptions } from './table-items.ts';
+import { DEFAULT_DELETE_MARKER_TTL_SECONDS, type TablePlanOptions } from './table-items.ts';
 
 const optionsSchema = z.strictObject({
   /**
@@ -45,11 +45,22 @@ const optionsSchema = z.strictObject({
    * change's source position (`source.lsn`; without one `source.ts_ms`, then `ts_ms`, then the offset), stored
    * in `_sluice_pos`, so out-of-order and replayed changes converge. A delete leaves an item holding only the key,
    * the position and `_sluice_deleted: true` (enrich treats it as missing), so an older change arriving later
-   * cannot bring the row back. Not with `item`, `keyOf` or `tombstones`.
+   * cannot bring the row back; it expires by DynamoDB TTL (`_sluice_expires`, see `deleteMarkerTtlSeconds`).
+   * Not with `item`, `keyOf` or `tombstones`.
    * @default undefined (records are rows)
    * @example cdc: 'debezium'
    */
   cdc: z.optional(oneOf(['debezium'])),
+  /**
+   * With `cdc`: how long a delete's marker is kept, in seconds after the delete (its Kafka record time, or
+   * Debezium's `ts_ms`/`source.ts_ms` if later). The marker carries `_sluice_expires` (epoch seconds), the table's
+   * TTL attribute, which the CDK app enables; an upsert of the key replaces the marker and so drops it. Keep it
+   * longer than any replay of the change topic can reach back (its retention), or an older change replayed after
+   * the marker is gone brings the row back.
+   * @default 604800 (7 days, Kafka's default `retention.ms`)
+   * @example deleteMarkerTtlSeconds: 30 * 24 * 60 * 60
+   */
+  deleteMarkerTtlSeconds: z.optional(int(1)),
   /**
    * Write requests in flight at once: BatchWriteItem calls of up to 25 items, or with `cdc` single conditional
    * PutItem calls (so more of them).
@@ -153,6 +164,11 @@ export const toTable = <V = Loose>(
         );
       }
     }
+  } else if (opts.deleteMarkerTtlSeconds !== undefined) {
+    throw new ConfigError(
+      `${path}.deleteMarkerTtlSeconds`,
+      "only with cdc: 'debezium' (a plain table's deletes leave no marker)",
+    );
   }
   const tombstones = opts.tombstones ?? 'delete';
   if (key.sort && !opts.keyOf && !opts.cdc && tombstones === 'delete') {
@@ -165,7 +181,12 @@ export const toTable = <V = Loose>(
     item: opts.item ?? valueAsItem,
     ...(opts.keyOf ? { keyOf: opts.keyOf } : {}),
     tombstones,
-    ...(opts.cdc ? { cdc: opts.cdc } : {}),
+    ...(opts.cdc
+      ? {
+          cdc: opts.cdc,
+          deleteMarkerTtlSeconds: opts.deleteMarkerTtlSeconds ?? DEFAULT_DELETE_MARKER_TTL_SECONDS,
+        }
+      : {}),
   };
   return {
     kind: 'table',

@@ -1,11 +1,14 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { enrich } from '../../../shared/enrich/enrich.ts';
 import type { OutputContext } from '../../../shared/outputs/output.ts';
 import { toTable } from '../../../shared/outputs/table.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
+import { defineTables } from '../../../shared/topology/resources.ts';
 import { endpoints, localAws } from '../../support/endpoints.ts';
 import { flowRecord } from '../../unit/outputs/records.ts';
+import { flowRecord as enrichRecord, stepContext } from '../../unit/runtime/records.ts';
 import { createCustomersTable, scanCustomers } from './customers-table.ts';
 import { useLocalServers } from './support.ts';
 
@@ -137,6 +140,55 @@ describe('the table loader reading Debezium changes on a DynamoDB-compatible ser
     expect(Items.map((item) => unmarshall(item))).toEqual([
       expect.objectContaining({ customerId: 'c-05', _sluice_deleted: true }),
     ]);
+  });
+
+  it('dates a delete marker for DynamoDB TTL, drops the date when the row comes back, and enrich never sees the marker', async () => {
+    // Prepare: c-05 read, then deleted; later the database inserts it again (a newer LSN)
+    const table = await createTable();
+    const output = toTable(table, { key: { partition: 'customerId' }, cdc: 'debezium' }).create();
+    const [read, , , , remove] = history().filter((r) => (r.key ?? '').includes('"c-05"'));
+    const again = flowRecord({
+      topic: 'shop.public.customers',
+      offset: 1_000,
+      key: JSON.stringify({ customerId: 'c-05' }),
+      value: {
+        before: null,
+        after: { customerId: 'c-05', name: 'Customer 5', tier: 'bronze' },
+        source: { connector: 'postgresql', table: 'customers', lsn: 99_999, ts_ms: 1_700_000_100_000 },
+        op: 'c',
+        ts_ms: 1_700_000_100_100,
+      },
+    });
+    const { customers } = defineTables({ customers: { name: table, partitionKey: 'customerId' } });
+    // A new port object per lookup: enrich caches per client, and each lookup here must reach the table.
+    const lookUp = async () => {
+      const step = enrich({ table: customers, key: 'customerId', as: 'customer', attributes: ['tier'] });
+      const result = await step.run(
+        [enrichRecord({ customerId: 'c-05' })],
+        stepContext({ ports: { dynamodb: { send: (command: never) => dynamodb.send(command) } } }),
+      );
+      return result.records.map((r) => (r.value as { customer: unknown }).customer);
+    };
+    // Act
+    await output.write([read, remove] as FlowRecord[], context);
+    const marker = await items(table);
+    const whileDeleted = await lookUp();
+    await output.write([again], context);
+    const row = await items(table);
+    const afterInsert = await lookUp();
+    // Assess: the marker expires 7 days after the delete record's time (later than Debezium's clocks here)
+    expect(marker).toEqual([
+      expect.objectContaining({
+        customerId: 'c-05',
+        _sluice_deleted: true,
+        _sluice_expires: (remove as FlowRecord).source.timestamp / 1000 + 7 * 24 * 3600,
+      }),
+    ]);
+    expect(whileDeleted).toEqual([null]);
+    expect(row).toEqual([expect.objectContaining({ customerId: 'c-05', tier: 'bronze' })]);
+    expect(row[0]).not.toHaveProperty('_sluice_expires');
+    expect(row[0]).not.toHaveProperty('_sluice_deleted');
+    expect(afterInsert).toEqual([{ tier: 'bronze' }]);
   });
 
   it('dead-letters malformed changes with the reason and writes the rest of the batch', async () => {

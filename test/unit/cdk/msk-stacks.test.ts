@@ -327,6 +327,18 @@ describe('the CDK app on an imported MSK cluster', () => {
     }
   });
 
+  it("turns on TTL on the delete markers' _sluice_expires for a table a change stream loads, and only there", () => {
+    // Prepare: the fixture's customers-table flow loads customers with toTable(…, { cdc: 'debezium' })
+    const tables = new Map(resourcesOf(data, 'AWS::DynamoDB::Table').map(([, t]) => [t.TableName, t]));
+
+    // Assess
+    expect(tables.get('customers')?.TimeToLiveSpecification).toEqual({
+      AttributeName: '_sluice_expires',
+      Enabled: true,
+    });
+    expect(tables.get('products')?.TimeToLiveSpecification).toBeUndefined();
+  });
+
   it('creates an encrypted, private, TLS-only lake bucket with lifecycle rules and access logging', () => {
     const lake = resourcesOf(data, 'AWS::S3::Bucket').find(([, b]) => b.BucketName === 'sluice-test-lake');
 

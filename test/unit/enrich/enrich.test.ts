@@ -103,9 +103,15 @@ describe('enrich', () => {
   });
 
   it('treats the marker a change stream leaves for a deleted row as missing, also when projecting', async () => {
-    // Prepare: toTable({ cdc: 'debezium' }) keeps a deleted row's key and position with _sluice_deleted
+    // Prepare: toTable({ cdc: 'debezium' }) keeps a deleted row's key and position with _sluice_deleted, and the
+    // expiry DynamoDB's TTL removes it at (an expired marker may still be read: TTL deletes lag)
     const { db, run } = setup({ attributes: ['name'] });
-    db.tables.get('customers')?.set('c-1', { customerId: 'c-1', _sluice_pos: '9', _sluice_deleted: true });
+    db.tables.get('customers')?.set('c-1', {
+      customerId: 'c-1',
+      _sluice_pos: '9',
+      _sluice_deleted: true,
+      _sluice_expires: 1_700_000_000,
+    });
     // Act
     const result = await run(['c-1', 'c-2']);
     // Assess

@@ -142,7 +142,55 @@ describe('planning the writes of a change stream', () => {
       _sluice_topic: 'shop.public.customers',
       _sluice_partition: 0,
       _sluice_offset: 1,
+      // the record's time (2025-01-02T03:04:05Z, later than the change's ts_ms) + 7 days, in epoch seconds
+      _sluice_expires: Date.UTC(2025, 0, 2, 3, 4, 5) / 1000 + 7 * 24 * 3600,
     });
+  });
+
+  it("dates a marker's expiry from the latest of the record time, ts_ms and source.ts_ms, plus the retention", () => {
+    // Prepare: Debezium's clocks later than the Kafka record time, then earlier; a retention of one day
+    const deletedAt = Date.UTC(2026, 5, 1, 12, 0, 0, 750);
+    const recordTime = Date.UTC(2026, 5, 1);
+    const delete_ = (offset: number, id: string, fields: Parameters<typeof change>[1]) =>
+      flowRecord({
+        topic: 'shop.public.customers',
+        offset,
+        timestamp: recordTime,
+        key: JSON.stringify({ customerId: id }),
+        value: change('d', { before: { customerId: id }, ...fields }),
+      });
+    const records = [
+      delete_(1, 'c1', { lsn: 10, sourceTsMs: deletedAt - 5, tsMs: deletedAt }),
+      delete_(2, 'c2', { lsn: 11, sourceTsMs: deletedAt, tsMs: 1 }),
+      delete_(3, 'c3', { lsn: 12, sourceTsMs: 1, tsMs: 1 }),
+    ];
+    // Act
+    const { writes } = planTableWrites(records, { ...plan, deleteMarkerTtlSeconds: 86_400 }, marshall);
+    // Assess
+    expect(writes.map((w) => unmarshall(w.request.PutRequest?.Item ?? {})._sluice_expires)).toEqual([
+      Math.floor(deletedAt / 1000) + 86_400,
+      Math.floor(deletedAt / 1000) + 86_400,
+      recordTime / 1000 + 86_400,
+    ]);
+  });
+
+  it('dates a marker from the wall clock when the delete carries no time at all', () => {
+    // Prepare: no Kafka timestamp (-1) and no Debezium clocks
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1), toFake: ['Date'] });
+    const value = { op: 'd', before: { customerId: 'c1' }, source: { lsn: 5 } };
+    const untimed = flowRecord({ topic: 'shop.public.customers', offset: 1, timestamp: -1, value });
+    // Act
+    const [marker] = items([untimed]);
+    vi.useRealTimers();
+    // Assess
+    expect(marker?._sluice_expires).toBe(Date.UTC(2026, 0, 1) / 1000 + 7 * 24 * 3600);
+  });
+
+  it('writes an upsert without _sluice_expires, so the row that replaces a marker never expires', () => {
+    const [row] = items([record(1, change('c', { after: { customerId: 'c1', tier: 'gold' }, lsn: 400 }))]);
+    expect(row).toMatchObject({ customerId: 'c1', tier: 'gold' });
+    expect(row).not.toHaveProperty('_sluice_expires');
+    expect(row).not.toHaveProperty('_sluice_deleted');
   });
 
   it('rejects a malformed change and a delete with no key, and still plans the rest of the batch', () => {
@@ -170,6 +218,21 @@ describe('toTable with cdc', () => {
       toTable({ name: 'customers', partitionKey: 'customerId' }, { cdc: 'debezium', [option]: value });
     expect(declare).toThrow(ConfigError);
     expect(declare).toThrow(`toTable(customers).${option}: not with cdc`);
+  });
+
+  it('keeps delete markers 7 days unless deleteMarkerTtlSeconds says otherwise, and takes it only with cdc', () => {
+    // Prepare
+    const customers = { name: 'customers', partitionKey: 'customerId' };
+    // Act
+    const byDefault = toTable(customers, { cdc: 'debezium' });
+    const month = toTable(customers, { cdc: 'debezium', deleteMarkerTtlSeconds: 30 * 86_400 });
+    const plain = () => toTable(customers, { deleteMarkerTtlSeconds: 60 });
+    const zero = () => toTable(customers, { cdc: 'debezium', deleteMarkerTtlSeconds: 0 });
+    // Assess
+    expect(byDefault.plan.deleteMarkerTtlSeconds).toBe(604_800);
+    expect(month.plan.deleteMarkerTtlSeconds).toBe(2_592_000);
+    expect(plain).toThrow("toTable(customers).deleteMarkerTtlSeconds: only with cdc: 'debezium'");
+    expect(zero).toThrow('toTable(customers).deleteMarkerTtlSeconds: must be ≥ 1');
   });
 });
 
