@@ -18,7 +18,8 @@ export const createCustomersTable = async (dynamodb: DynamoDBClient, prefix: str
       KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }],
     }),
   );
-  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
+  // The waiter polls first after its minDelay (20 s by default); dynalite creates a table in milliseconds.
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1 }, { TableName: table });
   return table;
 };
 
