@@ -1,4 +1,6 @@
 import { envelopeLine, type LakePlanOptions } from '../../../shared/outputs/lake-objects.ts';
+import type { TablePlanOptions } from '../../../shared/outputs/table-items.ts';
+import { createTableWriter } from '../../../shared/outputs/table-writer.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
 
 /** A decoded record as the runtime hands it to outputs; the source bytes follow the decoded fields. */
@@ -59,3 +61,22 @@ export const lakeOptions: LakePlanOptions = {
   line: envelopeLine,
   tombstones: 'keep',
 };
+
+/**
+ * The customers table's writer over a faked DynamoDB client (`send` answers each command), with quick retries
+ * within `budgetMs` and the fake clock.
+ */
+export const fakeTableWriter = (
+  plan: TablePlanOptions,
+  send: (command: unknown) => Promise<unknown>,
+  budgetMs = 10_000,
+) =>
+  createTableWriter({
+    ...plan,
+    name: 'table:customers',
+    table: 'customers',
+    client: () => ({ send }) as never,
+    concurrency: 4,
+    retry: { baseMs: 50, maxDelayMs: 1000, budgetMs },
+    clock: fakeClock(),
+  });

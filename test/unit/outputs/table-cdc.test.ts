@@ -5,8 +5,7 @@ import { ConfigError } from '../../../shared/errors.ts';
 import { toTable } from '../../../shared/outputs/table.ts';
 import { readChange } from '../../../shared/outputs/table-cdc.ts';
 import { planTableWrites, type TablePlanOptions } from '../../../shared/outputs/table-items.ts';
-import { createTableWriter } from '../../../shared/outputs/table-writer.ts';
-import { fakeClock, flowRecord } from './records.ts';
+import { fakeTableWriter, flowRecord } from './records.ts';
 
 const plan: TablePlanOptions = {
   key: { partition: 'customerId' },
@@ -237,16 +236,7 @@ describe('toTable with cdc', () => {
 });
 
 describe('the table loader writing a change stream (DynamoDB client faked)', () => {
-  const writer = (send: (command: unknown) => Promise<unknown>) =>
-    createTableWriter({
-      ...plan,
-      name: 'table:customers',
-      table: 'customers',
-      client: () => ({ send }) as never,
-      concurrency: 4,
-      retry: { baseMs: 50, maxDelayMs: 1000, budgetMs: 10_000 },
-      clock: fakeClock(),
-    });
+  const writer = (send: (command: unknown) => Promise<unknown>) => fakeTableWriter(plan, send);
   const failure = (name: string, status = 400) =>
     Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 

@@ -3,8 +3,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { RetriableError } from '../../../shared/errors.ts';
 import { planTableWrites, type TablePlanOptions } from '../../../shared/outputs/table-items.ts';
-import { createTableWriter } from '../../../shared/outputs/table-writer.ts';
-import { fakeClock, flowRecord } from './records.ts';
+import { fakeTableWriter, flowRecord } from './records.ts';
 
 const plan: TablePlanOptions = {
   key: { partition: 'customerId' },
@@ -18,16 +17,7 @@ const put = (request: WriteRequest | undefined) =>
   request?.PutRequest?.Item ? unmarshall(request.PutRequest.Item) : undefined;
 
 type Send = (command: unknown) => Promise<unknown>;
-const writer = (send: Send, budgetMs = 10_000) =>
-  createTableWriter({
-    ...plan,
-    name: 'table:customers',
-    table: 'customers',
-    client: () => ({ send }) as never,
-    concurrency: 4,
-    retry: { baseMs: 50, maxDelayMs: 1000, budgetMs },
-    clock: fakeClock(),
-  });
+const writer = (send: Send, budgetMs = 10_000) => fakeTableWriter(plan, send, budgetMs);
 
 describe('the table loader plan', () => {
   it('keeps the last write per key and stores the source offset on the item', () => {
