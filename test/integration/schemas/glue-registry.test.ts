@@ -8,17 +8,13 @@ import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { ConfigError, RetriableError } from '../../../shared/errors.ts';
 import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
 import type { OutputSpec } from '../../../shared/outputs/spec.ts';
-import { registryDecoding } from '../../../shared/schemas/decoding.ts';
 import { glueEncoding } from '../../../shared/schemas/encoding.ts';
 import { registerGlueSchema } from '../../../shared/schemas/glue-register.ts';
 import { glueRegistry } from '../../../shared/schemas/registry.ts';
 import { glueSource } from '../../../shared/schemas/sources.ts';
-import { defineFlow } from '../../../shared/topology/flow.ts';
-import { defineTopics } from '../../../shared/topology/resources.ts';
 import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
 import { kafkaEvent } from '../../unit/runtime/kafka-events.ts';
-import { memoryTopic } from '../../unit/runtime/memory-output.ts';
-import { avroBody, glueBytes, reviewV1, reviewV2 } from '../../unit/schemas/fixtures.ts';
+import { avroBody, glueBytes, readingFlow, reviewV1, reviewV2 } from '../../unit/schemas/fixtures.ts';
 
 const deps = { outputFor: (spec: OutputSpec) => spec.create(), ports: {}, now: () => Date.now() };
 let glue: GlueClient;
@@ -26,29 +22,11 @@ const registry = glueRegistry({ name: uniqueName('sluice-registry') });
 let v1: string;
 let v2: string;
 
-const flowReading = (client: GlueClient, reader?: string) => {
-  const topics = defineTopics({
-    reviews: {
-      name: 'reviews',
-      partitions: 1,
-      format: 'avro',
-      registry,
-      ...(reader ? { schema: reader } : {}),
-    },
-    out: { name: 'reviews.out', format: 'json', partitions: 1 },
-    dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
-  });
-  const out = memoryTopic(topics.out);
-  const dead = memoryTopic(topics.dead);
-  const flow = defineFlow({
-    name: 'read-reviews',
-    source: { topic: topics.reviews },
-    schemas: registryDecoding(topics.reviews, { source: glueSource(registry, Promise.resolve(client)) }),
-    outputs: [out],
-    deadLetter: dead,
-  });
-  return { flow, out: out.output, dead: dead.output };
-};
+const flowReading = (client: GlueClient, reader?: string) =>
+  readingFlow(
+    { registry, ...(reader ? { schema: reader } : {}) },
+    glueSource(registry, Promise.resolve(client)),
+  );
 
 const event = (...values: Buffer[]) =>
   kafkaEvent(values.map((v, i) => ({ topic: 'reviews', offset: i, rawValue: v.toString('base64') })));

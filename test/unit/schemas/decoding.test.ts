@@ -16,6 +16,7 @@ import {
   FakeRegistry,
   glueBytes,
   protoBody,
+  readingFlow,
   reviewJsonSchema,
   reviewProto,
   reviewV1,
@@ -29,23 +30,7 @@ const glue = glueRegistry({ name: 'sluice' });
 const confluent = confluentRegistry({ url: 'http://registry.test:8081' });
 
 /** A flow reading `reviews` in the given format from a fake registry (in memory), writing to memory topics. */
-const flowOn = (topic: Partial<TopicOptions>, registry: FakeRegistry) => {
-  const topics = defineTopics({
-    reviews: { name: 'reviews', partitions: 1, format: 'avro', registry: glue, ...topic },
-    out: { name: 'reviews.out', format: 'json', partitions: 1 },
-    dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
-  });
-  const out = memoryTopic(topics.out);
-  const dead = memoryTopic(topics.dead);
-  const flow = defineFlow({
-    name: 'read-reviews',
-    source: { topic: topics.reviews },
-    schemas: registryDecoding(topics.reviews, { source: registry }),
-    outputs: [out],
-    deadLetter: dead,
-  });
-  return { flow, out: out.output, dead: dead.output };
-};
+const flowOn = (topic: Partial<TopicOptions>, registry: FakeRegistry) => readingFlow(topic, registry);
 
 const event = (...values: Buffer[]) =>
   kafkaEvent(values.map((v, i) => ({ topic: 'reviews', offset: i, rawValue: v.toString('base64') })));

@@ -1,7 +1,12 @@
 import avro from 'avsc';
 import protobuf from 'protobufjs';
 import { RetriableError } from '../../../shared/errors.ts';
+import { registryDecoding } from '../../../shared/schemas/decoding.ts';
+import { glueRegistry } from '../../../shared/schemas/registry.ts';
 import type { SchemaSource, WriterSchema } from '../../../shared/schemas/sources.ts';
+import { defineFlow } from '../../../shared/topology/flow.ts';
+import { defineTopics, type TopicOptions } from '../../../shared/topology/resources.ts';
+import { memoryTopic } from '../runtime/memory-output.ts';
 
 /** Review records as Avro, Protobuf and JSON Schema: the same logical record in each format. */
 export const reviewV1 = JSON.stringify({
@@ -96,3 +101,31 @@ export class FakeRegistry implements SchemaSource {
     return this.schemas.get(id);
   }
 }
+
+/**
+ * A flow reading `reviews` (Avro on a Glue registry named sluice, unless `topic` says otherwise) with writer schemas
+ * from `source`, writing what it decodes to one memory topic and its dead letters to another.
+ */
+export const readingFlow = (topic: Partial<TopicOptions>, source: SchemaSource) => {
+  const topics = defineTopics({
+    reviews: {
+      name: 'reviews',
+      partitions: 1,
+      format: 'avro',
+      registry: glueRegistry({ name: 'sluice' }),
+      ...topic,
+    },
+    out: { name: 'reviews.out', format: 'json', partitions: 1 },
+    dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
+  });
+  const out = memoryTopic(topics.out);
+  const dead = memoryTopic(topics.dead);
+  const flow = defineFlow({
+    name: 'read-reviews',
+    source: { topic: topics.reviews },
+    schemas: registryDecoding(topics.reviews, { source }),
+    outputs: [out],
+    deadLetter: dead,
+  });
+  return { flow, out: out.output, dead: dead.output };
+};
