@@ -3,7 +3,6 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadTopologyModule } from '../../cdk/topology-module.ts';
 import { awsRegion } from '../../shared/clients/endpoints.ts';
-import '../kafka-codecs.ts';
 import { localKafka } from '../kafka-client.ts';
 import { invokeEndpointFile } from '../runner/pipeline.ts';
 import { pipelineReplayer, type Replayer, runningPipeline, runReplay } from './replay/cli.ts';
