@@ -9,7 +9,7 @@ import { lineageRejected } from '../outputs/lineage.ts';
 import type { DeadLetter, Output, OutputContext } from '../outputs/output.ts';
 import type { OutputSpec } from '../outputs/spec.ts';
 import type { FlowRecord, SourceRecord } from '../record.ts';
-import type { StepContext, StepPorts } from '../steps/step.ts';
+import type { BatchDelivery, StepContext, StepPorts, StepResult } from '../steps/step.ts';
 import type { Flow } from '../topology/flow.ts';
 import { filterDeadLetter, selectorFor } from './select.ts';
 
@@ -140,10 +140,12 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
     records = kept;
   }
 
+  const commits: NonNullable<StepResult['commit']>[] = [];
   for (const step of flow.steps) {
     if (records.length === 0 || loudFailure) break;
     try {
       const result = await step.run(records, context);
+      if (result.commit) commits.push(result.commit);
       records = result.records;
       filtered += result.dropped;
       for (const d of result.deadLetters) deadLetters.push(d);
@@ -192,6 +194,10 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
     await writeDeadLetters(flow, deadLetters, deps, deadLetterContext, fail);
   }
 
+  if (commits.length > 0 && !loudFailure && (!firstFailure || source.errorHandling.reportBatchItemFailures)) {
+    await commitSteps(commits, failed, decoded.records, fail);
+  }
+
   const now = deps.now();
   let maxRecordAgeMs = 0;
   for (const r of decoded.records) {
@@ -222,6 +228,29 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   return source.errorHandling.reportBatchItemFailures
     ? { summary, response: batchItemFailures(failed) }
     : { summary };
+};
+
+/**
+ * Stateful steps' commits, in step order, once the batch is delivered (or, with partial batch response, told
+ * which offsets come again). A commit that throws leaves every record of the batch to be delivered again.
+ */
+const commitSteps = async (
+  commits: readonly NonNullable<StepResult['commit']>[],
+  failed: readonly SourceRecord[],
+  all: readonly FlowRecord[],
+  fail: (error: unknown, affected: Iterable<SourceRecord>) => void,
+): Promise<void> => {
+  const lowest = new Map<number, number>();
+  for (const s of failed) lowest.set(s.partition, Math.min(lowest.get(s.partition) ?? s.offset, s.offset));
+  const delivery: BatchDelivery = { failed: lowest };
+  try {
+    for (const commit of commits) await commit(delivery);
+  } catch (error) {
+    fail(
+      error,
+      all.map((r) => r.source),
+    );
+  }
 };
 
 /** The summary of a batch that failed before decoding: every record counted in, none out. */

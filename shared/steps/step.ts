@@ -29,6 +29,20 @@ export interface StepResult {
   readonly deadLetters: DeadLetter[];
   /** Records deliberately dropped (filtered out, inner-join misses configured to drop). */
   readonly dropped: number;
+  /**
+   * Stateful steps only: what to make durable once the batch is delivered. The handler calls it after every
+   * output and the dead letters succeeded, never when the batch is retried whole; with partial batch response,
+   * `failed` gives the lowest failed offset per source partition (records from it on will be delivered again).
+   * A throw fails the batch (retriable: its records are delivered again), so a step must make `run` safe to
+   * repeat for records whose commit did not happen (fenced state writes, deterministic results).
+   */
+  readonly commit?: (delivered: BatchDelivery) => Promise<void>;
+}
+
+/** What a step's `commit` learns about its batch's delivery. */
+export interface BatchDelivery {
+  /** Lowest offset per source partition that will be delivered again (partial batch response); empty when none. */
+  readonly failed: ReadonlyMap<number, number>;
 }
 
 /** An enrich step's join, described: the table it reads, the field it adds, inner or left, what a miss does. */
@@ -58,6 +72,8 @@ export interface Step<In = Loose, Out = In> {
   readonly name: string;
   /** Tables this step reads: the CDK app grants read access; the topology checks they are declared. */
   readonly reads?: readonly TableRef[];
+  /** Tables this step keeps state in (reads and writes): the CDK app grants both; the topology checks them. */
+  readonly keepsStateIn?: readonly TableRef[];
   /** Topics this step may route records to: each must be one of the flow's topic outputs. */
   readonly routesTo?: readonly TopicRef[];
   /** Top-level value fields this step adds (enrich's `as`): a source filter, which runs before it, cannot read them. */
