@@ -12,7 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { topology } from '../functions/topology.ts';
 import { projectRoot } from '../local/services/paths.ts';
 import { dynamoDbClient } from '../shared/clients/dynamodb.ts';
-import type { Flow } from '../shared/topology/flow.ts';
+import { type Flow, FlowDefaults } from '../shared/topology/flow.ts';
 import {
   type CpuFigure,
   cpuFromE2e,
@@ -192,6 +192,7 @@ const flowInput = (
       book,
     ),
     logBytesPerBatch: run.logBytesPerBatch,
+    platformLogs: FlowDefaults.platformLogs,
     customMetrics: run.metrics.length,
     s3PutsPerBatch: s3.puts,
     s3GetsPerBatch: s3.gets,
@@ -255,7 +256,7 @@ export const main = async (args: string[]): Promise<void> => {
   const sluiceAt = (
     rate: number,
     flows: readonly string[],
-    change: { memoryMb?: number; processorWindowMs?: number } = {},
+    change: { memoryMb?: number; processorWindowMs?: number; platformLogs?: boolean } = {},
   ) =>
     flows
       .map((n) => {
@@ -264,6 +265,7 @@ export const main = async (args: string[]): Promise<void> => {
           ...(inputs.get(n) as FlowInput),
           ...(change.memoryMb ? { memoryMb: change.memoryMb } : {}),
           ...(windowed ? { batchingWindowMs: change.processorWindowMs } : {}),
+          ...(change.platformLogs !== undefined ? { platformLogs: change.platformLogs } : {}),
         };
         return flowCost(input, rate, book);
       })
@@ -324,6 +326,13 @@ export const main = async (args: string[]): Promise<void> => {
       sluiceDollarsPerMillion: perMillion(sluiceAt(HEADLINE_RATE, REVIEW_FLOWS, { memoryMb }), HEADLINE_RATE),
       belowPeakRss: REVIEW_FLOWS.filter((n) => (peakRss[n] ?? 0) > memoryMb),
     })),
+    platformLogsWhatIf: {
+      sluiceDollarsPerMillion: perMillion(
+        sluiceAt(HEADLINE_RATE, REVIEW_FLOWS, { platformLogs: !FlowDefaults.platformLogs }),
+        HEADLINE_RATE,
+      ),
+      platformLogs: !FlowDefaults.platformLogs,
+    },
     windowWhatIf: PROCESSOR_WINDOWS_MS.map((windowMs) => ({
       windowMs,
       sluiceDollarsPerMillion: perMillion(

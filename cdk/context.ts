@@ -38,6 +38,8 @@ export const ContextKey = {
   searchDataNodes: 'sluice:search.dataNodes',
   /** Email address subscribed to the alarm topic. */
   alarmEmail: 'sluice:alarmEmail',
+  /** "true": keep Lambda's START/END/REPORT lines in the flows' logs (default "false": ~330 bytes per invocation). */
+  platformLogs: 'sluice:platformLogs',
 } as const;
 
 export type KafkaSettings = { readonly kind: 'sandbox' } | KafkaCluster;
@@ -57,6 +59,7 @@ export interface DeploySettings {
   readonly searchInstanceType?: string;
   readonly searchDataNodes?: number;
   readonly alarmEmail?: string;
+  readonly platformLogs?: boolean;
 }
 
 export class ContextError extends Error {
@@ -110,8 +113,13 @@ export const readSettings = (get: Lookup): DeploySettings => {
   if (searchDataNodes !== undefined && (!Number.isInteger(searchDataNodes) || searchDataNodes < 1)) {
     throw new ContextError(ContextKey.searchDataNodes, `"${dataNodesText}" is not a positive integer`);
   }
+  const platformLogsText = text(get, ContextKey.platformLogs);
+  if (platformLogsText !== undefined && platformLogsText !== 'true' && platformLogsText !== 'false') {
+    throw new ContextError(ContextKey.platformLogs, `"${platformLogsText}" is not true or false`);
+  }
   const optional = {
     removal,
+    ...(platformLogsText !== undefined ? { platformLogs: platformLogsText === 'true' } : {}),
     ...(text(get, ContextKey.searchInstanceType)
       ? { searchInstanceType: text(get, ContextKey.searchInstanceType) }
       : {}),

@@ -137,6 +137,7 @@ export const addSluiceStacks = (
     subnets,
     ...(kafkaSecurityGroup ? { kafkaSecurityGroup } : {}),
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
+    ...(settings.platformLogs !== undefined ? { platformLogs: settings.platformLogs } : {}),
   });
   return { ...(sandbox ? { sandbox } : {}), data, flows };
 };

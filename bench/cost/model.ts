@@ -21,6 +21,8 @@ export interface FlowInput {
   readonly ioWaitMsPerBatch: number;
   /** Log bytes the handler writes per batch (summary line and EMF lines), Lambda's own lines not included. */
   readonly logBytesPerBatch: number;
+  /** Lambda's own START/END/REPORT lines are kept (the CDK app drops them unless `sluice:platformLogs`). */
+  readonly platformLogs: boolean;
   /** Distinct CloudWatch metrics (name and dimensions) the flow emits. */
   readonly customMetrics: number;
   readonly s3PutsPerBatch: number;
@@ -98,7 +100,8 @@ export const flowCost = (flow: FlowInput, rate: number, book: PriceBook): FlowCo
   );
   const invocationsPerSec = rate / n;
   const gbSecondsPerSec = invocationsPerSec * (flow.memoryMb / 1024) * (n * busy + ioSeconds);
-  const logBytesPerSec = invocationsPerSec * (flow.logBytesPerBatch + a.platformLogBytesPerInvocation);
+  const platformBytes = flow.platformLogs ? a.platformLogBytesPerInvocation : 0;
+  const logBytesPerSec = invocationsPerSec * (flow.logBytesPerBatch + platformBytes);
   const perSecond: CostItems = {
     compute: gbSecondsPerSec * need(book, 'lambdaArmGbSecond'),
     requests: invocationsPerSec * need(book, 'lambdaRequest'),

@@ -37,6 +37,8 @@ export interface CostReport {
     readonly belowPeakRss: readonly string[];
   }[];
   /** cleanse-reviews and enrich-reviews at other batching windows (the sinks as declared). */
+  /** The same stream with Lambda's START/END/REPORT lines the other way (kept, when the default drops them). */
+  readonly platformLogsWhatIf: { readonly sluiceDollarsPerMillion: number; readonly platformLogs: boolean };
   readonly windowWhatIf: readonly { readonly windowMs: number; readonly sluiceDollarsPerMillion: number }[];
   readonly inputs: Record<string, unknown>;
   readonly prices: {
@@ -107,6 +109,7 @@ export const renderSection = (report: CostReport): string => {
     `cleanse-reviews and enrich-reviews at another batching window (${rate(report.atRecordsPerSec)}, per million; each second of window adds up to a second of latency per hop): ${report.windowWhatIf
       .map((w) => `${w.windowMs / 1000} s ${money(w.sluiceDollarsPerMillion)}`)
       .join(', ')}.`,
+    `Lambda's own START/END/REPORT lines ${report.platformLogsWhatIf.platformLogs ? 'kept (`sluice:platformLogs=true`)' : 'dropped'}: ${money(report.platformLogsWhatIf.sluiceDollarsPerMillion)} per million at ${rate(report.atRecordsPerSec)}.`,
     `The customers-table loader is priced per change, apart: ${money(report.customersTable.dollarsPerMillionChanges)} per million changes at ${rate(report.customersTable.atChangesPerSec)}.`,
     `Prices: \`${report.prices.file}\` (${report.prices.region}, checked ${report.prices.checked}); not confirmed: ${report.prices.unverified.join(', ') || 'none'}.`,
     costSection.end,

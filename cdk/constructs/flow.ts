@@ -19,7 +19,7 @@ import {
   MappingMetrics,
 } from '../../shared/mapping-metrics.ts';
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
-import type { Flow } from '../../shared/topology/index.ts';
+import { type Flow, FlowDefaults as RuntimeFlowDefaults } from '../../shared/topology/index.ts';
 import type { FailureDestination } from '../../shared/topology/on-failure.ts';
 import { FlowBundle, flowNodeOptions, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
@@ -89,6 +89,12 @@ export interface FlowFunctionProps extends GrantTargets {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Keep Lambda's own START, END and REPORT lines in the log group (system log level INFO instead of WARN).
+   * @default false (`FlowDefaults.platformLogs` in shared/topology: ~330 bytes of logs per invocation saved)
+   * @example platformLogs: true
+   */
+  readonly platformLogs?: boolean;
+  /**
    * Offset lag (records) that raises the lag alarm.
    * @default 10,000
    */
@@ -137,6 +143,12 @@ export class FlowFunction extends Construct {
       timeout: Duration.seconds(flow.timeoutSeconds),
       description: `Sluice flow ${flow.name}: ${flow.source.topic.name} -> ${flow.outputs.map((o) => o.name).join(', ')}`,
       logGroup,
+      // JSON logs let the system log level drop the platform lines; the handler's lines are JSON already.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2:
+        (props.platformLogs ?? RuntimeFlowDefaults.platformLogs)
+          ? lambda.SystemLogLevel.INFO
+          : lambda.SystemLogLevel.WARN,
       environment: this.environment(props),
       vpc: props.network.vpc,
       vpcSubnets: props.network.subnets,

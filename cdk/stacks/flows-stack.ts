@@ -29,6 +29,8 @@ export interface FlowsStackProps extends StackProps {
   readonly kafkaSecurityGroup?: (scope: Construct) => ec2.ISecurityGroup;
   /** @default no alarm notifications */
   readonly alarmEmail?: string;
+  /** Keep Lambda's own START/END/REPORT lines. @default false */
+  readonly platformLogs?: boolean;
 }
 
 /** `cleanse-reviews` -> `CleanseReviews`: output keys must be alphanumeric. */
@@ -96,6 +98,7 @@ export class FlowsStack extends Stack {
         },
         failedBatchesBucket: data.failedBatches.bucketName,
         ...(alarmTopic ? { alarmTopic } : {}),
+        ...(props.platformLogs !== undefined ? { platformLogs: props.platformLogs } : {}),
       });
       flows.set(flow.name, construct);
     }

@@ -35,6 +35,13 @@ export const FlowDefaults = {
   batchSize: 100,
   memoryMb: 512,
   timeoutSeconds: 60,
+  /**
+   * Lambda's own START, END and REPORT lines (~330 bytes per invocation, at CloudWatch Logs' ingestion price the
+   * largest log item per batch after the summary line): dropped by deploying with JSON logs and system log level
+   * WARN. Duration, memory and errors stay in Lambda's metrics; a deployment that wants the lines sets the CDK
+   * app's `platformLogs`.
+   */
+  platformLogs: false,
 } as const;
 
 /** Where a flow's failed batches go once the mapping gives up: a topic on the same cluster, or SQS/SNS/S3. */

@@ -63,6 +63,7 @@ const flow: FlowInput = {
   partitions: 2,
   ioWaitMsPerBatch: 50,
   logBytesPerBatch: 1024 * 1024,
+  platformLogs: false,
   customMetrics: 10,
   s3PutsPerBatch: 2,
   s3GetsPerBatch: 1,
@@ -94,6 +95,21 @@ describe('the cost model', () => {
     expect(cost.dollarsPerSecond).toBeCloseTo(total, 15);
     expect(perMillion(cost.dollarsPerSecond, 10_000)).toBeCloseTo(total * 100, 12);
     expect(perMonth(1)).toBe(2_628_000);
+  });
+
+  it("adds Lambda's own START/END/REPORT bytes per invocation only when the deployment keeps them", () => {
+    // Prepare: 1,024 platform bytes per invocation, 10 invocations/s (as above)
+    const withPlatformBytes = book();
+    const priced = {
+      ...withPlatformBytes,
+      assume: { ...withPlatformBytes.assume, platformLogBytesPerInvocation: 1024 },
+    };
+    // Act
+    const dropped = flowCost(flow, 10_000, priced);
+    const kept = flowCost({ ...flow, platformLogs: true }, 10_000, priced);
+    // Assess: 10 × 1 KiB/s more, at $0.5 per GB
+    expect(dropped.perSecond.logs).toBeCloseTo(0.0048828125, 15);
+    expect(kept.perSecond.logs - dropped.perSecond.logs).toBeCloseTo((10 * 1024 * 0.5) / 1024 ** 3, 15);
   });
 
   it('fills a batch with what arrives while the previous one runs when the window is 0', () => {
