@@ -141,7 +141,7 @@ describe('npm start on the reference topology', () => {
       /schema orders in Glue registry sluice \(moto\): (registered|already registered)/,
     );
     expect(run.output).toMatch(
-      new RegExp(`ok {2}S3 lake: sample orders read back equal \\(Parquet\\) +${expectedOrders.byId.size}\n`),
+      new RegExp(`ok +S3 lake: sample orders read back equal \\(Parquet\\) +${expectedOrders.byId.size}\n`),
     );
     const reasons = new Map(
       produced['orders.dlq'].map((m) => [String(m.key), header(m, 'sluice.dlq.reason')] as const),
