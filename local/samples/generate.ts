@@ -382,9 +382,11 @@ const fetchedFrom = (topic: string, records: readonly SampleRecord[], firstOffse
     value:
       r.text !== undefined
         ? Buffer.from(r.text)
-        : r.value === null || r.value === undefined
-          ? null
-          : Buffer.from(JSON.stringify(r.value)),
+        : r.base64 !== undefined
+          ? Buffer.from(r.base64, 'base64')
+          : r.value === null || r.value === undefined
+            ? null
+            : Buffer.from(JSON.stringify(r.value)),
     headers: Object.entries(r.headers ?? {}).map(([key, v]) => ({
       key,
       value: typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.base64, 'base64'),
