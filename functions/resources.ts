@@ -1,5 +1,13 @@
-import { defineBucket, defineIndex, defineTables, defineTopics, typed } from '../shared/index.ts';
+import {
+  defineBucket,
+  defineIndex,
+  defineTables,
+  defineTopics,
+  glueRegistry,
+  typed,
+} from '../shared/index.ts';
 import type { Review } from './cleanse-reviews.ts';
+import { type Order, ordersSchema } from './schemas/orders.ts';
 
 /** A customer in the customers table (the `after` row of its Debezium changes). */
 export interface Customer {
@@ -28,10 +36,10 @@ export type EnrichedReview = Review & {
 /**
  * The reference e-commerce topology's shared resources. Tier 1 (raw) → tier 2 (clean) → tier 3 (enriched),
  * reference data arriving in a change stream materialised into a table, and one dead-letter topic per tier. `internal`
- * marks the topics only flows write: their records' lineage headers are trusted (reviews.raw and customers.cdc
- * are written by outside producers, so lineage starts at the flow that reads them). `typed` declares what a topic's
- * records hold, or a table's items: the flows reading them are typed from it, and the flows writing them must
- * produce it (types only; `validate` checks at run time).
+ * marks the topics only flows write: their records' lineage headers are trusted (reviews.raw, customers.cdc and
+ * orders are written by outside producers, so lineage starts at the flow that reads them). `typed` declares what a
+ * topic's records hold, or a table's items: the flows reading them are typed from it, and the flows writing them
+ * must produce it (types only; `validate` checks at run time).
  */
 export const topics = defineTopics({
   reviewsRaw: { name: 'reviews.raw', format: 'json', partitions: 3 },
@@ -49,9 +57,18 @@ export const topics = defineTopics({
     internal: true,
   }),
   customersCdc: { name: 'customers.cdc', format: 'json', partitions: 2 },
+  // Written by the order service in Avro through the Glue Schema Registry; `schema` is the readers' (and the lake's).
+  orders: typed<Order>({
+    name: 'orders',
+    format: 'avro',
+    partitions: 3,
+    registry: glueRegistry({ name: 'sluice' }),
+    schema: JSON.stringify(ordersSchema),
+  }),
   reviewsDeadLetters: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
   customersDeadLetters: { name: 'customers.dlq', format: 'bytes', partitions: 1 },
   sinkDeadLetters: { name: 'sinks.dlq', format: 'bytes', partitions: 1 },
+  ordersDeadLetters: { name: 'orders.dlq', format: 'bytes', partitions: 1 },
 });
 
 export const tables = defineTables({

@@ -3,6 +3,7 @@ import { flow as cleanseReviews } from './cleanse-reviews.ts';
 import { flow as customersTable } from './customers-table.ts';
 import { flow as enrichReviews } from './enrich-reviews.ts';
 import { flow as lakeSink } from './lake-sink.ts';
+import { flow as ordersLake } from './orders-lake.ts';
 import { lake, reviewsIndex, tables, topics } from './resources.ts';
 import { flow as searchSink } from './search-sink.ts';
 
@@ -12,5 +13,5 @@ export const topology = defineTopology({
   tables,
   bucket: lake,
   index: reviewsIndex,
-  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink],
+  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink, ordersLake],
 });

@@ -34,6 +34,7 @@ export {
   confluentRegistry,
   type GlueRegistryOptions,
   glueRegistry,
+  lakeColumnsOf,
   type RegistryDecodingOptions,
   type RegistryEncodingOptions,
   type RegistryRef,

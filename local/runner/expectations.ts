@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { SampleRecord } from '../samples/generate.ts';
 import { readSampleRecords } from '../samples/records.ts';
 import { projectRoot } from '../services/paths.ts';
@@ -22,7 +23,46 @@ export interface Expectations {
 export const sampleFiles = {
   customers: join(projectRoot, 'events', 'records', 'customers.cdc.jsonl'),
   reviews: join(projectRoot, 'events', 'records', 'reviews.raw.jsonl'),
+  orders: join(projectRoot, 'events', 'records', 'orders.jsonl'),
 } as const;
+
+/** What orders-lake must make of the sample orders: every good order a lake row, every bad one a dead letter. */
+export interface OrderExpectations {
+  /** The good orders by id, as JSON values (what the order service encoded in Avro). */
+  readonly byId: ReadonlyMap<string, unknown>;
+  readonly deadLetters: number;
+}
+
+export const orderExpectationsFor = (
+  orders: readonly SampleRecord[] = readSampleRecords(sampleFiles.orders),
+): OrderExpectations => {
+  const byId = new Map<string, unknown>();
+  let deadLetters = 0;
+  for (const record of orders) {
+    if (record.expect !== undefined) deadLetters++;
+    else if (record.value != null) byId.set((record.value as { orderId: string }).orderId, record.value);
+  }
+  return { byId, deadLetters };
+};
+
+/**
+ * Lake rows (read back from Parquet, as plain JSON) against the sample orders: how many orders have a row equal
+ * to them, field for field, and how many rows those are (a duplicate would add one).
+ */
+export const ordersInLake = (
+  rows: readonly Record<string, unknown>[],
+  expected: OrderExpectations,
+): { equal: number; rows: number } => {
+  const found = new Set<string>();
+  let matching = 0;
+  for (const row of rows) {
+    const want = expected.byId.get(row.orderId as string);
+    if (want === undefined || !isDeepStrictEqual(row, want)) continue;
+    found.add(row.orderId as string);
+    matching++;
+  }
+  return { equal: found.size, rows: matching };
+};
 
 /** The fields of the sample's Debezium changes (local/samples/generate.ts) this reads. */
 interface DebeziumChange {

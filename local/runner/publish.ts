@@ -17,19 +17,21 @@ const messageBytes = (message: Message): number => {
 
 /**
  * Publishes sample records in order (keys decide partitions, as any Java producer would), in sends of at most
- * 500 records that fit the broker's default `max.message.bytes` whatever partitions the records land on.
+ * 500 records that fit the broker's default `max.message.bytes` whatever partitions the records land on. `encode`
+ * writes JSON values in a registry topic's schema and framing (`topicEncoder`).
  */
 export const publish = async (
   kafka: Kafka,
   topic: string,
   records: readonly SampleRecord[],
+  encode?: (value: unknown) => Buffer,
 ): Promise<void> => {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += 500) {
       const sized = records.slice(i, i + 500).map((record) => {
-        const message = toMessage(record);
+        const message = toMessage(record, encode);
         return { message, bytes: messageBytes(message), partition: undefined };
       });
       for (const run of cutSends(sized, DEFAULT_MAX_MESSAGE_BYTES)) {

@@ -7,13 +7,22 @@ import { up } from '../services/manager.ts';
 import { projectRoot } from '../services/paths.ts';
 import { readState } from '../services/state.ts';
 import { waitUntilDrained } from './drain.ts';
-import { expectationsFor, sampleFiles } from './expectations.ts';
+import { expectationsFor, orderExpectationsFor, ordersInLake, sampleFiles } from './expectations.ts';
 import { type FlowSummary, logOffsets, readSummaries } from './function-logs.ts';
 import { invokeEndpointFile, LocalPipeline } from './pipeline.ts';
 import { provision } from './provision.ts';
 import { publish } from './publish.ts';
+import { localGlue, registerTopicSchemas, topicEncoder } from './registry.ts';
 import { type Check, checkTable, flowTable } from './report.ts';
-import { indexCount, lakeCopiesOf, lakeKeys, readLake, tableCount, topicEnds } from './verify.ts';
+import {
+  indexCount,
+  lakeCopiesOf,
+  lakeKeys,
+  readLake,
+  readLakeRows,
+  tableCount,
+  topicEnds,
+} from './verify.ts';
 
 const say = (line: string) => console.log(line);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
@@ -63,6 +72,13 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       .map(([t, n]) => `${t} (${n})`)
       .join(', ')}`,
   );
+  // The registry topics' declared schemas, as their producers would register them (a second start reuses them).
+  const glue = localGlue(state);
+  const schemas = await registerTopicSchemas(topology.topics, glue).finally(() => glue.destroy());
+  for (const r of schemas)
+    say(
+      `schema ${r.schemaName} in Glue registry ${r.registry} (moto): ${r.created ? 'registered' : 'already registered'}, version ${r.versionId}`,
+    );
 
   const pipeline = new LocalPipeline(topology, state, kafka, functionsDir);
   await pipeline.buildFunctions();
@@ -87,6 +103,18 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   await pipeline.startMappings(flowNames);
   const customers = reference ? readSampleRecords(sampleFiles.customers) : [];
   const reviews = reference ? readSampleRecords(sampleFiles.reviews) : [];
+  const orders = reference ? readSampleRecords(sampleFiles.orders) : [];
+  // Values of registry topics are written in the topic's declared schema, framed for its registry.
+  const publishTo = async (topic: string, records: ReturnType<typeof readSampleRecords>) => {
+    const ref = topology.topic(topic);
+    const glue = localGlue(state);
+    try {
+      const encode = ref ? await topicEncoder(ref, glue) : undefined;
+      await publish(kafka, topic, records, encode);
+    } finally {
+      glue.destroy();
+    }
+  };
   if (options.resume) {
     say('--resume: draining what the topics hold, publishing nothing');
   } else if (!reference) {
@@ -95,7 +123,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       const file = join(eventsDir, 'records', `${topic.name}.jsonl`);
       if (!existsSync(file)) continue;
       const records = readSampleRecords(file);
-      await publish(kafka, topic.name, records);
+      await publishTo(topic.name, records);
       say(`published ${records.length} records to ${topic.name} (${relative(projectRoot, file)})`);
       await waitUntilDrained(admin, pipeline.mappings, {
         timeoutMs: options.timeoutMs,
@@ -114,6 +142,8 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
     say(
       `${process.stdout.isTTY ? '\n' : ''}published ${reviews.length} reviews to reviews.raw (including bad records of every kind)`,
     );
+    await publishTo('orders', orders);
+    say(`published ${orders.length} orders to orders (Avro, Glue framing; including bad records)`);
   }
   const publishedAt = Date.now();
   await waitUntilDrained(admin, pipeline.mappings, {
@@ -130,6 +160,14 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
     ? await readLake(state, topology.bucket.name, reference ? 'reviews/' : '', lakeBefore)
     : undefined;
   const lakeSample = lake ? lakeCopiesOf(lake, expected.enrichedReviewIds) : { found: 0, lines: 0 };
+  const expectedOrders = orderExpectationsFor(orders);
+  const orderRows =
+    reference && topology.bucket
+      ? ordersInLake(
+          (await readLakeRows(state, topology.bucket.name, 'orders/', lakeBefore)).rows,
+          expectedOrders,
+        )
+      : { equal: 0, rows: 0 };
   // Another topology has no expectations: what each topic and the lake received is shown as observed.
   const observed: Check[] = [
     ...topicNames.map((t) => ({ what: `${t}: records added`, expected: 0, actual: delta(t) })),
@@ -181,6 +219,21 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
           actual: await indexCount(state, 'reviews', expected.enrichedReviewIds),
         },
         { what: 'sinks.dlq: records the stores rejected', expected: 0, actual: delta('sinks.dlq') },
+        {
+          what: 'orders.dlq: bad orders with their reasons',
+          expected: expectedOrders.deadLetters,
+          actual: delta('orders.dlq'),
+        },
+        {
+          what: 'S3 lake: sample orders read back equal (Parquet)',
+          expected: expectedOrders.byId.size,
+          actual: orderRows.equal,
+        },
+        {
+          what: 'S3 lake: their rows (a duplicate would add one)',
+          expected: expectedOrders.byId.size,
+          actual: orderRows.rows,
+        },
       ];
   const judged = reference && !options.resume;
   await admin.disconnect();
@@ -203,7 +256,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   say('\nwhere to look:');
   say(
     reference
-      ? '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq'
+      ? '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq\n  npm run tail -- orders --limit 3 (Avro, decoded with the registry)      npm run tail -- orders.dlq'
       : `  ${topicNames
           .filter((t) => delta(t) > 0 && !topology.flows.some((f) => f.source.topic.name === t))
           .map((t) => `npm run tail -- ${t}`)

@@ -61,6 +61,8 @@ export const readLake = async (
     for await (const key of lakeObjectKeys(s3, bucket, prefix)) {
       if (since?.has(key)) continue;
       keys.push(key);
+      // Parquet objects hold rows, not lines: readLakeRows reads them.
+      if (key.endsWith('.parquet')) continue;
       const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const bytes = Buffer.from((await body.Body?.transformToByteArray()) ?? []);
       const text = (
@@ -81,6 +83,47 @@ export const readLake = async (
     s3.destroy();
   }
   return { keys, records, ids, copies };
+};
+
+/** A Parquet cell as plain JSON: timestamps as epoch ms, INT64 as numbers, JSON columns parsed. */
+const plainCell = (cell: unknown): unknown => {
+  if (cell instanceof Date) return cell.getTime();
+  if (typeof cell === 'bigint') return Number(cell);
+  if (typeof cell === 'string' && (cell.startsWith('{') || cell.startsWith('['))) {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell;
+    }
+  }
+  return cell;
+};
+
+/** Every row of the Parquet lake objects under a prefix (objects in `since` left out), as plain JSON. */
+export const readLakeRows = async (
+  state: LocalState,
+  bucket: string,
+  prefix: string,
+  since?: Set<string>,
+): Promise<{ keys: string[]; rows: Record<string, unknown>[] }> => {
+  const { parquetReadObjects } = await import('hyparquet');
+  const s3 = localS3(state);
+  const keys: string[] = [];
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for await (const key of lakeObjectKeys(s3, bucket, prefix)) {
+      if (since?.has(key) || !key.endsWith('.parquet')) continue;
+      keys.push(key);
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const bytes = (await body.Body?.transformToByteArray()) ?? new Uint8Array();
+      const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      for (const row of await parquetReadObjects({ file }))
+        rows.push(Object.fromEntries(Object.entries(row).map(([name, cell]) => [name, plainCell(cell)])));
+    }
+  } finally {
+    s3.destroy();
+  }
+  return { keys, rows };
 };
 
 /** Lines in the lake for exactly these review ids: each once means nothing lost and nothing doubled. */

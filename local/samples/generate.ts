@@ -14,6 +14,8 @@ export interface SampleRecord {
   readonly value?: unknown;
   /** A value that is not JSON, as UTF-8 text. */
   readonly text?: string;
+  /** A value given as its exact bytes, sent as they are (not encoded for the topic's format). */
+  readonly base64?: string;
   readonly headers?: Readonly<Record<string, string | { base64: string }>>;
   readonly timestamp?: number;
   /** Why this record is in the sample, for records meant to be rejected. */
@@ -281,6 +283,94 @@ for (let i = 0; i < REVIEWS; i++) {
 }
 reviews.push(...bad, ...odd);
 
+const DAY = 86_400_000;
+const currencyOf: Readonly<Record<string, string>> = {
+  GB: 'GBP',
+  DE: 'EUR',
+  FR: 'EUR',
+  ES: 'EUR',
+  US: 'USD',
+};
+/** The time of ordinary review i (what `review(i)` writes, in whatever style it picked). */
+const reviewTime = (i: number) => base + 3_600_000 + i * 1_000;
+
+/**
+ * orders: what the shop's order service wrote in Avro through the Glue registry (functions/schemas/orders.ts),
+ * each value as the JSON of its Avro record (`npm start` and `npm run produce` encode it). Drawn from a seed of
+ * their own, so the reviews stay what they were. Every 8th ordinary review follows an order of its customer that
+ * has its product among the lines, placed 1–29 days before the review, except every 5th of those: 31–40 days
+ * before (outside a 30-day window) or an hour after the review. 50 more orders come from random customers.
+ */
+const orderRandom = mulberry32(20261201);
+const orderPick = <T>(items: readonly T[]): T => items[Math.floor(orderRandom() * items.length)] as T;
+const order = (n: number, customer: Customer, productIds: readonly string[], orderTime: number) => {
+  const lines = productIds.map((productId) => ({
+    productId,
+    quantity: 1 + Math.floor(orderRandom() * 3),
+    unitPriceCents: products.find((p) => p.productId === productId)?.priceCents ?? 0,
+  }));
+  const age = base - orderTime;
+  return {
+    orderId: `o-${pad(n, 5)}`,
+    customerId: customer.customerId,
+    orderTime,
+    status: age > 10 * DAY ? 'DELIVERED' : age > 3 * DAY ? 'SHIPPED' : age > 0 ? 'PAID' : 'PLACED',
+    currency: currencyOf[customer.country] ?? 'EUR',
+    lines,
+    totalCents: lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0),
+    couponCode: orderRandom() < 0.15 ? orderPick(['WELCOME10', 'WINTER26', 'LOYAL5']) : null,
+  };
+};
+const orders: SampleRecord[] = [];
+for (const r of reviews) {
+  const id = /^r-(\d{5})$/.exec(r.key ?? '')?.[1];
+  const i = Number(id);
+  if (id === undefined || i >= REVIEWS || i % 8 !== 0) continue;
+  const { customerId, productId } = r.value as { customerId: string; productId: string };
+  const customer = customers.find((c) => c.customerId === customerId) as Customer;
+  const n = orders.length;
+  const before =
+    n % 5 !== 4 ? (1 + orderRandom() * 28) * DAY : n % 10 === 4 ? (31 + orderRandom() * 9) * DAY : -3_600_000;
+  const others = orderRandom() < 0.3 ? [orderPick(products).productId] : [];
+  const o = order(
+    n,
+    customer,
+    [productId, ...others.filter((p) => p !== productId)],
+    Math.round(reviewTime(i) - before),
+  );
+  orders.push({ key: o.orderId, value: o, timestamp: o.orderTime });
+}
+for (let k = 0; k < 50; k++) {
+  const o = order(
+    orders.length,
+    orderPick(customers),
+    [orderPick(products).productId],
+    Math.round(base - orderRandom() * 30 * DAY),
+  );
+  orders.push({ key: o.orderId, value: o, timestamp: o.orderTime });
+}
+// What the order service cannot have meant: each dead-lettered at decode, with the reason AWS names.
+const firstOrder = orders[0]?.value;
+orders.splice(
+  100,
+  0,
+  {
+    key: 'bad-not-framed',
+    text: JSON.stringify(firstOrder),
+    expect: 'decode: DESERIALIZATION_ERROR (JSON, not Glue framing)',
+  },
+  {
+    key: 'bad-unknown-schema',
+    // Glue framing (version 3, no compression) naming a schema version the registry does not hold.
+    base64: Buffer.concat([
+      Buffer.from([3, 0]),
+      Buffer.from('0badc0de0badc0de0badc0de0badc0de', 'hex'),
+      Buffer.from('0a6f2d3939393939', 'hex'),
+    ]).toString('base64'),
+    expect: 'decode: SCHEMA_NOT_FOUND',
+  },
+);
+
 /** Records as the mapping would fetch them from one partition, for the `invoke` payload files. */
 const fetchedFrom = (topic: string, records: readonly SampleRecord[], firstOffset = 0): FetchedRecord[] =>
   records.map((r, i) => ({
@@ -292,9 +382,11 @@ const fetchedFrom = (topic: string, records: readonly SampleRecord[], firstOffse
     value:
       r.text !== undefined
         ? Buffer.from(r.text)
-        : r.value === null || r.value === undefined
-          ? null
-          : Buffer.from(JSON.stringify(r.value)),
+        : r.base64 !== undefined
+          ? Buffer.from(r.base64, 'base64')
+          : r.value === null || r.value === undefined
+            ? null
+            : Buffer.from(JSON.stringify(r.value)),
     headers: Object.entries(r.headers ?? {}).map(([key, v]) => ({
       key,
       value: typeof v === 'string' ? Buffer.from(v) : Buffer.from(v.base64, 'base64'),
@@ -393,6 +485,7 @@ export const renderSamples = (): Map<string, string> => {
   const files = new Map<string, string>([
     ['records/reviews.raw.jsonl', jsonl(reviews)],
     ['records/customers.cdc.jsonl', jsonl(customerChanges)],
+    ['records/orders.jsonl', jsonl(orders)],
     ['seeds/products.json', json(products)],
   ]);
   for (const [file, event] of Object.entries(invokeEvents())) files.set(`invoke/${file}`, json(event));
@@ -408,7 +501,7 @@ function writeSamples(): void {
     writeFileSync(target, content);
   }
   console.log(
-    `events/: ${reviews.length} reviews, ${customerChanges.length} customer changes, ${products.length} products, ${files.size} files`,
+    `events/: ${reviews.length} reviews, ${customerChanges.length} customer changes, ${orders.length} orders, ${products.length} products, ${files.size} files`,
   );
 }
 

@@ -18,15 +18,22 @@ export const readSampleRecords = (file: string): SampleRecord[] =>
       }
     });
 
-/** The Kafka message a sample record stands for: JSON value, raw text, or a tombstone. */
-export const toMessage = (record: SampleRecord): Message => ({
+/**
+ * The Kafka message a sample record stands for: JSON value, raw text, exact bytes, or a tombstone. `encode` writes
+ * a JSON value in the topic's format instead (a registry topic's framing).
+ */
+export const toMessage = (record: SampleRecord, encode?: (value: unknown) => Buffer): Message => ({
   key: record.key,
   value:
     record.text !== undefined
       ? record.text
-      : record.value === null || record.value === undefined
-        ? null
-        : JSON.stringify(record.value),
+      : record.base64 !== undefined
+        ? Buffer.from(record.base64, 'base64')
+        : record.value === null || record.value === undefined
+          ? null
+          : encode
+            ? encode(record.value)
+            : JSON.stringify(record.value),
   headers: Object.fromEntries(
     Object.entries(record.headers ?? {}).map(([k, v]) => [
       k,

@@ -1,11 +1,17 @@
 import { isUtf8 } from 'node:buffer';
+import { loadTopologyModule } from '../../cdk/topology-module.ts';
+import type { SchemaFormat } from '../../shared/schemas/codecs.ts';
 import { fetchedHeaders } from '../esm/event.ts';
 import { localKafka } from '../kafka-client.ts';
+import { type Decoded, localGlue, topicDecoder } from '../runner/registry.ts';
+import { readState } from '../services/state.ts';
 import { toolArgs, usageError } from './args.ts';
 
 /**
  * npm run tail -- <topic> [--follow] [--limit N]: prints every record from the beginning with its key,
- * decoded value and headers; exits at the end of the topic unless --follow (then Ctrl-C ends it, exit 0).
+ * decoded value and headers; exits at the end of the topic unless --follow (then Ctrl-C ends it, exit 0). On a
+ * registry topic of the topology, values (and registry-framed keys) are decoded with the writer schema the
+ * framing names, and the line says which (`schema`); bytes that do not decode are shown in base64 with the reason.
  */
 const usage = 'usage: npm run tail -- <topic> [--follow] [--limit N]';
 const { values, positionals } = toolArgs(
@@ -37,6 +43,17 @@ const decodedValue = (bytes: Buffer | null) => {
   }
 };
 
+const ref = (await loadTopologyModule()).topology.topic(topic);
+const glue = ref?.registry === undefined ? undefined : localGlue(readState());
+const valueDecoder = ref && glue ? topicDecoder(ref, glue) : undefined;
+const keyDecoder =
+  ref && glue && ref.keyFormat !== undefined && ref.keyFormat !== 'string'
+    ? topicDecoder(ref, glue, ref.keyFormat as SchemaFormat, undefined)
+    : undefined;
+/** A registry record as printed: the decoded value, or its bytes and why they do not decode. */
+const shown = (decoded: Decoded, bytes: Buffer) =>
+  'value' in decoded ? decoded.value : { undecodable: decoded.error, base64: bytes.toString('base64') };
+
 const kafka = localKafka('sluice-tail');
 const admin = kafka.admin();
 await admin.connect();
@@ -63,6 +80,7 @@ let finishing = false;
 const finish = async () => {
   finishing = true;
   await consumer.disconnect();
+  glue?.destroy();
   // Exit only once stdout is flushed: on a pipe, console.log is asynchronous.
   process.stdout.write('', () => process.exit(0));
 };
@@ -79,12 +97,15 @@ await consumer.run({
     if (finishing || printed >= limit) return;
     // Every header, repeated names included, as text (base64 when binary).
     const headers = fetchedHeaders(message.headers).map(({ key, value }) => ({ [key]: text(value) }));
+    const value = message.value && valueDecoder ? await valueDecoder(message.value) : undefined;
+    const key = message.key && keyDecoder ? await keyDecoder(message.key) : undefined;
     console.log(
       JSON.stringify({
         partition,
         offset: Number(message.offset),
-        key: text(message.key),
-        value: decodedValue(message.value),
+        key: key && message.key ? shown(key, message.key) : text(message.key),
+        value: value && message.value ? shown(value, message.value) : decodedValue(message.value),
+        ...(value?.schemaId === undefined ? {} : { schema: value.schemaId }),
         headers,
       }),
     );

@@ -10,6 +10,7 @@ export {
   type TopicEncoding,
 } from './encoding.ts';
 export { glueVersionOf, registerGlueSchema } from './glue-register.ts';
+export { lakeColumnsOf } from './lake-columns.ts';
 export {
   type BasicAuth,
   type ConfluentRegistryOptions,

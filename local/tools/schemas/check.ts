@@ -4,6 +4,7 @@ import type { GlueClient } from '@aws-sdk/client-glue';
 import { parseSchemaText, type SchemaFormat } from '../../../shared/schemas/codecs.ts';
 import { compatibility, modeOf, satisfies } from '../../../shared/schemas/compatibility.ts';
 import type { GlueRegistryRef } from '../../../shared/schemas/registry.ts';
+import type { Topology } from '../../../shared/topology/topology.ts';
 
 /** A schema file's format by its extension; its subject (Glue schema name) is the file name without it. */
 const FORMATS: Readonly<Record<string, SchemaFormat>> = {
@@ -23,6 +24,16 @@ export interface SubjectReport {
   readonly reasons: readonly string[];
 }
 
+/** One subject to check: its schema text from the repository, and where that text comes from. */
+export interface SubjectSchema {
+  readonly subject: string;
+  /** The file, or the topology path, the text comes from. */
+  readonly file: string;
+  readonly format: SchemaFormat;
+  readonly text: string;
+  readonly registry: GlueRegistryRef;
+}
+
 /** The schema files of a folder, each parsed (a syntax error is a ConfigError naming the file and the line). */
 export const schemaFiles = (
   dir: string,
@@ -39,17 +50,46 @@ export const schemaFiles = (
     });
 
 /**
+ * The schemas a topology declares on Glue registry topics: each topic's `schema`, as the subject named after the
+ * topic (what `npm start` registers and `registryEncoding` looks up).
+ */
+export const topologySchemas = (topology: Pick<Topology, 'topics'>): SubjectSchema[] =>
+  topology.topics.flatMap((topic) =>
+    topic.registry?.type === 'glue' && topic.schema !== undefined
+      ? [
+          {
+            subject: topic.name,
+            file: `topics.${topic.name}.schema`,
+            format: topic.format as SchemaFormat,
+            text: topic.schema,
+            registry: topic.registry,
+          },
+        ]
+      : [],
+  );
+
+/**
  * Compares each schema file with the latest version its subject has in the Glue registry, by the format's rules
  * (Avro resolution; Protobuf field numbers), and says whether the registry's compatibility mode holds.
  */
-export const checkSchemas = async (
+export const checkSchemas = (
   dir: string,
   glue: Pick<GlueClient, 'send'>,
   registry: GlueRegistryRef,
+): Promise<SubjectReport[]> =>
+  checkSubjects(
+    schemaFiles(dir).map((f) => ({ ...f, registry })),
+    glue,
+  );
+
+/** Compares each subject's schema with the latest version its registry holds (see checkSchemas). */
+export const checkSubjects = async (
+  subjects: readonly SubjectSchema[],
+  glue: Pick<GlueClient, 'send'>,
 ): Promise<SubjectReport[]> => {
   const { GetSchemaCommand, GetSchemaVersionCommand } = await import('@aws-sdk/client-glue');
   const reports: SubjectReport[] = [];
-  for (const { subject, file, format, text } of schemaFiles(dir)) {
+  for (const { subject, file, format, text, registry } of subjects) {
     const schemaId = { RegistryName: registry.name, SchemaName: subject };
     let latest: string | undefined;
     let required = 'BACKWARD';

@@ -1,19 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectationsFor } from '../../../local/runner/expectations.ts';
+import { expectationsFor, orderExpectationsFor } from '../../../local/runner/expectations.ts';
 import { runCli } from '../../support/cli.ts';
 import { header, jsonOf, type ReadMessage, readTopic, topicEndOffsets } from '../../support/topics.ts';
 
 const runStart = (args: string[] = []) =>
   runCli('local/cli.ts', ['start', ...args], { SLUICE_DRAIN_TIMEOUT_SECONDS: '240' });
 
-const topics = ['reviews.clean', 'reviews.enriched', 'reviews.alerts', 'reviews.dlq'] as const;
+const topics = ['reviews.clean', 'reviews.enriched', 'reviews.alerts', 'reviews.dlq', 'orders.dlq'] as const;
 const expected = expectationsFor();
+const expectedOrders = orderExpectationsFor();
 let run: { code: number | null; output: string };
 const produced: Record<(typeof topics)[number], ReadMessage[]> = {
   'reviews.clean': [],
   'reviews.enriched': [],
   'reviews.alerts': [],
   'reviews.dlq': [],
+  'orders.dlq': [],
 };
 
 describe('npm start on the reference topology', () => {
@@ -49,7 +51,7 @@ describe('npm start on the reference topology', () => {
     ]);
     const rows = new Map(
       lines
-        .slice(header + 1, header + 6)
+        .slice(header + 1, header + 7)
         .map((l) => l.trim().split(/\s+/))
         .map(([flow, ...figures]) => [flow, figures.map(Number)] as const),
     );
@@ -59,6 +61,7 @@ describe('npm start on the reference topology', () => {
       'enrich-reviews': expected.clean,
       'lake-sink': expected.enriched,
       'search-sink': expected.enriched,
+      'orders-lake': expectedOrders.byId.size + expectedOrders.deadLetters,
     };
     for (const [flow, records] of Object.entries(recordsOf)) {
       const [polled, filteredOut, invoked, failed, dropped, onFailure, committed, lag] = rows.get(flow) ?? [];
@@ -131,5 +134,21 @@ describe('npm start on the reference topology', () => {
     expect(byKey.get('bad-tombstone')?.value).toBeNull();
     for (const message of dlq)
       expect(header(message, 'sluice.dlq.source-topic')).toMatch(/^reviews\.(raw|clean)$/);
+  });
+
+  it('writes the Avro orders (Glue registry on moto) to the lake as Parquet equal to the samples, and dead-letters the bad ones with AWS reasons', () => {
+    expect(run.output).toMatch(
+      /schema orders in Glue registry sluice \(moto\): (registered|already registered)/,
+    );
+    expect(run.output).toMatch(
+      new RegExp(`ok +S3 lake: sample orders read back equal \\(Parquet\\) +${expectedOrders.byId.size}\n`),
+    );
+    const reasons = new Map(
+      produced['orders.dlq'].map((m) => [String(m.key), header(m, 'sluice.dlq.reason')] as const),
+    );
+    expect(Object.fromEntries(reasons)).toEqual({
+      'bad-not-framed': 'DESERIALIZATION_ERROR',
+      'bad-unknown-schema': 'SCHEMA_NOT_FOUND',
+    });
   });
 });

@@ -43,12 +43,12 @@ const OnlyIn: Readonly<Record<string, readonly string[]>> = {
   'libphonenumber-js': ['cleanse-reviews'],
   'i18n-iso-countries': ['cleanse-reviews'],
   '@opensearch-project/opensearch': ['search-sink'],
-  'hyparquet-writer': ['lake-sink'],
-  'lru-cache': ['cleanse-reviews', 'enrich-reviews'],
-  // Schema registry formats: no reference flow reads a registry topic yet.
-  avsc: [],
-  protobufjs: [],
-  ajv: [],
+  'hyparquet-writer': ['lake-sink', 'orders-lake'],
+  'lru-cache': ['cleanse-reviews', 'enrich-reviews', 'orders-lake'],
+  // Schema registry formats: only orders-lake reads a registry topic (its codecs module holds all three).
+  avsc: ['orders-lake'],
+  protobufjs: ['orders-lake'],
+  ajv: ['orders-lake'],
 };
 
 describe('function bundles', () => {
