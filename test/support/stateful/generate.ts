@@ -44,10 +44,10 @@ interface Step {
 
 const plans = fc.constantFrom<DeliveryPlan>('once', 'once', 'once', 'duplicate', 'retry', 'bisect', 'rewind');
 
-const steps = (graceMs: number, lateMs: number, maxLength: number): fc.Arbitrary<Step[]> =>
+const steps = (keys: number, graceMs: number, lateMs: number, maxLength: number): fc.Arbitrary<Step[]> =>
   fc.array(
     fc.record({
-      key: fc.nat(5),
+      key: fc.nat(keys - 1),
       left: fc.boolean(),
       value: fc.integer({ min: -20, max: 100 }),
       advance: fc.nat(25),
@@ -60,7 +60,8 @@ const steps = (graceMs: number, lateMs: number, maxLength: number): fc.Arbitrary
       plan: plans,
       wait: fc.integer({ min: 1, max: 8 }),
     }),
-    { minLength: 1, maxLength },
+    // Medium: up to `maxLength` records, typically a dozen or two, so windows and joins see company.
+    { minLength: 1, maxLength, size: 'medium' },
   );
 
 interface Batch {
@@ -187,19 +188,19 @@ export const joinSpec: fc.Arbitrary<JoinSpec> = fc.record({
   partitions: fc.integer({ min: 1, max: 3 }),
 });
 
-/** An aggregation, up to `maxRecords` records, some late by up to 300 ms past grace. */
+/** An aggregation over 6 keys, up to `maxRecords` records, some late by up to 300 ms past grace. */
 export const aggregateCase = (maxRecords = 40): fc.Arbitrary<StatefulCase<AggregateSpec>> =>
   aggregateSpec.chain((spec) =>
-    steps(spec.graceMs, spec.graceMs + 300, maxRecords).map((s) => ({
+    steps(6, spec.graceMs, spec.graceMs + 300, maxRecords).map((s) => ({
       spec,
       ...build(s, spec.partitions, false),
     })),
   );
 
-/** A join of two sides, up to `maxRecords` records in all, some too late for the join window's store. */
+/** A join of two sides over 3 keys, up to `maxRecords` records in all, some too late for the join window's store. */
 export const joinCase = (maxRecords = 40): fc.Arbitrary<StatefulCase<JoinSpec>> =>
   joinSpec.chain((spec) =>
-    steps(spec.graceMs, spec.beforeMs + spec.afterMs + spec.graceMs + 200, maxRecords).map((s) => ({
+    steps(3, spec.graceMs, spec.beforeMs + spec.afterMs + spec.graceMs + 200, maxRecords).map((s) => ({
       spec,
       ...build(s, spec.partitions, true),
     })),
