@@ -110,11 +110,12 @@ final class Aggregation {
             try (TopologyTestDriver driver = Drivers.driver(topology)) {
                 final var input = driver.createInputTopic("input", Serdes.String().serializer(), Serdes.Double().serializer());
                 final var output = driver.createOutputTopic("output", Serdes.String().deserializer(), Serdes.String().deserializer());
+                final var dropped = Drivers.dropped(driver);
                 for (final JsonNode record : records) {
                     if (record.get("partition").asInt() != partition) continue;
-                    final double before = Drivers.dropped(driver);
+                    final double before = dropped.getAsDouble();
                     input.pipeInput(record.get("key").asText(), record.get("value").asDouble(), record.get("timestamp").asLong());
-                    if (Drivers.dropped(driver) > before) late.add(record.get("id").asText());
+                    if (dropped.getAsDouble() > before) late.add(record.get("id").asText());
                 }
                 for (final TestRecord<String, String> emitted : output.readRecordsToList()) {
                     final String[] parts = emitted.value().split(" ");

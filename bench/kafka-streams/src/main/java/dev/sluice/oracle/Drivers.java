@@ -1,6 +1,9 @@
 package dev.sluice.oracle;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
+import java.util.function.DoubleSupplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.StreamsConfig;
@@ -27,16 +30,18 @@ final class Drivers {
         return new TopologyTestDriver(topology, props);
     }
 
-    /** The task's `dropped-records-total`: late window updates, and join records too late for their store. */
-    static double dropped(final TopologyTestDriver driver) {
-        double total = 0;
+    /**
+     * The task's `dropped-records-total` (late window updates, and join records too late for their store), read
+     * through the metric objects found once: listing the driver's metrics per record would cost more than the record.
+     */
+    static DoubleSupplier dropped(final TopologyTestDriver driver) {
+        final List<Metric> found = new ArrayList<>();
         for (final var entry : driver.metrics().entrySet()) {
             final MetricName name = entry.getKey();
-            if (name.name().equals("dropped-records-total") && name.group().equals("stream-task-metrics")) {
-                final Metric metric = entry.getValue();
-                total += ((Number) metric.metricValue()).doubleValue();
-            }
+            if (name.name().equals("dropped-records-total") && name.group().equals("stream-task-metrics"))
+                found.add(entry.getValue());
         }
-        return total;
+        if (found.isEmpty()) throw new IllegalStateException("the driver has no dropped-records-total metric");
+        return () -> found.stream().mapToDouble(m -> ((Number) m.metricValue()).doubleValue()).sum();
     }
 }

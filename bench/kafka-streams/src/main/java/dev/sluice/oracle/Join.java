@@ -60,12 +60,13 @@ final class Join {
                 final var leftTopic = driver.createInputTopic("left", Serdes.String().serializer(), Serdes.String().serializer());
                 final var rightTopic = driver.createInputTopic("right", Serdes.String().serializer(), Serdes.String().serializer());
                 final var output = driver.createOutputTopic("output", Serdes.String().deserializer(), Serdes.String().deserializer());
+                final var dropped = Drivers.dropped(driver);
                 for (final JsonNode record : records) {
                     if (record.get("partition").asInt() != partition) continue;
                     final var topic = "right".equals(record.path("side").asText()) ? rightTopic : leftTopic;
-                    final double before = Drivers.dropped(driver);
+                    final double before = dropped.getAsDouble();
                     topic.pipeInput(record.get("key").asText(), record.get("id").asText(), record.get("timestamp").asLong());
-                    if (Drivers.dropped(driver) > before) late.add(record.get("id").asText());
+                    if (dropped.getAsDouble() > before) late.add(record.get("id").asText());
                 }
                 for (final TestRecord<String, String> emitted : output.readRecordsToList()) {
                     final String[] ids = emitted.value().split(" ");
