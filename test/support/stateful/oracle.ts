@@ -45,13 +45,23 @@ export const startOracle = (): KafkaStreamsOracle => {
     stderr = (stderr + chunk).slice(-4_000);
   });
   createInterface({ input: child.stdout }).on('line', (line) => pending.shift()?.resolve(line));
-  const exit = new Promise<void>((resolve) =>
+  const fail = (error: Error) => {
+    exited ??= error;
+    for (const p of pending.splice(0)) p.reject(exited);
+  };
+  const exit = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
-      exited = new Error(`the Kafka Streams oracle exited (${code ?? signal}): ${stderr.trim()}`);
-      for (const p of pending.splice(0)) p.reject(exited);
+      fail(new Error(`the Kafka Streams oracle exited (${code ?? signal}): ${stderr.trim()}`));
       resolve();
-    }),
-  );
+    });
+    // No java on the PATH: 'error' without 'exit'.
+    child.once('error', (error) => {
+      fail(new Error(`the Kafka Streams oracle could not start: ${error.message}`));
+      resolve();
+    });
+  });
+  // A write after the JVM died fails with EPIPE; 'exit' above already says why.
+  child.stdin.on('error', () => {});
 
   const ask = async <A>(spec: AggregateSpec | JoinSpec, records: readonly InputRecord[]): Promise<A> => {
     if (exited) throw exited;
