@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildKafkaStreams, kafkaStreamsBuildIsCurrent } from '../bench/kafka-streams/build.ts';
 import { ensureGraphviz } from './graph/install.ts';
 import {
   kafkaLibs,
@@ -82,6 +83,15 @@ try {
   } else {
     console.log(
       `setup: no Node.js ${versions.lambdaNode} package for ${process.platform}-${process.arch}: local functions run on this Node.js`,
+    );
+  }
+  // The stateful property tests run the Kafka Streams oracle from this build (test/support/stateful/oracle.ts).
+  if (kafkaStreamsBuildIsCurrent()) {
+    console.log('setup: the Kafka Streams programs (bench/kafka-streams) are built and current');
+  } else {
+    timed(
+      'the Kafka Streams programs (bench/kafka-streams, the stateful oracle) built by Maven',
+      buildKafkaStreams,
     );
   }
   // Only `npm run graph -- --svg` needs it: never a reason for setup to fail.

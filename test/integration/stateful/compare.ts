@@ -1,0 +1,51 @@
+/**
+ * Answers compared as sets: a result emitted twice with the same content counts once (outputs are at least
+ * once, with deterministic keys); a window value within 1e-9 relative (avg divides); late ids as sets.
+ */
+import type { AggregateAnswer, JoinAnswer, WindowResult } from '../../support/stateful/contract.ts';
+
+const close = (a: number, b: number) =>
+  a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+
+const uniqueSorted = (items: readonly string[]) => [...new Set(items)].sort();
+
+const windowId = (r: WindowResult) => `${r.key} [${r.windowStart}, ${r.windowEnd})`;
+
+/** What differs between two answers, as lines for a failure message; empty when they agree. */
+export const aggregateDifferences = (actual: AggregateAnswer, expected: AggregateAnswer): string[] => {
+  const distinct = (rs: readonly WindowResult[]) =>
+    [...new Map(rs.map((r) => [`${windowId(r)} ${r.value}`, r])).values()].sort(
+      (a, b) => windowId(a).localeCompare(windowId(b)) || a.value - b.value,
+    );
+  const a = distinct(actual.results);
+  const e = distinct(expected.results);
+  const differences: string[] = [];
+  const unmatched = [...a];
+  for (const r of e) {
+    const i = unmatched.findIndex((x) => windowId(x) === windowId(r) && close(x.value, r.value));
+    if (i < 0) differences.push(`missing ${windowId(r)} = ${r.value}`);
+    else unmatched.splice(i, 1);
+  }
+  for (const r of unmatched) differences.push(`unexpected ${windowId(r)} = ${r.value}`);
+  return [...differences, ...lateDifferences(actual.late, expected.late)];
+};
+
+export const joinDifferences = (actual: JoinAnswer, expected: JoinAnswer): string[] => {
+  const ids = (pairs: JoinAnswer['pairs']) => uniqueSorted(pairs.map((p) => `${p.key} ${p.left} ${p.right}`));
+  const a = ids(actual.pairs);
+  const e = ids(expected.pairs);
+  return [
+    ...e.filter((p) => !a.includes(p)).map((p) => `missing pair ${p}`),
+    ...a.filter((p) => !e.includes(p)).map((p) => `unexpected pair ${p}`),
+    ...lateDifferences(actual.late, expected.late),
+  ];
+};
+
+const lateDifferences = (actual: readonly string[], expected: readonly string[]): string[] => {
+  const a = uniqueSorted(actual);
+  const e = uniqueSorted(expected);
+  return [
+    ...e.filter((id) => !a.includes(id)).map((id) => `not late but should be: ${id}`),
+    ...a.filter((id) => !e.includes(id)).map((id) => `late but should not be: ${id}`),
+  ];
+};
