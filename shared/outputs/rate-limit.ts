@@ -87,12 +87,6 @@ export const rateLimiter = (
   };
 };
 
-/** The limiter for an optional validated option: none when unset. */
-export const rateLimiterOf = (
-  limit: z.output<typeof rateLimitSchema> | undefined,
-  clock?: Pick<BackoffDeps, 'now' | 'sleep'>,
-): RateLimiter | undefined => (limit ? rateLimiter(limit, clock) : undefined);
-
 /**
  * The wall-clock time (epoch ms) by which an output's waits must end, keeping back a tenth of the remaining time
  * (at most 2 s) for the dead letters and the batch's summary line; undefined when the invocation's time is unknown.
@@ -102,3 +96,7 @@ export const waitDeadline = (
   now: number = Date.now(),
 ): number | undefined =>
   remainingMs === undefined ? undefined : now + remainingMs - Math.min(2_000, remainingMs / 10);
+
+/** A writer's `limiter` dependency for an output's validated `rateLimit` option (spread into its deps). */
+export const limiterOf = (limit: z.output<typeof rateLimitSchema> | undefined): { limiter?: RateLimiter } =>
+  limit ? { limiter: rateLimiter(limit) } : {};
