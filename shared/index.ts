@@ -21,6 +21,7 @@ export { anyOf, predicate, where } from './filter/where.ts';
 // The handler.
 export { type FlowHandler, type HandlerOptions, handlerFor } from './handler/index.ts';
 // Outputs.
+export { type HttpOutputOptions, toHttp } from './outputs/http.ts';
 export { type OpenSearchOutputOptions, toOpenSearch } from './outputs/opensearch.ts';
 export type { RateLimit } from './outputs/rate-limit.ts';
 export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
