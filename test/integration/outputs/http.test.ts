@@ -6,13 +6,18 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSecret } from '../../../shared/clients/secrets.ts';
 import { RecordRejectedError, RetriableError, Stage } from '../../../shared/errors.ts';
+import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
 import { toHttp } from '../../../shared/outputs/http.ts';
 import { httpCredentials } from '../../../shared/outputs/http-auth.ts';
 import { createHttpWriter, type HttpWriterDeps } from '../../../shared/outputs/http-writer.ts';
 import type { Output } from '../../../shared/outputs/output.ts';
+import { defineFlow } from '../../../shared/topology/flow.ts';
+import { defineTopics } from '../../../shared/topology/resources.ts';
 import { endpoints, localAws, uniqueName } from '../../support/endpoints.ts';
 import { type Answer, bodiesOf, httpEndpoint, type Received } from '../../support/http-endpoint.ts';
 import { flowRecord, offsets } from '../../unit/outputs/records.ts';
+import { kafkaEvent } from '../../unit/runtime/kafka-events.ts';
+import { memoryTopic } from '../../unit/runtime/memory-output.ts';
 import { deliver } from './support.ts';
 
 type Endpoint = Awaited<ReturnType<typeof httpEndpoint>>;
@@ -323,5 +328,76 @@ describe('the HTTP output', () => {
 
     const single = server.received.slice(0, 5).map((r) => r.headers['idempotency-key']);
     expect(String(server.received[5]?.headers['sluice-idempotency-keys']).split(',')).toEqual(single);
+  });
+});
+
+const topics = defineTopics({
+  clean: { name: 'reviews.clean', format: 'json', partitions: 2 },
+  dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
+});
+
+/** A flow sending to the endpoint; its dead-letter topic is faked in memory (the endpoint is the subject). */
+const crmFlow = (url: string, options: { timeoutMs?: number } = {}) => {
+  const deadLetters = memoryTopic(topics.dead);
+  const flow = defineFlow({
+    name: 'reviews-to-crm',
+    source: { topic: topics.clean },
+    outputs: [toHttp({ url: `${url}/v1/reviews`, name: 'http:crm', retryBudgetMs: 300, ...options })],
+    deadLetter: deadLetters,
+  });
+  return { flow, deadLetters };
+};
+
+const threeReviews = kafkaEvent([
+  { topic: 'reviews.clean', partition: 0, offset: 1, value: { reviewId: 'r1' } },
+  { topic: 'reviews.clean', partition: 0, offset: 2, value: { reviewId: 'r2', bad: true } },
+  { topic: 'reviews.clean', partition: 1, offset: 5, value: { reviewId: 'r3' } },
+]);
+
+describe('a flow with an HTTP output', () => {
+  it('dead-letters a record the endpoint answers 400, with stage, class and status; the others are delivered', async () => {
+    // Prepare
+    const server = await endpoint((request) =>
+      request.body.includes('"bad"') ? { status: 400, body: 'rating missing' } : { status: 204 },
+    );
+    const { flow, deadLetters } = crmFlow(server.url);
+
+    // Act
+    await runBatch(flow, threeReviews, {
+      outputFor: (spec) => spec.create(),
+      ports: {},
+      now: Date.now,
+      remainingMs: () => 30_000,
+    });
+
+    // Assess
+    const [dead, ...others] = deadLetters.output.records;
+    expect(others).toHaveLength(0);
+    expect(dead?.headers).toMatchObject({
+      'sluice.dlq.stage': 'output',
+      'sluice.dlq.component': 'http:crm',
+      'sluice.dlq.error-class': 'RecordRejectedError',
+      'sluice.dlq.source-offset': '2',
+    });
+    expect(dead?.headers['sluice.dlq.error-message']).toMatch(/answered 400: rating missing$/);
+    expect(server.received.filter((r) => r.body.includes('"r1"') || r.body.includes('"r3"'))).toHaveLength(2);
+  });
+
+  it('fails the batch when the endpoint times out, dead-lettering nothing: the records stay for the retry', async () => {
+    const server = await endpoint(() => ({ status: 0, hang: true }));
+    const { flow, deadLetters } = crmFlow(server.url, { timeoutMs: 200 });
+
+    const run = runBatch(flow, threeReviews, {
+      outputFor: (spec) => spec.create(),
+      ports: {},
+      now: Date.now,
+      remainingMs: () => 30_000,
+    });
+
+    await expect(run).rejects.toBeInstanceOf(BatchFailedError);
+    const error = (await run.catch((e: unknown) => e)) as BatchFailedError;
+    expect(error.retriable).toBe(true);
+    expect(error.message).toMatch(/http:crm: .* timed out after 200 ms/);
+    expect(deadLetters.output.records).toHaveLength(0);
   });
 });
