@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,6 +9,8 @@ import type { Topology } from '../../shared/topology/index.ts';
 import { failureDestinationOf } from '../../shared/topology/on-failure.ts';
 import { FlowFunction } from '../constructs/flow.ts';
 import { FlowsDashboard } from '../constructs/flows-dashboard.ts';
+import type { HttpEgress } from '../context.ts';
+import { httpEgressNote } from '../http-egress.ts';
 import type { KafkaCluster } from '../kafka.ts';
 import type { DataStack } from './data-stack.ts';
 
@@ -29,6 +31,11 @@ export interface FlowsStackProps extends StackProps {
   readonly kafkaSecurityGroup?: (scope: Construct) => ec2.ISecurityGroup;
   /** @default no alarm notifications */
   readonly alarmEmail?: string;
+  /**
+   * How http outputs leave the VPC (checked present by `addSluiceStacks` when a flow has one).
+   * @default none: no flow has an http output
+   */
+  readonly httpEgress?: HttpEgress;
 }
 
 /** `cleanse-reviews` -> `CleanseReviews`: output keys must be alphanumeric. */
@@ -98,6 +105,8 @@ export class FlowsStack extends Stack {
         ...(alarmTopic ? { alarmTopic } : {}),
       });
       flows.set(flow.name, construct);
+      const egress = props.httpEgress && httpEgressNote(flow, props.httpEgress);
+      if (egress) Annotations.of(construct).addInfo(egress);
     }
     this.flows = flows;
     // Any object in the failed-batches bucket is a batch a mapping gave up on: its records await a redrive.
