@@ -63,7 +63,7 @@ export interface DeploySettings {
   readonly searchInstanceType?: string;
   readonly searchDataNodes?: number;
   readonly alarmEmail?: string;
-  /** How http outputs leave the VPC; the sandbox's own VPC has a NAT gateway. */
+  /** How http outputs leave the VPC, when the context says (`httpEgressFor` adds the sandbox's NAT). */
   readonly httpEgress?: HttpEgress;
 }
 
@@ -129,7 +129,7 @@ export const readSettings = (get: Lookup): DeploySettings => {
     ...(searchDataNodes !== undefined ? { searchDataNodes } : {}),
     ...(text(get, ContextKey.alarmEmail) ? { alarmEmail: text(get, ContextKey.alarmEmail) } : {}),
   } as const;
-  const httpEgress = httpEgressOf(get) ?? (sandbox ? HttpEgress.Nat : undefined);
+  const httpEgress = httpEgressOf(get);
   if (sandbox) return { kafka: { kind: 'sandbox' }, ...optional, ...(httpEgress ? { httpEgress } : {}) };
 
   const clusterArn = text(get, ContextKey.clusterArn);

@@ -1,5 +1,9 @@
 import type { Flow, Topology } from '../shared/topology/index.ts';
-import { ContextError, ContextKey, HttpEgress } from './context.ts';
+import { ContextError, ContextKey, type DeploySettings, HttpEgress } from './context.ts';
+
+/** The egress http outputs use: as the context says, else NAT in the sandbox (its VPC has a NAT gateway). */
+export const httpEgressFor = (settings: DeploySettings): HttpEgress | undefined =>
+  settings.httpEgress ?? (settings.kafka.kind === 'sandbox' ? HttpEgress.Nat : undefined);
 
 /** The endpoint origins a flow's http outputs send to. */
 export const httpEndpointsOf = (flow: Flow): string[] => [

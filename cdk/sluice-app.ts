@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { Topology } from '../shared/topology/index.ts';
 import { failedBatchesBucketName } from './constructs/failed-batches.ts';
 import type { DeploySettings } from './context.ts';
-import { checkHttpEgress } from './http-egress.ts';
+import { checkHttpEgress, httpEgressFor } from './http-egress.ts';
 import type { KafkaCluster } from './kafka.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { FlowsStack } from './stacks/flows-stack.ts';
@@ -67,7 +67,8 @@ export const addSluiceStacks = (
   const env = options.env ? { env: options.env } : {};
   const entries = flowEntries(topology, options.functionsDir);
   checkKafkaAuth(topology, settings.kafka.kind !== 'self-managed');
-  checkHttpEgress(topology, settings.httpEgress);
+  const httpEgress = httpEgressFor(settings);
+  checkHttpEgress(topology, httpEgress);
   const removalPolicy = settings.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
   let sandbox: SandboxStack | undefined;
@@ -139,7 +140,7 @@ export const addSluiceStacks = (
     subnets,
     ...(kafkaSecurityGroup ? { kafkaSecurityGroup } : {}),
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
-    ...(settings.httpEgress ? { httpEgress: settings.httpEgress } : {}),
+    ...(httpEgress ? { httpEgress } : {}),
   });
   return { ...(sandbox ? { sandbox } : {}), data, flows };
 };

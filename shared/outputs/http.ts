@@ -7,7 +7,7 @@ import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import type { HttpAuth } from './http-auth.ts';
 import { IdempotencyHeader, RecordKeysHeader } from './http-requests.ts';
 import { fn, int, oneOf, parseOptions } from './options.ts';
-import { limiterOf, rateLimitSchema } from './rate-limit.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 
 /** Headers the output sets itself (or that fetch owns): a declared one would be ambiguous or ignored. */
 const ownHeaders = new Set([

@@ -4,7 +4,7 @@ import type { FlowRecord, ValueRecord } from '../record.ts';
 import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName } from './options.ts';
-import { limiterOf, rateLimitSchema } from './rate-limit.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 
 const optionsSchema = z.strictObject({
   /**

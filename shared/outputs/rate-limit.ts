@@ -6,46 +6,38 @@
  * that environment writes. Lambda runs many environments at once (up to one per partition being read), so the
  * rate a target sees is `perSecond` times the flow's concurrent environments.
  */
-import * as z from 'zod/mini';
 import { RetriableError } from '../errors.ts';
 import { type BackoffDeps, realClock } from './backoff.ts';
 
-const positive = (what: string) =>
-  z
-    .number({ error: 'expected a number' })
-    .check(
-      z.gt(0, { error: `${what} must be > 0` }),
-      z.lte(1_000_000, { error: `${what} must be ≤ 1000000` }),
-    );
-
-/** The `rateLimit` option every output takes; validated with the output's options (unknown keys refused). */
-export const rateLimitSchema = z.strictObject({
-  /**
-   * Sustained rate, per execution environment (Lambda's concurrency multiplies it).
-   * @example perSecond: 50
-   */
-  perSecond: positive('perSecond'),
-  /**
-   * Units that may go at once after a quiet spell (the bucket's size).
-   * @default perSecond (at least 1)
-   * @example burst: 200
-   */
-  burst: z.optional(positive('burst')),
-  /**
-   * What one unit is: a record, or a request (a Kafka send, an S3 object, a bulk request, a write call, an HTTP
-   * request) whatever it carries.
-   * @default 'record'
-   * @example per: 'request'
-   */
-  per: z._default(z.enum(['record', 'request'], { error: 'must be one of record, request' }), 'record'),
-});
+// No zod here: the writers, which outputs import dynamically, import this module, and a zod reached through a
+// dynamic import is bundled whole (its locales included) instead of tree-shaken. The option's schema is in
+// rate-limit-option.ts.
 
 /**
  * A rate limit on an output, per execution environment: Lambda runs one environment per concurrent invocation,
  * so the target sees `perSecond` times the flow's concurrency at most.
  * @example rateLimit: { perSecond: 100, burst: 500 }
  */
-export type RateLimit = z.input<typeof rateLimitSchema>;
+export interface RateLimit {
+  /**
+   * Sustained rate, per execution environment (Lambda's concurrency multiplies it).
+   * @example perSecond: 50
+   */
+  readonly perSecond: number;
+  /**
+   * Units that may go at once after a quiet spell (the bucket's size).
+   * @default perSecond (at least 1)
+   * @example burst: 200
+   */
+  readonly burst?: number;
+  /**
+   * What one unit is: a record, or a request (a Kafka send, an S3 object, a bulk request, a write call, an HTTP
+   * request) whatever it carries.
+   * @default 'record'
+   * @example per: 'request'
+   */
+  readonly per?: 'record' | 'request';
+}
 
 /** Waits for room to send; shared by all partitions an execution environment writes. */
 export interface RateLimiter {
@@ -59,7 +51,7 @@ export interface RateLimiter {
 
 /** Makes the bucket for a validated `rateLimit` option, full at first. */
 export const rateLimiter = (
-  limit: z.output<typeof rateLimitSchema>,
+  limit: RateLimit,
   clock: Pick<BackoffDeps, 'now' | 'sleep'> = realClock,
 ): RateLimiter => {
   const perMs = limit.perSecond / 1000;
@@ -78,7 +70,7 @@ export const rateLimiter = (
       const waitMs = after >= 0 ? 0 : Math.ceil(-after / perMs);
       if (deadline !== undefined && now + waitMs > deadline) {
         throw new RetriableError(
-          `rate limit (${limit.perSecond}/s per ${limit.per}) needs ${waitMs} ms more than the invocation has left`,
+          `rate limit (${limit.perSecond}/s per ${limit.per ?? 'record'}) needs ${waitMs} ms more than the invocation has left`,
         );
       }
       tokens = after;
@@ -96,7 +88,3 @@ export const waitDeadline = (
   now: number = Date.now(),
 ): number | undefined =>
   remainingMs === undefined ? undefined : now + remainingMs - Math.min(2_000, remainingMs / 10);
-
-/** A writer's `limiter` dependency for an output's validated `rateLimit` option (spread into its deps). */
-export const limiterOf = (limit: z.output<typeof rateLimitSchema> | undefined): { limiter?: RateLimiter } =>
-  limit ? { limiter: rateLimiter(limit) } : {};

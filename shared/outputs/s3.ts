@@ -7,7 +7,7 @@ import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { envelopeLine } from './lake-objects.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
-import { limiterOf, rateLimitSchema } from './rate-limit.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 
 const optionsSchema = z.strictObject({
   /**

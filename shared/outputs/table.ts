@@ -5,7 +5,7 @@ import type { FlowRecord, ValueRecord } from '../record.ts';
 import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
-import { limiterOf, rateLimitSchema } from './rate-limit.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 import { DEFAULT_DELETE_MARKER_TTL_SECONDS, type TablePlanOptions } from './table-items.ts';
 
 const optionsSchema = z.strictObject({

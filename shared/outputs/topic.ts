@@ -7,7 +7,7 @@ import type { Loose } from '../steps/step.ts';
 import type { TopicRef } from '../topology/resources.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { int, nameOf, oneOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
-import { limiterOf, rateLimitSchema } from './rate-limit.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 
 const authSchema = z.discriminatedUnion(
   'mode',

@@ -1,6 +1,7 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../../cdk/context.ts';
+import { httpEgressFor } from '../../../cdk/http-egress.ts';
 import { addSluiceStacks, createSluiceApp } from '../../../cdk/sluice-app.ts';
 import { toHttp } from '../../../shared/outputs/http.ts';
 import { toTopic } from '../../../shared/outputs/topic.ts';
@@ -107,6 +108,7 @@ describe('http outputs in the CDK app', () => {
       /context sluice:http\.egress: "internet" is not one of nat, private/,
     );
     expect(readSettings(get({ ...mskContext, 'sluice:http.egress': 'private' })).httpEgress).toBe('private');
-    expect(readSettings(get({ 'sluice:sandbox': 'true' })).httpEgress).toBe('nat');
+    expect(httpEgressFor(readSettings(get({ 'sluice:sandbox': 'true' })))).toBe('nat');
+    expect(httpEgressFor(readSettings(get(mskContext)))).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, RetriableError } from '../../../shared/errors.ts';
 import { parseOptions } from '../../../shared/outputs/options.ts';
-import { rateLimiter, rateLimitSchema, waitDeadline } from '../../../shared/outputs/rate-limit.ts';
+import { rateLimiter, waitDeadline } from '../../../shared/outputs/rate-limit.ts';
+import { rateLimitSchema } from '../../../shared/outputs/rate-limit-option.ts';
 import { fakeClock } from './records.ts';
 
 const limit = (value: unknown) => parseOptions(rateLimitSchema, value, 'toHttp(x).rateLimit');
