@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, RetriableError } from '../../../shared/errors.ts';
 import { toOpenSearch, toS3, toTable, toTopic } from '../../../shared/index.ts';
+import { createHttpWriter } from '../../../shared/outputs/http-writer.ts';
 import { createLakeWriter } from '../../../shared/outputs/lake-writer.ts';
 import type { Output } from '../../../shared/outputs/output.ts';
 import type { RateLimiter } from '../../../shared/outputs/rate-limit.ts';
@@ -137,5 +138,52 @@ describe('rate limits on the existing outputs', () => {
     expect(() => toTopic('out', { rateLimit: { perSecond: 1, burst: 0 } })).toThrow(
       /toTopic\(out\)\.rateLimit\.burst: burst must be > 0/,
     );
+  });
+});
+
+describe('a rate limit on the HTTP output', () => {
+  /** A fake endpoint (no server here): fetch answering 200 to every request, counting them. */
+  const fakeFetch = () => {
+    const bodies: string[] = [];
+    const fetch = async (_url: unknown, init?: RequestInit) => {
+      bodies.push(String(init?.body));
+      return new Response(null, { status: 200 });
+    };
+    return { bodies, fetch: fetch as typeof globalThis.fetch };
+  };
+  const httpWriter = (limiter: RateLimiter, fetch: typeof globalThis.fetch) =>
+    createHttpWriter({
+      name: 'http:crm',
+      url: new URL('https://crm.example.com/v1/reviews'),
+      method: 'POST',
+      headers: {},
+      batch: { maxRecords: 20, maxBytes: 1 << 20 },
+      timeoutMs: 1_000,
+      concurrency: 2,
+      ordered: true,
+      retry: { baseMs: 10, maxDelayMs: 100, budgetMs: 1_000 },
+      limiter,
+      fetch,
+    });
+
+  it('takes from its limiter before every request, the records it carries', async () => {
+    const { asked, limiter } = recordingLimiter();
+    const { bodies, fetch } = fakeFetch();
+
+    const result = await httpWriter(limiter, fetch).write(customers, { flowName: 'f', deadlineMs: 60_000 });
+
+    expect(result.written).toBe(50);
+    expect(asked).toEqual([20, 20, 10]);
+    expect(bodies).toHaveLength(3);
+  });
+
+  it('fails the batch retriably, sending nothing, when its limiter cannot wait long enough', async () => {
+    const { limiter } = recordingLimiter(true);
+    const { bodies, fetch } = fakeFetch();
+
+    await expect(
+      httpWriter(limiter, fetch).write(customers, { flowName: 'f', deadlineMs: 1_000 }),
+    ).rejects.toThrow(RetriableError);
+    expect(bodies).toHaveLength(0);
   });
 });
