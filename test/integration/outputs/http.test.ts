@@ -263,6 +263,24 @@ describe('the HTTP output', () => {
     expect(server.maxInFlight()).toBe(2);
   });
 
+  it('slows down to its rate limit instead of failing, over all partitions of the environment', async () => {
+    // Prepare: 20 records a second with a burst of 5; 25 records over 3 partitions, one request each.
+    const server = await endpoint();
+    const spec = toHttp({
+      url: `${server.url}/v1/reviews`,
+      rateLimit: { perSecond: 20, burst: 5 },
+      concurrency: 8,
+    });
+
+    // Act
+    const result = await spec.create().write(batch(25), context);
+
+    // Assess: all delivered; the 20 beyond the burst took at least a second to be let through.
+    expect(result).toEqual({ written: 25, deadLetters: [] });
+    const times = server.received.map((r) => r.at).sort((a, b) => a - b);
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
   it('follows a 307 on the same origin, and refuses to follow a redirect to another host (retriable)', async () => {
     // Prepare: another host (a second server) that must never be reached.
     const elsewhere = await endpoint();
