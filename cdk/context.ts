@@ -40,6 +40,12 @@ export const ContextKey = {
   alarmEmail: 'sluice:alarmEmail',
   /** "true": keep Lambda's START/END/REPORT lines in the flows' logs (default "false": ~330 bytes per invocation). */
   platformLogs: 'sluice:platformLogs',
+  /**
+   * How flows with an http output reach their endpoints from the VPC's private subnets: `nat` (the subnets route
+   * to the internet through a NAT gateway) or `private` (every endpoint is reachable inside the VPC: an interface
+   * endpoint, PrivateLink, peering). Required when a flow has an http output, except in the sandbox (NAT).
+   */
+  httpEgress: 'sluice:http.egress',
 } as const;
 
 export type KafkaSettings = { readonly kind: 'sandbox' } | KafkaCluster;
@@ -60,7 +66,12 @@ export interface DeploySettings {
   readonly searchDataNodes?: number;
   readonly alarmEmail?: string;
   readonly platformLogs?: boolean;
+  /** How http outputs leave the VPC, when the context says (`httpEgressFor` adds the sandbox's NAT). */
+  readonly httpEgress?: HttpEgress;
 }
+
+export const HttpEgress = { Nat: 'nat', Private: 'private' } as const;
+export type HttpEgress = (typeof HttpEgress)[keyof typeof HttpEgress];
 
 export class ContextError extends Error {
   constructor(key: string, message: string) {
@@ -126,7 +137,8 @@ export const readSettings = (get: Lookup): DeploySettings => {
     ...(searchDataNodes !== undefined ? { searchDataNodes } : {}),
     ...(text(get, ContextKey.alarmEmail) ? { alarmEmail: text(get, ContextKey.alarmEmail) } : {}),
   } as const;
-  if (sandbox) return { kafka: { kind: 'sandbox' }, ...optional };
+  const httpEgress = httpEgressOf(get);
+  if (sandbox) return { kafka: { kind: 'sandbox' }, ...optional, ...(httpEgress ? { httpEgress } : {}) };
 
   const clusterArn = text(get, ContextKey.clusterArn);
   const bootstrapServers = text(get, ContextKey.bootstrapServers);
@@ -193,7 +205,17 @@ export const readSettings = (get: Lookup): DeploySettings => {
       ...(kafkaSecurityGroupId ? { kafkaSecurityGroupId } : {}),
     },
     ...optional,
+    ...(httpEgress ? { httpEgress } : {}),
   };
+};
+
+const httpEgressOf = (get: Lookup): HttpEgress | undefined => {
+  const value = text(get, ContextKey.httpEgress);
+  if (value === undefined) return undefined;
+  const modes: readonly string[] = Object.values(HttpEgress);
+  if (!modes.includes(value))
+    throw new ContextError(ContextKey.httpEgress, `"${value}" is not one of ${modes.join(', ')}`);
+  return value as HttpEgress;
 };
 
 export const settingsFromApp = (app: App): DeploySettings =>

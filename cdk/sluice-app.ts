@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { Topology } from '../shared/topology/index.ts';
 import { failedBatchesBucketName } from './constructs/failed-batches.ts';
 import type { DeploySettings } from './context.ts';
+import { checkHttpEgress, httpEgressFor } from './http-egress.ts';
 import type { KafkaCluster } from './kafka.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { FlowsStack } from './stacks/flows-stack.ts';
@@ -66,6 +67,8 @@ export const addSluiceStacks = (
   const env = options.env ? { env: options.env } : {};
   const entries = flowEntries(topology, options.functionsDir);
   checkKafkaAuth(topology, settings.kafka.kind !== 'self-managed');
+  const httpEgress = httpEgressFor(settings);
+  checkHttpEgress(topology, httpEgress);
   const removalPolicy = settings.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
   let sandbox: SandboxStack | undefined;
@@ -138,6 +141,7 @@ export const addSluiceStacks = (
     ...(kafkaSecurityGroup ? { kafkaSecurityGroup } : {}),
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     ...(settings.platformLogs !== undefined ? { platformLogs: settings.platformLogs } : {}),
+    ...(httpEgress ? { httpEgress } : {}),
   });
   return { ...(sandbox ? { sandbox } : {}), data, flows };
 };

@@ -21,7 +21,9 @@ export { anyOf, predicate, where } from './filter/where.ts';
 // The handler.
 export { type FlowHandler, type HandlerOptions, handlerFor } from './handler/index.ts';
 // Outputs.
+export { type HttpOutputOptions, toHttp } from './outputs/http.ts';
 export { type OpenSearchOutputOptions, toOpenSearch } from './outputs/opensearch.ts';
+export type { RateLimit } from './outputs/rate-limit.ts';
 export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
 export { type TableOutputOptions, toTable } from './outputs/table.ts';
 export { type TopicOutputOptions, type TopicOutputSpec, toTopic } from './outputs/topic.ts';

@@ -209,6 +209,13 @@ export const flowStatements = (
         );
         return;
       }
+      case 'http': {
+        // Only the auth secret; the endpoint itself is reached over the network (see cdk/http-egress.ts).
+        const secret = output.resources.secretArn;
+        if (secret)
+          statements.push(statement(sid(`HttpSecret${i}`), ['secretsmanager:GetSecretValue'], [secret]));
+        return;
+      }
       default:
         throw new ConfigError(
           `${at}.kind`,

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,6 +9,8 @@ import type { Topology } from '../../shared/topology/index.ts';
 import { failureDestinationOf } from '../../shared/topology/on-failure.ts';
 import { FlowFunction } from '../constructs/flow.ts';
 import { FlowsDashboard } from '../constructs/flows-dashboard.ts';
+import type { HttpEgress } from '../context.ts';
+import { httpEgressNote } from '../http-egress.ts';
 import type { KafkaCluster } from '../kafka.ts';
 import type { DataStack } from './data-stack.ts';
 
@@ -31,6 +33,11 @@ export interface FlowsStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Keep Lambda's own START/END/REPORT lines. @default false */
   readonly platformLogs?: boolean;
+  /**
+   * How http outputs leave the VPC (checked present by `addSluiceStacks` when a flow has one).
+   * @default none: no flow has an http output
+   */
+  readonly httpEgress?: HttpEgress;
 }
 
 /** `cleanse-reviews` -> `CleanseReviews`: output keys must be alphanumeric. */
@@ -101,6 +108,8 @@ export class FlowsStack extends Stack {
         ...(props.platformLogs !== undefined ? { platformLogs: props.platformLogs } : {}),
       });
       flows.set(flow.name, construct);
+      const egress = props.httpEgress && httpEgressNote(flow, props.httpEgress);
+      if (egress) Annotations.of(construct).addInfo(egress);
     }
     this.flows = flows;
     // Any object in the failed-batches bucket is a batch a mapping gave up on: its records await a redrive.

@@ -9,9 +9,12 @@ import {
   planLakeObjects,
 } from './lake-objects.ts';
 import type { DeadLetter, Output } from './output.ts';
+import { type RateLimiter, waitDeadline } from './rate-limit.ts';
 import { dropReplays, type ReplayMarkStore, type ReplayMarks, type ReplayWindow } from './replay-guard.ts';
 
 export interface LakeWriterDeps extends LakePlanOptions {
+  /** Taken from before each request (rate-limit.ts); none when the output has no `rateLimit`. */
+  readonly limiter?: RateLimiter;
   readonly bucket: string;
   readonly client: () => Pick<S3Client, 'send'>;
   /** Objects put at the same time. */
@@ -63,10 +66,12 @@ export const createLakeWriter = (deps: LakeWriterDeps): Output => ({
     const { objects, deadLetters } = planLakeObjects(records, deps);
     const marks = guarded ? guarded.marksAfter(deadLetters) : undefined;
     const queue = [...objects];
+    const deadline = waitDeadline(context.deadlineMs);
     const failures: unknown[] = [];
     const worker = async () => {
       for (let object = queue.shift(); object; object = queue.shift()) {
         try {
+          await deps.limiter?.acquire(object.records.length, deadline);
           await deps.client().send(new PutObjectCommand(putObjectInput(deps.bucket, object, deps.format)));
         } catch (error) {
           failures.push(error);

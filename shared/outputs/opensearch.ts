@@ -4,8 +4,17 @@ import type { FlowRecord, ValueRecord } from '../record.ts';
 import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName } from './options.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 
 const optionsSchema = z.strictObject({
+  /**
+   * Slow this output down to a rate (a token bucket per execution environment, shared by all its partitions;
+   * Lambda's concurrency multiplies it). A wait that would pass the invocation's deadline fails the batch
+   * (retriable) instead.
+   * @default none
+   * @example rateLimit: { perSecond: 500, burst: 1000 }
+   */
+  rateLimit: z.optional(rateLimitSchema),
   /**
    * The index (name or declared index).
    * @example index: reviewsIndex
@@ -147,6 +156,7 @@ export const toOpenSearch = <V = Loose>(
         ]);
         const client = openSearchClient(opts.auth);
         return createSearchWriter({
+          ...limiterOf(opts.rateLimit),
           name,
           index,
           ...(opts.id ? { id: opts.id } : {}),

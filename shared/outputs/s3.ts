@@ -7,8 +7,17 @@ import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { envelopeLine } from './lake-objects.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 
 const optionsSchema = z.strictObject({
+  /**
+   * Slow this output down to a rate (a token bucket per execution environment, shared by all its partitions;
+   * Lambda's concurrency multiplies it). A wait that would pass the invocation's deadline fails the batch
+   * (retriable) instead.
+   * @default none
+   * @example rateLimit: { perSecond: 500, burst: 1000 }
+   */
+  rateLimit: z.optional(rateLimitSchema),
   /**
    * The lake bucket (name or declared bucket).
    * @example bucket: lake
@@ -168,6 +177,7 @@ export const toS3 = <V = Loose>(options: S3OutputOptions<V>): DeclaredOutput<'s3
         const client = await s3Client();
         const format = parquet?.parquetFormat(opts.columns ?? parquet.envelopeColumns);
         return createLakeWriter({
+          ...limiterOf(opts.rateLimit),
           name,
           bucket,
           prefix: opts.prefix,

@@ -2,6 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { RecordRejectedError, RetriableError, Stage } from '../errors.ts';
 import { type BackoffDeps, backoff, realClock, retryBudget } from './backoff.ts';
 import type { DeadLetter, Output } from './output.ts';
+import { type RateLimiter, waitDeadline } from './rate-limit.ts';
 import {
   type BulkAction,
   type BulkItemResult,
@@ -17,6 +18,8 @@ import {
 export type SearchClient = Pick<Client, 'bulk'> & { indices: Pick<Client['indices'], 'exists' | 'create'> };
 
 export interface SearchWriterDeps extends BulkPlanOptions {
+  /** Taken from before each request (rate-limit.ts); none when the output has no `rateLimit`. */
+  readonly limiter?: RateLimiter;
   readonly name: string;
   readonly client: () => SearchClient;
   readonly maxBulkBytes: number;
@@ -84,6 +87,7 @@ export const createSearchWriter = (deps: SearchWriterDeps): Output => {
         { ...deps.retry, budgetMs: retryBudget(deps.retry.budgetMs, context.deadlineMs) },
         deps.clock ?? realClock,
       );
+      const deadline = waitDeadline(context.deadlineMs);
       let pending: BulkAction[] = actions;
       let lastProblem = '';
       while (pending.length > 0) {
@@ -94,6 +98,8 @@ export const createSearchWriter = (deps: SearchWriterDeps): Output => {
           maxActions: deps.maxBulkActions,
         })) {
           let items: Record<string, BulkItemResult>[];
+          // Outside the try: a wait past the deadline fails the batch now, it is not a request to retry.
+          await deps.limiter?.acquire(chunk.length, deadline);
           try {
             // A pre-serialised NDJSON string is sent as-is by the client (its types only admit arrays).
             const body = chunk.map((a) => a.ndjson).join('') as unknown as never[];

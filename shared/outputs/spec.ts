@@ -2,7 +2,13 @@ import type { Filter } from '../filter/filter.ts';
 import type { Loose } from '../steps/step.ts';
 import type { Output } from './output.ts';
 
-export const OutputKind = { Topic: 'topic', S3: 's3', OpenSearch: 'opensearch', Table: 'table' } as const;
+export const OutputKind = {
+  Topic: 'topic',
+  S3: 's3',
+  OpenSearch: 'opensearch',
+  Table: 'table',
+  Http: 'http',
+} as const;
 export type OutputKind = (typeof OutputKind)[keyof typeof OutputKind];
 
 /**
@@ -24,8 +30,10 @@ export interface OutputResources {
   readonly replayMarks?: true;
   /** A topic output's own Kafka auth mode, when it sets one (`iam` needs an MSK cluster). */
   readonly auth?: string;
-  /** The secret of a topic output's own SCRAM auth. */
+  /** The secret of a topic output's own SCRAM auth, or of an http output's auth. */
   readonly secretArn?: string;
+  /** An http output's endpoint origin (`https://api.example.com`): the flow needs network egress to it. */
+  readonly endpoint?: string;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { RecordRejectedError, RetriableError, Stage } from '../errors.ts';
 import { type BackoffDeps, backoff, realClock, retryBudget } from './backoff.ts';
 import type { DeadLetter, Output } from './output.ts';
+import { type RateLimiter, waitDeadline } from './rate-limit.ts';
 import {
   CdcAttribute,
   chunk,
@@ -12,6 +13,8 @@ import {
 } from './table-items.ts';
 
 export interface TableWriterDeps extends TablePlanOptions {
+  /** Taken from before each request (rate-limit.ts); none when the output has no `rateLimit`. */
+  readonly limiter?: RateLimiter;
   readonly name: string;
   readonly table: string;
   readonly client: () => Pick<DynamoDBClient, 'send'>;
@@ -65,11 +68,14 @@ export const createTableWriter = (deps: TableWriterDeps): Output => ({
     for (const [record, error] of rejected) reject(record, error);
     const budget = { ...deps.retry, budgetMs: retryBudget(deps.retry.budgetMs, context.deadlineMs) };
     const client = deps.client();
+    const deadline = waitDeadline(context.deadlineMs);
+    const limit = (records: number) => deps.limiter?.acquire(records, deadline);
 
     /** One item at a time, to find which item of a rejected batch the table refuses. */
     const writeOneByOne = async (batch: readonly TableWrite[]) => {
       for (const { record, request } of batch) {
         try {
+          await limit(1);
           if (request.PutRequest) {
             await client.send(new PutItemCommand({ TableName: deps.table, Item: request.PutRequest.Item }));
           } else if (request.DeleteRequest) {
@@ -92,6 +98,8 @@ export const createTableWriter = (deps: TableWriterDeps): Output => ({
       let pending: WriteRequest[] = batch.map((w) => w.request);
       let lastProblem = '';
       while (pending.length > 0) {
+        // Outside the try: a wait past the deadline fails the batch now, it is not a throttle to retry.
+        await limit(pending.length);
         try {
           const result = await client.send(
             new BatchWriteItemCommand({ RequestItems: { [deps.table]: pending } }),
@@ -125,6 +133,7 @@ export const createTableWriter = (deps: TableWriterDeps): Output => ({
     const writeChange = async ({ record, request, position }: TableWrite) => {
       const wait = backoff(budget, deps.clock ?? realClock);
       for (;;) {
+        await limit(1);
         try {
           await client.send(
             new PutItemCommand({

@@ -5,9 +5,18 @@ import type { FlowRecord, ValueRecord } from '../record.ts';
 import type { Loose } from '../steps/step.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { fn, int, nameOf, oneOf, parseOptions, resourceName, text } from './options.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 import { DEFAULT_DELETE_MARKER_TTL_SECONDS, type TablePlanOptions } from './table-items.ts';
 
 const optionsSchema = z.strictObject({
+  /**
+   * Slow this output down to a rate (a token bucket per execution environment, shared by all its partitions;
+   * Lambda's concurrency multiplies it). A wait that would pass the invocation's deadline fails the batch
+   * (retriable) instead.
+   * @default none
+   * @example rateLimit: { perSecond: 500, burst: 1000 }
+   */
+  rateLimit: z.optional(rateLimitSchema),
   /**
    * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
    * @default every record
@@ -202,6 +211,7 @@ export const toTable = <V = Loose>(
         ]);
         const client = await dynamoDbClient();
         return createTableWriter({
+          ...limiterOf(opts.rateLimit),
           name,
           ...plan,
           concurrency: opts.concurrency ?? (opts.cdc ? 16 : 4),

@@ -5,9 +5,12 @@ import type { FlowRecord } from '../record.ts';
 import { encodeKey, encodeValue } from './encode.ts';
 import { addLineage, isLineageHeader } from './lineage.ts';
 import type { DeadLetter, Output, OutputContext } from './output.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import { batchBytes, cutSends, recordBytes, type Sized } from './send-plan.ts';
 
 export interface TopicWriterDeps {
+  /** Taken from before each request (rate-limit.ts); none when the output has no `rateLimit`. */
+  readonly limiter?: RateLimiter;
   readonly name: string;
   readonly topic: string;
   readonly producer: () => {
@@ -137,6 +140,7 @@ export const createTopicWriter = (deps: TopicWriterDeps): Output => ({
     let written = 0;
     const send = async (run: readonly Pending[]): Promise<void> => {
       try {
+        await deps.limiter?.acquire(run.length, deadline);
         const options = deadline === undefined ? {} : { budgetMs: Math.floor(deadline - Date.now()) };
         await producer.sendBatch([{ topic: deps.topic, messages: run.map((p) => p.message) }], options);
         written += run.length;

@@ -7,6 +7,7 @@ import type { Loose } from '../steps/step.ts';
 import type { TopicRef } from '../topology/resources.ts';
 import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
 import { int, nameOf, oneOf, parseOptions, type ResourceRef, resourceName } from './options.ts';
+import { limiterOf, rateLimitSchema } from './rate-limit-option.ts';
 
 const authSchema = z.discriminatedUnion(
   'mode',
@@ -23,6 +24,14 @@ const authSchema = z.discriminatedUnion(
 );
 
 const optionsSchema = z.strictObject({
+  /**
+   * Slow this output down to a rate (a token bucket per execution environment, shared by all its partitions;
+   * Lambda's concurrency multiplies it). A wait that would pass the invocation's deadline fails the batch
+   * (retriable) instead.
+   * @default none
+   * @example rateLimit: { perSecond: 500, burst: 1000 }
+   */
+  rateLimit: z.optional(rateLimitSchema),
   /**
    * Only records matching this filter go to this output (a throwing filter dead-letters the record for it alone).
    * @default every record
@@ -127,6 +136,7 @@ export const toTopic = <V extends W = Loose, W = unknown>(
         const connection = kafkaConnectionFromEnv();
         const producer = kafkaProducer(auth ? { ...connection, auth } : connection);
         return createTopicWriter({
+          ...limiterOf(opts.rateLimit),
           name,
           topic: topicName,
           producer: () => producer,
