@@ -10,6 +10,7 @@ import {
   serversDir,
   versions,
 } from './services/paths.ts';
+import { ensurePostgres } from './services/postgres-install.ts';
 import { javaHome, MissingPrerequisiteError, requireMaven, requirePython } from './services/prerequisites.ts';
 
 /** Fetches the local servers through their ordinary clients (Maven, pip); reuses what is already there. */
@@ -29,6 +30,7 @@ try {
   javaHome();
   requireMaven();
   requirePython();
+  ensurePostgres();
   if (existsSync(kafkaLibs) && existsSync(join(opensearchHome, 'bin'))) {
     console.log(`setup: Kafka ${versions.kafka} and OpenSearch ${versions.opensearch} already in .servers/`);
   } else {

@@ -7,12 +7,19 @@ import { markedProcesses, markerEnv, stopMarked } from './marker.ts';
 import { opensearch } from './opensearch.ts';
 import { logsDir } from './paths.ts';
 import { choosePorts } from './ports.ts';
+import { postgres } from './postgres.ts';
 import { groupAlive, launchDetached, stopGroup, tail } from './process.ts';
 import { s3 } from './s3.ts';
 import type { ServiceDefinition } from './service.ts';
 import { readState, type ServiceName, type ServiceState, serviceNames, updateState } from './state.ts';
 
-export const services: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka, dynamodb, opensearch, s3 };
+export const services: Readonly<Record<ServiceName, ServiceDefinition>> = {
+  kafka,
+  dynamodb,
+  opensearch,
+  s3,
+  postgres,
+};
 
 export class ServiceStartError extends Error {}
 
