@@ -22,6 +22,7 @@ export { anyOf, predicate, where } from './filter/where.ts';
 export { type FlowHandler, type HandlerOptions, handlerFor } from './handler/index.ts';
 // Outputs.
 export { type OpenSearchOutputOptions, toOpenSearch } from './outputs/opensearch.ts';
+export { type PostgresOutputOptions, toPostgres } from './outputs/postgres.ts';
 export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
 export { type TableOutputOptions, toTable } from './outputs/table.ts';
 export { type TopicOutputOptions, type TopicOutputSpec, toTopic } from './outputs/topic.ts';

@@ -83,13 +83,15 @@ const initialise = (bin: string, data: string): void => {
 
 /**
  * PostgreSQL from Debian's packages, in the foreground (`postgres -D`), on a free loopback port and no Unix
- * socket (Debian's socket directory belongs to its own cluster). The group's SIGTERM reaches the postmaster
- * and its backends alike, so open sessions end and the server shuts down.
+ * socket (Debian's socket directory belongs to its own cluster). Stopped by SIGINT, a fast shutdown that ends
+ * open sessions: SIGTERM is a smart shutdown, which waits for every client to leave (its backends run in
+ * process groups of their own, so the group's signal does not reach them).
  */
 export const postgres: ServiceDefinition = {
   name: 'postgres',
   portNames: ['sql'],
   startTimeoutSeconds: 60,
+  stopSignal: 'SIGINT',
   missing: () =>
     postgresBin()
       ? undefined

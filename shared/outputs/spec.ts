@@ -2,7 +2,13 @@ import type { Filter } from '../filter/filter.ts';
 import type { Loose } from '../steps/step.ts';
 import type { Output } from './output.ts';
 
-export const OutputKind = { Topic: 'topic', S3: 's3', OpenSearch: 'opensearch', Table: 'table' } as const;
+export const OutputKind = {
+  Topic: 'topic',
+  S3: 's3',
+  OpenSearch: 'opensearch',
+  Table: 'table',
+  Postgres: 'postgres',
+} as const;
 export type OutputKind = (typeof OutputKind)[keyof typeof OutputKind];
 
 /**
@@ -26,6 +32,8 @@ export interface OutputResources {
   readonly auth?: string;
   /** The secret of a topic output's own SCRAM auth. */
   readonly secretArn?: string;
+  /** PostgreSQL tables written, in the deployment's database (`toPostgres`). */
+  readonly postgresTables?: readonly string[];
 }
 
 /**
