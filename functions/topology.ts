@@ -4,6 +4,7 @@ import { flow as customersTable } from './customers-table.ts';
 import { flow as enrichReviews } from './enrich-reviews.ts';
 import { flow as lakeSink } from './lake-sink.ts';
 import { lake, reviewsIndex, tables, topics } from './resources.ts';
+import { flow as reviewsMart } from './reviews-mart.ts';
 import { flow as searchSink } from './search-sink.ts';
 
 /** The whole reference deployment: read by the CDK app and the local runner alike. */
@@ -12,5 +13,5 @@ export const topology = defineTopology({
   tables,
   bucket: lake,
   index: reviewsIndex,
-  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink],
+  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink, reviewsMart],
 });
