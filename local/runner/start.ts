@@ -195,12 +195,12 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
     const mart = await martRows(state, expected.enrichedReviewIds);
     checks.push(
       {
-        what: 'PostgreSQL review_facts: sample review rows',
+        what: 'review_facts (PostgreSQL): sample review rows',
         expected: expected.enriched,
         actual: mart.count,
       },
       {
-        what: 'PostgreSQL review_facts: rows as the samples say (5 read)',
+        what: 'review_facts (PostgreSQL): 5 rows as the samples say',
         expected: facts.length,
         actual: matchingFacts(facts, mart.rows),
       },

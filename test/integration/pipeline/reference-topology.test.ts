@@ -49,7 +49,7 @@ describe('npm start on the reference topology', () => {
     ]);
     const rows = new Map(
       lines
-        .slice(header + 1, header + 6)
+        .slice(header + 1, header + 7)
         .map((l) => l.trim().split(/\s+/))
         .map(([flow, ...figures]) => [flow, figures.map(Number)] as const),
     );
@@ -59,6 +59,7 @@ describe('npm start on the reference topology', () => {
       'enrich-reviews': expected.clean,
       'lake-sink': expected.enriched,
       'search-sink': expected.enriched,
+      'reviews-mart': expected.enriched,
     };
     for (const [flow, records] of Object.entries(recordsOf)) {
       const [polled, filteredOut, invoked, failed, dropped, onFailure, committed, lag] = rows.get(flow) ?? [];
