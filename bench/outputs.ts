@@ -2,10 +2,12 @@
  * Outputs benchmark: each output against its local server, side by side with a naive writer that sends one
  * request per record, in the same run. Writes bench/results/outputs.json.
  *
- *   npm run bench -- outputs [--records 10000] [--batch 1000] [--naive 1000]
+ *   npm run bench -- outputs [--records 10000] [--batch 1000] [--naive 1000] [--only postgres,…]
+ *
+ * `--only` measures the named outputs alone (starting only their servers) and keeps the others' last figures.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -24,6 +26,7 @@ import { createTableWriter } from '../shared/outputs/table-writer.ts';
 import { createTopicWriter, toProducedMessage } from '../shared/outputs/topic-writer.ts';
 import type { FlowRecord } from '../shared/record.ts';
 import { benchHttp } from './outputs-http.ts';
+import { benchPostgres, type PostgresFigures } from './outputs-postgres.ts';
 import { reviewRecords } from './records.ts';
 
 interface Figures {
@@ -318,39 +321,87 @@ export const main = async (args: string[]): Promise<void> => {
   const n = arg(args, 'records', 10_000);
   const size = arg(args, 'batch', 1_000);
   const naiveN = arg(args, 'naive', 1_000);
-  const started = await up();
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : undefined;
+  const wanted = (key: string) => !only || only.has(key);
+  const serverOf = {
+    kafka: 'kafka',
+    s3: 's3',
+    opensearch: 'opensearch',
+    dynamodb: 'dynamodb',
+    postgres: 'postgres',
+  } as const;
+  const started = await up(
+    only
+      ? [...new Set([...only].map((k) => serverOf[k as keyof typeof serverOf]).filter(Boolean))]
+      : undefined,
+  );
   const ours = started.filter((s) => !s.reused).map((s) => s.name);
   const state = readState();
-  const endpoint = (name: 'kafka' | 's3' | 'opensearch' | 'dynamodb') => state[name]?.endpoint ?? '';
+  const endpoint = (name: 'kafka' | 's3' | 'opensearch' | 'dynamodb' | 'postgres') =>
+    state[name]?.endpoint ?? '';
   const results: Record<string, Figures> = {};
   let clients: unknown;
+  let postgresBadRow: PostgresFigures['badRow'] | undefined;
   try {
-    results.kafka = await benchKafka([endpoint('kafka')], n, size, naiveN);
-    clients = compareKafkaClients(endpoint('kafka'), `${run}-kafka`, n, size);
-    results.s3 = await benchS3(endpoint('s3'), n, size, naiveN);
-    results.opensearch = await benchOpenSearch(endpoint('opensearch'), n, size, naiveN);
-    results.dynamodb = await benchDynamoDb(endpoint('dynamodb'), n, size, naiveN);
-    const http = await benchHttp(n, size, naiveN, { measure, writeBatches });
-    results.http = figures(http.batched, http.naive, { records: n, naiveRecords: naiveN, batchSize: size });
+    if (wanted('kafka')) {
+      results.kafka = await benchKafka([endpoint('kafka')], n, size, naiveN);
+      clients = compareKafkaClients(endpoint('kafka'), `${run}-kafka`, n, size);
+    }
+    if (wanted('s3')) results.s3 = await benchS3(endpoint('s3'), n, size, naiveN);
+    if (wanted('opensearch'))
+      results.opensearch = await benchOpenSearch(endpoint('opensearch'), n, size, naiveN);
+    if (wanted('dynamodb')) results.dynamodb = await benchDynamoDb(endpoint('dynamodb'), n, size, naiveN);
+    if (wanted('postgres')) {
+      const pgFigures = await benchPostgres(
+        endpoint('postgres'),
+        run,
+        records,
+        writeBatches,
+        n,
+        size,
+        naiveN,
+      );
+      results.postgres = figures(pgFigures.batched, pgFigures.naive, {
+        records: n,
+        naiveRecords: naiveN,
+        batchSize: size,
+      });
+      postgresBadRow = pgFigures.badRow;
+    }
+    if (wanted('http')) {
+      const http = await benchHttp(n, size, naiveN, { measure, writeBatches });
+      results.http = figures(http.batched, http.naive, { records: n, naiveRecords: naiveN, batchSize: size });
+    }
   } finally {
     await down(ours);
   }
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'outputs.json');
+  // With --only, the outputs not measured keep the figures of the last full run.
+  const previous =
+    only && existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
   const report = {
+    ...previous,
     generatedAt: new Date().toISOString(),
     node: process.version,
     kafkaClient: 'kafkajs',
     /** The topic output through the same KafkaProducer port with each client (batched, records/s). */
-    kafkaClients: clients,
+    ...(clients !== undefined ? { kafkaClients: clients } : {}),
+    ...(postgresBadRow
+      ? {
+          /** A batch with one row the table refuses: bisecting the multi-row statement vs per-row savepoints. */
+          postgresBadRow,
+        }
+      : {}),
     method:
       `Each output writes ${n} review-shaped records in batches of ${size} (as the event-source mapping hands them over) ` +
       `to its local server; the naive writer sends ${naiveN} records one request per record, sequentially. ` +
-      'Requests are Produce requests (Kafka), SDK commands (S3, DynamoDB) and HTTP responses (OpenSearch). ' +
+      'Requests are Produce requests (Kafka), SDK commands (S3, DynamoDB), HTTP responses (OpenSearch) and SQL statements (PostgreSQL). ' +
       'http: the http output to a loopback server in the bench, NDJSON batches of 100 records (4 in flight) ' +
       'against its own one-JSON-request-per-record mode (1 in flight), requests counted at the server.',
     targets: { requestReduction: 20, speedup: 5 },
     ...results,
   };
-  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'outputs.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log('output      records/s  naive r/s  speedup  req/1000  naive req/1000  fewer requests');
@@ -362,6 +413,8 @@ export const main = async (args: string[]): Promise<void> => {
         `${`${f.requestReduction}x`.padStart(14)}${ok}`,
     );
   }
-  console.log(`kafka clients through the same port: ${JSON.stringify(clients)}`);
+  if (clients !== undefined) console.log(`kafka clients through the same port: ${JSON.stringify(clients)}`);
+  if (postgresBadRow)
+    console.log(`postgres, one bad row in ${postgresBadRow.batch}: ${JSON.stringify(postgresBadRow)}`);
   console.log(`written to ${out}`);
 };

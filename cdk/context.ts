@@ -46,7 +46,39 @@ export const ContextKey = {
    * endpoint, PrivateLink, peering). Required when a flow has an http output, except in the sandbox (NAT).
    */
   httpEgress: 'sluice:http.egress',
+  /**
+   * The endpoint of an existing RDS Proxy (or database) that `toPostgres` flows write through. Unset: the data
+   * stack creates an Aurora PostgreSQL Serverless v2 cluster behind an RDS Proxy (IAM auth, TLS required).
+   */
+  postgresEndpoint: 'sluice:postgres.endpoint',
+  /** With an existing proxy: its ARN (`…:db-proxy:prx-…`), whose resource id the `rds-db:connect` grant names. */
+  postgresProxyArn: 'sluice:postgres.proxyArn',
+  /** With an existing proxy: the database name. */
+  postgresDatabase: 'sluice:postgres.database',
+  /** With an existing proxy: the database user the flows sign in as (IAM auth). */
+  postgresUser: 'sluice:postgres.user',
+  /** With an existing proxy: `iam` (default; needs proxyArn and user) or `secret` (needs secretArn). */
+  postgresAuth: 'sluice:postgres.auth',
+  /** With `secret` auth: the Secrets Manager ARN holding `username` and `password`. */
+  postgresSecretArn: 'sluice:postgres.secretArn',
+  /** With `secret` auth, when the secret is under a customer-managed KMS key: that key's ARN. */
+  postgresSecretKeyArn: 'sluice:postgres.secretKeyArn',
+  /** With an existing proxy: a security group it admits on its port, added to `toPostgres` flows. */
+  postgresSecurityGroupId: 'sluice:postgres.securityGroupId',
 } as const;
+
+/** An existing database (RDS Proxy endpoint) the `toPostgres` flows write, from context. */
+export interface PostgresSettings {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly database: string;
+  readonly auth: 'iam' | 'secret';
+  readonly user?: string;
+  readonly proxyArn?: string;
+  readonly secretArn?: string;
+  readonly secretKeyArn?: string;
+  readonly securityGroupId?: string;
+}
 
 export type KafkaSettings = { readonly kind: 'sandbox' } | KafkaCluster;
 
@@ -68,6 +100,8 @@ export interface DeploySettings {
   readonly platformLogs?: boolean;
   /** How http outputs leave the VPC, when the context says (`httpEgressFor` adds the sandbox's NAT). */
   readonly httpEgress?: HttpEgress;
+  /** Absent: the data stack creates the database and its proxy when a flow writes PostgreSQL. */
+  readonly postgres?: PostgresSettings;
 }
 
 export const HttpEgress = { Nat: 'nat', Private: 'private' } as const;
@@ -109,6 +143,72 @@ const authMode = (get: Lookup): KafkaAuth | undefined => {
   return auth as KafkaAuth;
 };
 
+/** An existing proxy's settings, checked together; none at all means the data stack creates one. */
+const postgresSettings = (get: Lookup): { postgres?: PostgresSettings } => {
+  const endpoint = text(get, ContextKey.postgresEndpoint);
+  if (!endpoint) {
+    for (const key of [
+      ContextKey.postgresProxyArn,
+      ContextKey.postgresSecretArn,
+      ContextKey.postgresDatabase,
+    ]) {
+      if (text(get, key)) throw new ContextError(ContextKey.postgresEndpoint, `required with ${key}`);
+    }
+    return {};
+  }
+  const [host, portText] = endpoint.split(':');
+  const port = Number(portText ?? 5432);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ContextError(ContextKey.postgresEndpoint, `"${endpoint}" is not host or host:port`);
+  const database = text(get, ContextKey.postgresDatabase);
+  if (!database) throw new ContextError(ContextKey.postgresDatabase, 'required with an existing database');
+  const auth = text(get, ContextKey.postgresAuth) ?? 'iam';
+  const user = text(get, ContextKey.postgresUser);
+  const proxyArn = text(get, ContextKey.postgresProxyArn);
+  const secretArn = text(get, ContextKey.postgresSecretArn);
+  const secretKeyArn = text(get, ContextKey.postgresSecretKeyArn);
+  const securityGroupId = text(get, ContextKey.postgresSecurityGroupId);
+  if (auth === 'iam') {
+    if (!proxyArn || !/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db-proxy:prx-[a-z0-9]+$/.test(proxyArn))
+      throw new ContextError(
+        ContextKey.postgresProxyArn,
+        `required with IAM auth: the proxy's ARN (…:db-proxy:prx-…), got ${proxyArn ?? 'nothing'}`,
+      );
+    if (!user) throw new ContextError(ContextKey.postgresUser, 'required with IAM auth: the database user');
+  } else if (auth === 'secret') {
+    if (!secretArn || !/^arn:aws[a-z-]*:secretsmanager:/.test(secretArn))
+      throw new ContextError(
+        ContextKey.postgresSecretArn,
+        `required with secret auth: a Secrets Manager ARN, got ${secretArn ?? 'nothing'}`,
+      );
+  } else {
+    throw new ContextError(ContextKey.postgresAuth, `"${auth}" is not iam or secret`);
+  }
+  if (
+    secretKeyArn !== undefined &&
+    !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(secretKeyArn)
+  )
+    throw new ContextError(
+      ContextKey.postgresSecretKeyArn,
+      `"${secretKeyArn}" is not a KMS key ARN (…:key/<id>)`,
+    );
+  if (securityGroupId !== undefined && !/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/.test(securityGroupId))
+    throw new ContextError(ContextKey.postgresSecurityGroupId, `"${securityGroupId}" is not a sg- id`);
+  return {
+    postgres: {
+      endpoint: host,
+      port,
+      database,
+      auth,
+      ...(user ? { user } : {}),
+      ...(proxyArn ? { proxyArn } : {}),
+      ...(secretArn ? { secretArn } : {}),
+      ...(secretKeyArn ? { secretKeyArn } : {}),
+      ...(securityGroupId ? { securityGroupId } : {}),
+    },
+  };
+};
+
 /** Reads and checks the deployment settings; a missing or malformed value names its key. */
 export const readSettings = (get: Lookup): DeploySettings => {
   const sandboxText = text(get, ContextKey.sandbox);
@@ -136,6 +236,7 @@ export const readSettings = (get: Lookup): DeploySettings => {
       : {}),
     ...(searchDataNodes !== undefined ? { searchDataNodes } : {}),
     ...(text(get, ContextKey.alarmEmail) ? { alarmEmail: text(get, ContextKey.alarmEmail) } : {}),
+    ...postgresSettings(get),
   } as const;
   const httpEgress = httpEgressOf(get);
   if (sandbox) return { kafka: { kind: 'sandbox' }, ...optional, ...(httpEgress ? { httpEgress } : {}) };

@@ -126,6 +126,7 @@ export const addSluiceStacks = (
     searchDomainName: `${prefix.toLowerCase()}-search`,
     failedBatchesBucketName: failedBatchesBucketName(prefix),
     flowsStackName: `${prefix}Flows`,
+    ...(settings.postgres ? { postgres: settings.postgres } : {}),
     ...(settings.searchInstanceType ? { searchInstanceType: settings.searchInstanceType } : {}),
     ...(settings.searchDataNodes ? { searchDataNodes: settings.searchDataNodes } : {}),
   });

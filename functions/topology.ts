@@ -5,6 +5,7 @@ import { flow as enrichReviews } from './enrich-reviews.ts';
 import { flow as lakeSink } from './lake-sink.ts';
 import { flow as ordersLake } from './orders-lake.ts';
 import { lake, reviewsIndex, tables, topics } from './resources.ts';
+import { flow as reviewsMart } from './reviews-mart.ts';
 import { flow as searchSink } from './search-sink.ts';
 
 /** The whole reference deployment: read by the CDK app and the local runner alike. */
@@ -13,5 +14,5 @@ export const topology = defineTopology({
   tables,
   bucket: lake,
   index: reviewsIndex,
-  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink, ordersLake],
+  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink, ordersLake, reviewsMart],
 });

@@ -11,6 +11,7 @@ import {
   serversDir,
   versions,
 } from './services/paths.ts';
+import { ensurePostgres } from './services/postgres-install.ts';
 import { javaHome, MissingPrerequisiteError, requireMaven, requirePython } from './services/prerequisites.ts';
 
 /** Fetches the local servers through their ordinary clients (Maven, pip); reuses what is already there. */
@@ -30,6 +31,7 @@ try {
   javaHome();
   requireMaven();
   requirePython();
+  ensurePostgres();
   if (existsSync(kafkaLibs) && existsSync(join(opensearchHome, 'bin'))) {
     console.log(`setup: Kafka ${versions.kafka} and OpenSearch ${versions.opensearch} already in .servers/`);
   } else {

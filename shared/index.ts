@@ -23,6 +23,7 @@ export { type FlowHandler, type HandlerOptions, handlerFor } from './handler/ind
 // Outputs.
 export { type HttpOutputOptions, toHttp } from './outputs/http.ts';
 export { type OpenSearchOutputOptions, toOpenSearch } from './outputs/opensearch.ts';
+export { type PostgresOutputOptions, toPostgres } from './outputs/postgres.ts';
 export type { RateLimit } from './outputs/rate-limit.ts';
 export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
 export { type TableOutputOptions, toTable } from './outputs/table.ts';

@@ -8,6 +8,7 @@ import type { FailureDestination } from '../../shared/topology/on-failure.ts';
 import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
 import { lookupsOf } from '../topology.ts';
 import { failedBatchesPrefix } from './failed-batches.ts';
+import { type PostgresTarget, proxyConnectArn } from './mart-database.ts';
 
 /**
  * What a flow's grants may point at, by physical name. ARNs are built from names rather than imported from
@@ -23,6 +24,8 @@ export interface GrantTargets {
   readonly failedBatchesBucket?: string;
   /** The search domain's name and the index flows write, if the data stack creates them. */
   readonly search?: { readonly domainName: string; readonly index: string };
+  /** The database `toPostgres` outputs write through, if the data stack has one. */
+  readonly postgres?: PostgresTarget;
 }
 
 /** Topics a flow produces to: its topic outputs and its dead-letter topic. */
@@ -214,6 +217,36 @@ export const flowStatements = (
         const secret = output.resources.secretArn;
         if (secret)
           statements.push(statement(sid(`HttpSecret${i}`), ['secretsmanager:GetSecretValue'], [secret]));
+        return;
+      }
+      case 'postgres': {
+        const db = targets.postgres;
+        if (!db) throw new ConfigError(at, 'no PostgreSQL database in this stack');
+        // The proxy checks the IAM token against the user's rds-db:connect; a secret is read once per environment.
+        if (db.auth === 'iam' && db.proxyArn && db.user) {
+          statements.push(
+            statement(sid(`Mart${i}`), ['rds-db:connect'], [proxyConnectArn(stack, db.proxyArn, db.user)]),
+          );
+        }
+        if (db.auth === 'secret' && db.secretArn) {
+          statements.push(
+            statement(sid(`MartSecret${i}`), ['secretsmanager:GetSecretValue'], [db.secretArn]),
+          );
+          if (db.secretKeyArn) {
+            statements.push(
+              new iam.PolicyStatement({
+                sid: sid(`MartSecretKey${i}`),
+                actions: ['kms:Decrypt'],
+                resources: [db.secretKeyArn],
+                conditions: {
+                  StringEquals: {
+                    'kms:ViaService': `secretsmanager.${db.secretArn.split(':')[3]}.amazonaws.com`,
+                  },
+                },
+              }),
+            );
+          }
+        }
         return;
       }
       default:

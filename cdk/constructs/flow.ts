@@ -238,6 +238,15 @@ export class FlowFunction extends Construct {
     if (props.searchEndpoint && flow.outputs.some((o) => o.kind === 'opensearch')) {
       env.SLUICE_OPENSEARCH_ENDPOINT = props.searchEndpoint;
     }
+    const db = props.postgres;
+    if (db && flow.outputs.some((o) => o.kind === 'postgres')) {
+      env.SLUICE_POSTGRES_HOST = db.endpoint;
+      env.SLUICE_POSTGRES_PORT = String(db.port);
+      env.SLUICE_POSTGRES_DATABASE = db.database;
+      env.SLUICE_POSTGRES_AUTH = db.auth;
+      if (db.user) env.SLUICE_POSTGRES_USER = db.user;
+      if (db.auth === 'secret' && db.secretArn) env.SLUICE_POSTGRES_SECRET_ARN = db.secretArn;
+    }
     return env;
   }
 

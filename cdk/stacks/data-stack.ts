@@ -5,8 +5,10 @@ import type { Topology } from '../../shared/topology/index.ts';
 import { FailedBatchesBucket, failedBatchesBucketName } from '../constructs/failed-batches.ts';
 import { flowRoleArn } from '../constructs/flow.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
+import { importedTarget, MartDatabase, type PostgresTarget } from '../constructs/mart-database.ts';
 import { ReferenceTables } from '../constructs/reference-tables.ts';
 import { SearchDomain } from '../constructs/search-domain.ts';
+import type { PostgresSettings } from '../context.ts';
 import { expiringTablesOf } from '../topology.ts';
 
 export interface DataStackProps extends StackProps {
@@ -39,6 +41,11 @@ export interface DataStackProps extends StackProps {
    * @default 'SluiceFlows'
    */
   readonly flowsStackName?: string;
+  /**
+   * An existing database (RDS Proxy) for `toPostgres` flows.
+   * @default an Aurora PostgreSQL Serverless v2 cluster behind an RDS Proxy, created when a flow writes PostgreSQL
+   */
+  readonly postgres?: PostgresSettings;
 }
 
 /**
@@ -53,6 +60,9 @@ export class DataStack extends Stack {
   readonly flowsSecurityGroup: ec2.ISecurityGroup;
   /** Where the mappings put the batches they give up on, records included. */
   readonly failedBatches: FailedBatchesBucket;
+  /** Where `toPostgres` flows write, when any flow does. */
+  readonly postgres?: PostgresTarget;
+  readonly martDatabase?: MartDatabase;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -91,6 +101,20 @@ export class DataStack extends Stack {
         ...(props.searchDataNodes ? { dataNodes: props.searchDataNodes } : {}),
         removalPolicy,
       });
+    }
+
+    if (topology.flows.some((flow) => flow.outputs.some((o) => o.kind === 'postgres'))) {
+      if (props.postgres) {
+        this.postgres = importedTarget(props.postgres);
+      } else {
+        this.martDatabase = new MartDatabase(this, 'Mart', {
+          vpc,
+          subnets: props.subnets,
+          clients: this.flowsSecurityGroup,
+          removalPolicy,
+        });
+        this.postgres = this.martDatabase.target;
+      }
     }
 
     this.failedBatches = new FailedBatchesBucket(this, 'FailedBatches', {

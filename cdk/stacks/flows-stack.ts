@@ -1,7 +1,7 @@
 import { Annotations, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -82,7 +82,13 @@ export class FlowsStack extends Stack {
       });
     }
     const flows = new Map<string, FlowFunction>();
+    // An existing proxy's group, for the flows that write PostgreSQL (a created proxy admits the flows' group).
+    const martGroupId = data.postgres?.securityGroupId;
+    const martGroup = martGroupId
+      ? ec2.SecurityGroup.fromSecurityGroupId(this, 'MartClients', martGroupId)
+      : undefined;
     for (const flow of topology.flows) {
+      const writesMart = flow.outputs.some((o) => o.kind === 'postgres');
       const entry = props.entries.get(flow.name);
       if (entry === undefined) throw new Error(`flows.${flow.name}: no bundle entry`);
       const construct = new FlowFunction(this, pascal(flow.name), {
@@ -98,10 +104,15 @@ export class FlowsStack extends Stack {
               searchEndpoint: data.search.endpoint,
             }
           : {}),
+        ...(data.postgres ? { postgres: data.postgres } : {}),
         network: {
           vpc,
           subnets: props.subnets,
-          securityGroups: [data.flowsSecurityGroup, ...(kafkaGroup ? [kafkaGroup] : [])],
+          securityGroups: [
+            data.flowsSecurityGroup,
+            ...(kafkaGroup ? [kafkaGroup] : []),
+            ...(writesMart && martGroup ? [martGroup] : []),
+          ],
         },
         failedBatchesBucket: data.failedBatches.bucketName,
         ...(alarmTopic ? { alarmTopic } : {}),

@@ -77,6 +77,8 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
   const table = (name: string) => node(NodeKind.Table, name, [name, 'DynamoDB table']);
   const bucket = (name: string) => node(NodeKind.Bucket, name, [name, 'S3 bucket']);
   const index = (name: string) => node(NodeKind.Index, name, [name, 'OpenSearch index']);
+  const postgresTable = (name: string) =>
+    node(NodeKind.Table, `postgres:${name}`, [name, 'PostgreSQL table'], `pg_${name}`);
 
   const destination = (arn: string) => {
     const lines = arnLines(arn);
@@ -105,7 +107,7 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
       flow.steps.flatMap((step) => (step.routesTo ?? []).map((t) => [t.name, step.name] as const)),
     );
     for (const spec of flow.outputs) {
-      const targets = outputTargets(spec, topology, { topic, table, bucket, index }, routedBy);
+      const targets = outputTargets(spec, topology, { topic, table, bucket, index, postgresTable }, routedBy);
       for (const { to, detail } of targets) {
         const parts = [detail, spec.when && `when ${filterText(spec.when)}`].filter(Boolean);
         edges.push({
@@ -163,6 +165,7 @@ const joinEdges = (step: Step, flowId: string, table: (name: string) => string):
 interface Nodes {
   topic(name: string): string;
   table(name: string): string;
+  postgresTable(name: string): string;
   bucket(name: string): string;
   index(name: string): string;
 }
@@ -181,6 +184,7 @@ const outputTargets = (
     }),
     ...(r.tables ?? []).map((name) => ({ to: nodes.table(name) })),
     ...(r.index !== undefined ? [{ to: nodes.index(r.index) }] : []),
+    ...(r.postgresTables ?? []).map((name) => ({ to: nodes.postgresTable(name) })),
   ];
   if (spec.kind === 's3') {
     const named = (r as { bucket?: unknown }).bucket;

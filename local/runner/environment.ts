@@ -32,5 +32,6 @@ export const functionEnvironment = (
     // moto's one server also holds the Glue Schema Registry that registry topics decode with.
     SLUICE_GLUE_ENDPOINT: need('s3'),
     SLUICE_OPENSEARCH_ENDPOINT: need('opensearch'),
+    SLUICE_POSTGRES_URL: need('postgres'),
   };
 };

@@ -18,6 +18,8 @@ export interface Expectations {
   /** Review ids expected in the enriched topic, the lake and the index. */
   readonly enrichedReviewIds: ReadonlySet<string>;
   readonly alertReviewIds: ReadonlySet<string>;
+  /** Each customer's tier in the table after the change stream (the reviews mart's `customer_tier`). */
+  readonly customerTiers: ReadonlyMap<string, string | undefined>;
 }
 
 export const sampleFiles = {
@@ -115,5 +117,6 @@ export const expectationsFor = (
     customersInTable: customers.size,
     enrichedReviewIds: enriched,
     alertReviewIds: alerts,
+    customerTiers: new Map([...customers].map(([id, c]) => [id, c.tier])),
   };
 };

@@ -10,6 +10,7 @@ import { waitUntilDrained } from './drain.ts';
 import { expectationsFor, orderExpectationsFor, ordersInLake, sampleFiles } from './expectations.ts';
 import { type FlowSummary, logOffsets, readSummaries } from './function-logs.ts';
 import { invokeEndpointFile, LocalPipeline } from './pipeline.ts';
+import { expectedFacts, martRows, matchingFacts, provisionPostgres } from './postgres.ts';
 import { provision } from './provision.ts';
 import { publish } from './publish.ts';
 import { localGlue, registerTopicSchemas, topicEncoder } from './registry.ts';
@@ -65,12 +66,13 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   const state = readState();
   const kafka = localKafka('sluice-runner');
   const provisioned = await provision(topology, state, kafka, eventsDir);
+  const martTables = await provisionPostgres(topology, state, join(functionsDir, 'sql'));
   say(
     `provisioned ${provisioned.topics} topics, ${provisioned.tables} tables, bucket ${topology.bucket?.name}; seeded ${Object.entries(
       provisioned.seeded,
     )
       .map(([t, n]) => `${t} (${n})`)
-      .join(', ')}`,
+      .join(', ')}${martTables.length > 0 ? `; PostgreSQL tables ${martTables.join(', ')}` : ''}`,
   );
   // The registry topics' declared schemas, as their producers would register them (a second start reuses them).
   const glue = localGlue(state);
@@ -235,6 +237,28 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
           actual: orderRows.rows,
         },
       ];
+  if (reference) {
+    // The reviews mart: one row per sample review, and a few rows compared column by column with the samples.
+    const facts = expectedFacts(
+      reviews,
+      expected.enrichedReviewIds,
+      expected.customerTiers,
+      join(eventsDir, 'seeds', 'products.json'),
+    );
+    const mart = await martRows(state, expected.enrichedReviewIds);
+    checks.push(
+      {
+        what: 'review_facts (PostgreSQL): sample review rows',
+        expected: expected.enriched,
+        actual: mart.count,
+      },
+      {
+        what: 'review_facts (PostgreSQL): 5 rows as the samples say',
+        expected: facts.length,
+        actual: matchingFacts(facts, mart.rows),
+      },
+    );
+  }
   const judged = reference && !options.resume;
   await admin.disconnect();
 
@@ -267,6 +291,8 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       `  S3 ${state.s3?.endpoint}/${topology.bucket?.name}/ : ${lake.keys.length} new objects, e.g. ${lake.keys[0] ?? '-'}`,
     );
   if (topology.index) say(`  OpenSearch ${state.opensearch?.endpoint}/${topology.index.name}/_search`);
+  if (martTables.length > 0)
+    say(`  PostgreSQL: psql ${state.postgres?.endpoint} -c 'SELECT * FROM ${martTables[0]} LIMIT 5'`);
   say(`  function logs: .local/logs/function-<flow>.log · server logs: .local/logs/<server>.log`);
 
   const failed = judged ? checks.filter((c) => c.actual !== c.expected) : [];

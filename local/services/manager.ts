@@ -7,12 +7,19 @@ import { markedProcesses, markerEnv, stopMarked } from './marker.ts';
 import { opensearch } from './opensearch.ts';
 import { logsDir } from './paths.ts';
 import { choosePorts } from './ports.ts';
+import { postgres } from './postgres.ts';
 import { groupAlive, launchDetached, stopGroup, tail } from './process.ts';
 import { s3 } from './s3.ts';
 import type { ServiceDefinition } from './service.ts';
 import { readState, type ServiceName, type ServiceState, serviceNames, updateState } from './state.ts';
 
-export const services: Readonly<Record<ServiceName, ServiceDefinition>> = { kafka, dynamodb, opensearch, s3 };
+export const services: Readonly<Record<ServiceName, ServiceDefinition>> = {
+  kafka,
+  dynamodb,
+  opensearch,
+  s3,
+  postgres,
+};
 
 export class ServiceStartError extends Error {}
 
@@ -58,7 +65,7 @@ const startUnlocked = async (name: ServiceName): Promise<{ state: ServiceState; 
     if (!groupAlive(pid))
       throw new ServiceStartError(`${name} exited while starting; last lines of ${log}:\n${tail(log)}`);
     if (Date.now() > deadline) {
-      await stopGroup(pid, 5000);
+      await stopGroup(pid, 5000, definition.stopSignal);
       throw new ServiceStartError(
         `${name} not ready after ${definition.startTimeoutSeconds}s; see ${log}:\n${tail(log)}`,
       );
@@ -77,9 +84,10 @@ type StopOutcome = 'stopped' | 'killed' | 'not-running';
 
 /** The recorded process group and every process marked as this server of this checkout, whatever the state says. */
 const stopEvery = async (name: ServiceName, state: ServiceState | undefined): Promise<StopOutcome> => {
+  const signal = services[name].stopSignal;
   const outcomes = [
-    state && state.pid > 0 ? await stopGroup(state.pid) : 'not-running',
-    ...(await stopMarked(name)),
+    state && state.pid > 0 ? await stopGroup(state.pid, undefined, signal) : 'not-running',
+    ...(await stopMarked(name, undefined, signal)),
   ];
   return outcomes.includes('killed') ? 'killed' : outcomes.includes('stopped') ? 'stopped' : 'not-running';
 };

@@ -64,6 +64,7 @@ export const markedProcesses = (server?: string, checkout = projectRoot): Marked
 export const stopMarked = async (
   server: string,
   checkout = projectRoot,
+  signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<('stopped' | 'killed' | 'not-running')[]> => {
   const own = groupOf(readProc('self', 'stat') ?? '') || -1;
   const groups = new Set(
@@ -71,5 +72,5 @@ export const stopMarked = async (
       .map((p) => p.pgid)
       .filter((pgid) => pgid > 1 && pgid !== own),
   );
-  return Promise.all([...groups].map((pgid) => stopGroup(pgid)));
+  return Promise.all([...groups].map((pgid) => stopGroup(pgid, undefined, signal)));
 };

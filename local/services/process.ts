@@ -35,13 +35,14 @@ export const groupAlive = (pgid: number): boolean => pgid > 1 && alive(-pgid);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** SIGTERM the whole group, wait for it to exit, SIGKILL what is left after the grace period. */
+/** SIGTERM (or the server's own stop signal) the whole group, wait for it to exit, SIGKILL what is left after the grace period. */
 export const stopGroup = async (
   pgid: number,
   graceMs = 30_000,
+  signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<'stopped' | 'killed' | 'not-running'> => {
   if (!groupAlive(pgid)) return 'not-running';
-  process.kill(-pgid, 'SIGTERM');
+  process.kill(-pgid, signal);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!groupAlive(pgid)) return 'stopped';

@@ -21,4 +21,6 @@ export interface ServiceDefinition {
   isReady(endpoint: string): Promise<boolean>;
   /** Seconds the first start may take on a slow machine before we give up. */
   readonly startTimeoutSeconds: number;
+  /** The signal that stops it promptly. @default 'SIGTERM' */
+  readonly stopSignal?: NodeJS.Signals;
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { withServiceLock } from './lock.ts';
 import { localDir, stateFile } from './paths.ts';
 
-export const serviceNames = ['kafka', 'dynamodb', 'opensearch', 's3'] as const;
+export const serviceNames = ['kafka', 'dynamodb', 'opensearch', 's3', 'postgres'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 /** What one running server left behind: how to reach it and how to stop it. */

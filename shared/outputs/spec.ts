@@ -8,6 +8,7 @@ export const OutputKind = {
   OpenSearch: 'opensearch',
   Table: 'table',
   Http: 'http',
+  Postgres: 'postgres',
 } as const;
 export type OutputKind = (typeof OutputKind)[keyof typeof OutputKind];
 
@@ -34,6 +35,8 @@ export interface OutputResources {
   readonly secretArn?: string;
   /** An http output's endpoint origin (`https://api.example.com`): the flow needs network egress to it. */
   readonly endpoint?: string;
+  /** PostgreSQL tables written, in the deployment's database (`toPostgres`). */
+  readonly postgresTables?: readonly string[];
 }
 
 /**

@@ -6,12 +6,14 @@ export interface Endpoints {
   readonly dynamodb: { readonly endpoint: string };
   readonly opensearch: { readonly endpoint: string };
   readonly s3: { readonly endpoint: string };
+  /** A connection string (`postgres://user@host:port`). */
+  readonly postgres: { readonly url: string };
 }
 
 /** The running local servers, as the global setup (or `npm run servers -- up`) left them in .local/state.json. */
 export const endpoints = (): Endpoints => {
   const state = readState();
-  const need = (name: keyof Endpoints): string => {
+  const need = (name: keyof Endpoints & keyof typeof state): string => {
     const endpoint = state[name]?.endpoint;
     if (!endpoint) throw new Error(`${name} is not running: start it with npm run servers -- up ${name}`);
     return endpoint;
@@ -21,6 +23,7 @@ export const endpoints = (): Endpoints => {
     dynamodb: { endpoint: need('dynamodb') },
     opensearch: { endpoint: need('opensearch') },
     s3: { endpoint: need('s3') },
+    postgres: { url: need('postgres') },
   };
 };
 

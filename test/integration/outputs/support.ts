@@ -16,6 +16,7 @@ export const useLocalServers = (): void => {
     SLUICE_S3_ENDPOINT: local.s3.endpoint,
     SLUICE_DYNAMODB_ENDPOINT: local.dynamodb.endpoint,
     SLUICE_OPENSEARCH_ENDPOINT: local.opensearch.endpoint,
+    SLUICE_POSTGRES_URL: local.postgres.url,
   });
 };
 

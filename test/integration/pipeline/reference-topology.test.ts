@@ -62,6 +62,7 @@ describe('npm start on the reference topology', () => {
       'lake-sink': expected.enriched,
       'search-sink': expected.enriched,
       'orders-lake': expectedOrders.byId.size + expectedOrders.deadLetters,
+      'reviews-mart': expected.enriched,
     };
     for (const [flow, records] of Object.entries(recordsOf)) {
       const [polled, filteredOut, invoked, failed, dropped, onFailure, committed, lag] = rows.get(flow) ?? [];

@@ -10,7 +10,7 @@ describe('npm run servers, run as a user runs it', () => {
 
     // Assess
     expect(code, output).toBe(0);
-    for (const name of ['kafka', 'dynamodb', 'opensearch', 's3'])
+    for (const name of ['kafka', 'dynamodb', 'opensearch', 's3', 'postgres'])
       expect(output).toMatch(new RegExp(`^${name} +healthy +\\S+:\\d+ +pid \\d+`, 'm'));
   });
 
@@ -26,7 +26,10 @@ describe('npm run servers, run as a user runs it', () => {
   it.each([
     [['stauts'], 'error: unknown command "stauts"'],
     [[], 'error: a command is needed'],
-    [['status', 'kafak'], 'error: unknown server "kafak"; expected one of: kafka, dynamodb, opensearch, s3'],
+    [
+      ['status', 'kafak'],
+      'error: unknown server "kafak"; expected one of: kafka, dynamodb, opensearch, s3, postgres',
+    ],
     [['start', '--resmue'], 'error: unknown option --resmue for npm start'],
   ])('%j exits 2 with the mistake and the usage line', async (args, mistake) => {
     // Act

@@ -9,7 +9,7 @@ import { RetriableError } from '../../../shared/errors.ts';
  */
 export const faults = { kafka: false, s3: false };
 
-export const sent = { kafka: 0, s3Puts: 0, bulk: 0, tableWrites: 0 };
+export const sent = { kafka: 0, s3Puts: 0, bulk: 0, tableWrites: 0, postgresRows: 0 };
 
 /** Keys of the S3 objects put since the last clear: the fuzz checks every lake key is well formed. */
 export const putKeys: string[] = [];
@@ -92,5 +92,44 @@ export const fakeDynamoDb = {
     }
     sent.tableWrites++;
     return { UnprocessedItems: {} };
+  },
+};
+
+/**
+ * A stand-in for the reviews mart's PostgreSQL table behind `postgresPool`: it refuses a statement as the real
+ * table would (SQLSTATE 23502 for a NULL in a NOT NULL column, 22P02 for a rating that is not an integer, 23514
+ * outside 1-5, 22007 for a time it cannot read), so the writer's bisection runs under the fuzz. The real
+ * behaviour is held by test/integration/outputs/postgres.test.ts against the local server.
+ */
+export const fakePostgres = {
+  async query(text: string, values: readonly unknown[]): Promise<{ rowCount: number; rows: unknown[] }> {
+    if (text.startsWith('SELECT a.attname')) {
+      const columns = ['review_id', 'customer_id', 'product_id', 'rating', 'title', 'country', 'created_at'];
+      const more = ['customer_tier', 'product_category', 'price_cents', 'source_topic', 'source_partition'];
+      return { rowCount: 13, rows: [...columns, ...more, 'source_offset'].map((name) => ({ name })) };
+    }
+    const rows = JSON.parse(String(values[0])) as Record<string, unknown>[];
+    const refuse = (code: string) => {
+      throw Object.assign(new Error(`refused (${code}, the fuzz's stand-in table)`), { code });
+    };
+    if (text.startsWith('INSERT')) {
+      for (const row of rows) {
+        for (const column of [
+          'customer_id',
+          'product_id',
+          'rating',
+          'title',
+          'created_at',
+          'product_category',
+        ])
+          if (row[column] === null || row[column] === undefined) refuse('23502');
+        const rating = row.rating;
+        if (typeof rating !== 'number' || !Number.isInteger(rating)) refuse('22P02');
+        if ((rating as number) < 1 || (rating as number) > 5) refuse('23514');
+        if (Number.isNaN(Date.parse(String(row.created_at)))) refuse('22007');
+      }
+    }
+    sent.postgresRows += rows.length;
+    return { rowCount: rows.length, rows: [] };
   },
 };

@@ -7,6 +7,7 @@ import { flow as cleanseReviews } from '../../../functions/cleanse-reviews.ts';
 import { flow as customersTable } from '../../../functions/customers-table.ts';
 import { flow as enrichReviews } from '../../../functions/enrich-reviews.ts';
 import { flow as lakeSink } from '../../../functions/lake-sink.ts';
+import { flow as reviewsMart } from '../../../functions/reviews-mart.ts';
 import { flow as searchSink } from '../../../functions/search-sink.ts';
 import type { KafkaEvent, KafkaEventRecord } from '../../../shared/decode/event.ts';
 import { isRetriable } from '../../../shared/errors.ts';
@@ -16,11 +17,12 @@ import type { OutputSpec } from '../../../shared/outputs/spec.ts';
 import { createTopicWriter } from '../../../shared/outputs/topic-writer.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
 import type { Flow } from '../../../shared/topology/flow.ts';
-import { fakeDynamoDb, fakeProducer, fakeS3, fakeSearch, faults, putKeys } from './fakes.ts';
+import { fakeDynamoDb, fakePostgres, fakeProducer, fakeS3, fakeSearch, faults, putKeys } from './fakes.ts';
 
 vi.mock('../../../shared/clients/s3.ts', () => ({ s3Client: async () => fakeS3 }));
 vi.mock('../../../shared/clients/opensearch.ts', () => ({ openSearchClient: () => fakeSearch }));
 vi.mock('../../../shared/clients/dynamodb.ts', () => ({ dynamoDbClient: async () => fakeDynamoDb }));
+vi.mock('../../../shared/outputs/postgres-pool.ts', () => ({ postgresPool: async () => fakePostgres }));
 
 /**
  * Item 8 of issue 10: whatever a Kafka event holds, a reference flow either accounts for every record (written,
@@ -131,6 +133,16 @@ const review = fc.record(
   },
   { requiredKeys: ['reviewId', 'customerId', 'productId', 'rating', 'text', 'source', 'country', 'email'] },
 );
+/** A review as enrich-reviews writes it: with its product (reviews-mart reads its category), usually. */
+const enrichedReview = fc
+  .tuple(
+    review,
+    usually(
+      fc.record({ category: usually(fc.string({ maxLength: 10 })), priceCents: usually(fc.integer()) }),
+    ),
+  )
+  .map(([r, product]) => ({ ...r, product }));
+
 const customer = fc.record(
   {
     customerId: usually(fc.nat(5).map((n) => id('c', n))),
@@ -291,6 +303,7 @@ const flows: readonly [Flow, fc.Arbitrary<unknown>][] = [
   [enrichReviews, review],
   [lakeSink, review],
   [searchSink, review],
+  [reviewsMart, enrichedReview],
 ];
 
 /**
