@@ -2,7 +2,15 @@ import type { Filter } from '../filter/filter.ts';
 import type { Loose } from '../steps/step.ts';
 import type { Output } from './output.ts';
 
-export const OutputKind = { Topic: 'topic', S3: 's3', OpenSearch: 'opensearch', Table: 'table' } as const;
+export const OutputKind = {
+  Topic: 'topic',
+  S3: 's3',
+  OpenSearch: 'opensearch',
+  Table: 'table',
+  Sqs: 'sqs',
+  Sns: 'sns',
+  EventBridge: 'eventbridge',
+} as const;
 export type OutputKind = (typeof OutputKind)[keyof typeof OutputKind];
 
 /**
@@ -26,6 +34,14 @@ export interface OutputResources {
   readonly auth?: string;
   /** The secret of a topic output's own SCRAM auth. */
   readonly secretArn?: string;
+  /** An SQS queue sent to: a name (the app creates it) or an existing queue's ARN. */
+  readonly queue?: string;
+  /** An SNS topic published to: a name (the app creates it) or an existing topic's ARN. */
+  readonly notificationTopic?: string;
+  /** An EventBridge bus put to: a name (the app creates it; `default` is the account's) or an existing bus's ARN. */
+  readonly eventBus?: string;
+  /** The customer-managed KMS key (ARN) the target is encrypted with: sending needs it. */
+  readonly kmsKey?: string;
 }
 
 /**
@@ -53,5 +69,10 @@ export interface OutputSpec<K extends OutputKind = OutputKind, V = Loose> {
   readonly name: string;
   readonly when?: Filter;
   readonly resources: OutputResources;
+  /**
+   * Checks that need the flow (its path, `flows.<name>.outputs[<i>]`): `defineFlow` calls it and it throws a
+   * ConfigError naming that path. A FIFO target without a group field is one.
+   */
+  readonly check?: (path: string) => void;
   create(): Output;
 }
