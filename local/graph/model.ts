@@ -15,6 +15,8 @@ export const NodeKind = {
   FailedBatches: 'failed-batches',
   /** An SQS, SNS or S3 on-failure destination a flow names by ARN. */
   Destination: 'destination',
+  /** An SQS queue, SNS topic or EventBridge bus an output sends to. */
+  Messaging: 'messaging',
 } as const;
 export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
 
@@ -83,6 +85,12 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
     return node(NodeKind.Destination, arn, lines, lines[0]);
   };
 
+  const messaging = (kind: string, ref: string) => {
+    const name = ref.startsWith('arn:') ? (ref.split(':')[5] ?? ref).replace(/^event-bus\//, '') : ref;
+    const what = { sqs: 'SQS queue', sns: 'SNS topic', eventbridge: 'EventBridge bus' }[kind] ?? kind;
+    return node(NodeKind.Messaging, `${kind}:${ref}`, [name, what], name);
+  };
+
   for (const t of topology.topics) topic(t.name);
   for (const t of topology.tables) table(t.name);
   if (topology.bucket) bucket(topology.bucket.name);
@@ -105,7 +113,7 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
       flow.steps.flatMap((step) => (step.routesTo ?? []).map((t) => [t.name, step.name] as const)),
     );
     for (const spec of flow.outputs) {
-      const targets = outputTargets(spec, topology, { topic, table, bucket, index }, routedBy);
+      const targets = outputTargets(spec, topology, { topic, table, bucket, index, messaging }, routedBy);
       for (const { to, detail } of targets) {
         const parts = [detail, spec.when && `when ${filterText(spec.when)}`].filter(Boolean);
         edges.push({
@@ -165,6 +173,8 @@ interface Nodes {
   table(name: string): string;
   bucket(name: string): string;
   index(name: string): string;
+  /** An SQS queue, SNS topic or EventBridge bus an output sends to, by name or ARN. */
+  messaging(kind: string, ref: string): string;
 }
 
 const outputTargets = (
@@ -182,6 +192,8 @@ const outputTargets = (
     ...(r.tables ?? []).map((name) => ({ to: nodes.table(name) })),
     ...(r.index !== undefined ? [{ to: nodes.index(r.index) }] : []),
   ];
+  const messaging = r.queue ?? r.notificationTopic ?? r.eventBus;
+  if (messaging !== undefined) targets.push({ to: nodes.messaging(spec.kind, messaging) });
   if (spec.kind === 's3') {
     const named = (r as { bucket?: unknown }).bucket;
     const name = typeof named === 'string' ? named : topology.bucket?.name;

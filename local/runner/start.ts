@@ -1,14 +1,16 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadTopologyModule } from '../../cdk/topology-module.ts';
+import { alertsNotifications } from '../../functions/resources.ts';
 import { localKafka } from '../kafka-client.ts';
 import { readSampleRecords } from '../samples/records.ts';
 import { up } from '../services/manager.ts';
 import { projectRoot } from '../services/paths.ts';
-import { readState } from '../services/state.ts';
+import { type LocalState, readState } from '../services/state.ts';
 import { waitUntilDrained } from './drain.ts';
 import { expectationsFor, sampleFiles } from './expectations.ts';
 import { type FlowSummary, logOffsets, readSummaries } from './function-logs.ts';
+import { drainQueue, inboxOf, notificationsFor } from './messaging.ts';
 import { invokeEndpointFile, LocalPipeline } from './pipeline.ts';
 import { provision } from './provision.ts';
 import { publish } from './publish.ts';
@@ -16,6 +18,22 @@ import { type Check, checkTable, flowTable } from './report.ts';
 import { indexCount, lakeCopiesOf, lakeKeys, readLake, tableCount, topicEnds } from './verify.ts';
 
 const say = (line: string) => console.log(line);
+
+/** alerts-notify's SNS topic, read through the inbox queue subscribed to it: one notification per alert. */
+const alertNotificationChecks = async (
+  state: LocalState,
+  alertIds: ReadonlySet<string>,
+): Promise<Check[]> => {
+  const received = notificationsFor(await drainQueue(state, inboxOf(alertsNotifications)), alertIds);
+  return [
+    {
+      what: `SNS ${alertsNotifications}: notifications of the alerts`,
+      expected: alertIds.size,
+      actual: received.matched,
+    },
+    { what: 'SNS: notifications of no alert, or repeated', expected: 0, actual: received.unexpected },
+  ];
+};
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 /** One progress line: how far behind each flow is. Rewritten in place on a terminal. */
@@ -63,6 +81,11 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       .map(([t, n]) => `${t} (${n})`)
       .join(', ')}`,
   );
+
+  if (provisioned.messaging > 0)
+    say(
+      `provisioned ${provisioned.messaging} SQS/SNS/EventBridge targets on moto (each topic and bus with an inbox queue)`,
+    );
 
   const pipeline = new LocalPipeline(topology, state, kafka, functionsDir);
   await pipeline.buildFunctions();
@@ -181,6 +204,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
           actual: await indexCount(state, 'reviews', expected.enrichedReviewIds),
         },
         { what: 'sinks.dlq: records the stores rejected', expected: 0, actual: delta('sinks.dlq') },
+        ...(await alertNotificationChecks(state, expected.alertReviewIds)),
       ];
   const judged = reference && !options.resume;
   await admin.disconnect();
