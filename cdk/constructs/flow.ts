@@ -48,6 +48,7 @@ import {
   lakeObjectsArn,
   producedTopics,
 } from './flow-grants.ts';
+import { messagingAlarms, messagingEnvironment } from './messaging.ts';
 
 /**
  * A flow role's physical name, `<flows stack>-<flow>`: the search domain's policy (in the data stack, deployed
@@ -226,6 +227,7 @@ export class FlowFunction extends Construct {
     if (props.searchEndpoint && flow.outputs.some((o) => o.kind === 'opensearch')) {
       env.SLUICE_OPENSEARCH_ENDPOINT = props.searchEndpoint;
     }
+    Object.assign(env, messagingEnvironment(this, flow));
     return env;
   }
 
@@ -400,6 +402,7 @@ export class FlowFunction extends Construct {
         1,
         'the mapping gave up on records and no on-failure destination kept them (they are lost)',
       ),
+      ...messagingAlarms(flow).map(({ id, metric, what }) => alarm(id, metric, 1, what)),
       ...(failureTarget
         ? [
             alarm(

@@ -5,6 +5,7 @@ import type { Topology } from '../../shared/topology/index.ts';
 import { FailedBatchesBucket, failedBatchesBucketName } from '../constructs/failed-batches.ts';
 import { flowRoleArn } from '../constructs/flow.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
+import { MessagingTargets } from '../constructs/messaging.ts';
 import { ReferenceTables } from '../constructs/reference-tables.ts';
 import { SearchDomain } from '../constructs/search-domain.ts';
 import { expiringTablesOf } from '../topology.ts';
@@ -92,6 +93,8 @@ export class DataStack extends Stack {
         removalPolicy,
       });
     }
+
+    new MessagingTargets(this, 'Messaging', { topology, removalPolicy });
 
     this.failedBatches = new FailedBatchesBucket(this, 'FailedBatches', {
       bucketName: props.failedBatchesBucketName ?? failedBatchesBucketName('sluice'),
