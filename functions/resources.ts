@@ -77,4 +77,6 @@ export const tables = defineTables({
 });
 
 export const lake = defineBucket({ name: 'sluice-lake' });
+/** The SNS topic alerts-notify publishes to (the CDK app creates it; locally `npm start` creates it on moto). */
+export const alertsNotifications = 'sluice-review-alerts';
 export const reviewsIndex = defineIndex({ name: 'reviews' });

@@ -1,4 +1,5 @@
 import { defineTopology } from '../shared/index.ts';
+import { flow as alertsNotify } from './alerts-notify.ts';
 import { flow as cleanseReviews } from './cleanse-reviews.ts';
 import { flow as customersTable } from './customers-table.ts';
 import { flow as enrichReviews } from './enrich-reviews.ts';
@@ -14,5 +15,14 @@ export const topology = defineTopology({
   tables,
   bucket: lake,
   index: reviewsIndex,
-  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink, ordersLake, reviewsMart],
+  flows: [
+    cleanseReviews,
+    customersTable,
+    enrichReviews,
+    lakeSink,
+    searchSink,
+    ordersLake,
+    reviewsMart,
+    alertsNotify,
+  ],
 });

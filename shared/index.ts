@@ -20,12 +20,16 @@ export type { Condition, Filter, NumericCondition, Scalar } from './filter/filte
 export { anyOf, predicate, where } from './filter/where.ts';
 // The handler.
 export { type FlowHandler, type HandlerOptions, handlerFor } from './handler/index.ts';
+export { type EventBridgeOutputOptions, toEventBridge } from './outputs/eventbridge.ts';
 // Outputs.
 export { type HttpOutputOptions, toHttp } from './outputs/http.ts';
 export { type OpenSearchOutputOptions, toOpenSearch } from './outputs/opensearch.ts';
 export { type PostgresOutputOptions, toPostgres } from './outputs/postgres.ts';
 export type { RateLimit } from './outputs/rate-limit.ts';
 export { type S3OutputOptions, toS3 } from './outputs/s3.ts';
+export { toSns } from './outputs/sns.ts';
+export type { MessageOutputOptions } from './outputs/sns-sqs-options.ts';
+export { toSqs } from './outputs/sqs.ts';
 export { type TableOutputOptions, toTable } from './outputs/table.ts';
 export { type TopicOutputOptions, type TopicOutputSpec, toTopic } from './outputs/topic.ts';
 // Records.

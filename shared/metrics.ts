@@ -6,6 +6,11 @@ export const MetricName = {
   /** Per output, with an extra "output" dimension. */
   RecordsOut: 'RecordsOut',
   RecordsFailed: 'RecordsFailed',
+  /**
+   * Per output, with an extra "output" dimension, when not zero: requests its target answered throttled (sent
+   * again). `RecordsDeadLettered` is also published per output, when not zero.
+   */
+  OutputThrottled: 'OutputThrottled',
   /** Copies of already-written records the outputs left out: a flow upstream replayed them. */
   RecordsReplayed: 'RecordsReplayed',
   /**

@@ -9,6 +9,7 @@ import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
 import { lookupsOf } from '../topology.ts';
 import { failedBatchesPrefix } from './failed-batches.ts';
 import { type PostgresTarget, proxyConnectArn } from './mart-database.ts';
+import { messagingStatements } from './messaging.ts';
 
 /**
  * What a flow's grants may point at, by physical name. ARNs are built from names rather than imported from
@@ -249,6 +250,11 @@ export const flowStatements = (
         }
         return;
       }
+      case 'sqs':
+      case 'sns':
+      case 'eventbridge':
+        statements.push(...messagingStatements(scope, output, (what) => sid(`${what}${i}`)));
+        return;
       default:
         throw new ConfigError(
           `${at}.kind`,

@@ -48,6 +48,7 @@ import {
   lakeObjectsArn,
   producedTopics,
 } from './flow-grants.ts';
+import { messagingAlarms, messagingEnvironment } from './messaging.ts';
 
 /**
  * A flow role's physical name, `<flows stack>-<flow>`: the search domain's policy (in the data stack, deployed
@@ -247,6 +248,7 @@ export class FlowFunction extends Construct {
       if (db.user) env.SLUICE_POSTGRES_USER = db.user;
       if (db.auth === 'secret' && db.secretArn) env.SLUICE_POSTGRES_SECRET_ARN = db.secretArn;
     }
+    Object.assign(env, messagingEnvironment(this, flow));
     return env;
   }
 
@@ -421,6 +423,7 @@ export class FlowFunction extends Construct {
         1,
         'the mapping gave up on records and no on-failure destination kept them (they are lost)',
       ),
+      ...messagingAlarms(flow).map(({ id, metric, what }) => alarm(id, metric, 1, what)),
       ...(failureTarget
         ? [
             alarm(

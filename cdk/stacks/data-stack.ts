@@ -6,6 +6,7 @@ import { FailedBatchesBucket, failedBatchesBucketName } from '../constructs/fail
 import { flowRoleArn } from '../constructs/flow.ts';
 import { LakeBucket } from '../constructs/lake-bucket.ts';
 import { importedTarget, MartDatabase, type PostgresTarget } from '../constructs/mart-database.ts';
+import { MessagingTargets } from '../constructs/messaging.ts';
 import { ReferenceTables } from '../constructs/reference-tables.ts';
 import { SearchDomain } from '../constructs/search-domain.ts';
 import type { PostgresSettings } from '../context.ts';
@@ -116,6 +117,7 @@ export class DataStack extends Stack {
         this.postgres = this.martDatabase.target;
       }
     }
+    new MessagingTargets(this, 'Messaging', { topology, removalPolicy });
 
     this.failedBatches = new FailedBatchesBucket(this, 'FailedBatches', {
       bucketName: props.failedBatchesBucketName ?? failedBatchesBucketName('sluice'),

@@ -10,6 +10,7 @@ const shapes: Record<NodeKind, string> = {
   [NodeKind.Index]: 'shape=cylinder, style=filled',
   [NodeKind.FailedBatches]: 'shape=cylinder, style=filled',
   [NodeKind.Destination]: 'shape=cds, style=filled',
+  [NodeKind.Messaging]: 'shape=parallelogram, style=filled',
 };
 
 const failure = `color="${failureColour}", fontcolor="${failureColour}"`;

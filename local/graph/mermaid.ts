@@ -10,6 +10,7 @@ const shapes: Record<NodeKind, readonly [string, string]> = {
   [NodeKind.Index]: ['[(', ')]'],
   [NodeKind.FailedBatches]: ['[(', ')]'],
   [NodeKind.Destination]: ['>', ']'],
+  [NodeKind.Messaging]: ['[/', '/]'],
 };
 
 /**

@@ -15,6 +15,8 @@ export const NodeKind = {
   FailedBatches: 'failed-batches',
   /** An SQS, SNS or S3 on-failure destination a flow names by ARN. */
   Destination: 'destination',
+  /** An SQS queue, SNS topic or EventBridge bus an output sends to. */
+  Messaging: 'messaging',
 } as const;
 export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
 
@@ -85,6 +87,12 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
     return node(NodeKind.Destination, arn, lines, lines[0]);
   };
 
+  const messaging = (kind: string, ref: string) => {
+    const name = ref.startsWith('arn:') ? (ref.split(':')[5] ?? ref).replace(/^event-bus\//, '') : ref;
+    const what = { sqs: 'SQS queue', sns: 'SNS topic', eventbridge: 'EventBridge bus' }[kind] ?? kind;
+    return node(NodeKind.Messaging, `${kind}:${ref}`, [name, what], name);
+  };
+
   for (const t of topology.topics) topic(t.name);
   for (const t of topology.tables) table(t.name);
   if (topology.bucket) bucket(topology.bucket.name);
@@ -107,7 +115,12 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
       flow.steps.flatMap((step) => (step.routesTo ?? []).map((t) => [t.name, step.name] as const)),
     );
     for (const spec of flow.outputs) {
-      const targets = outputTargets(spec, topology, { topic, table, bucket, index, postgresTable }, routedBy);
+      const targets = outputTargets(
+        spec,
+        topology,
+        { topic, table, bucket, index, postgresTable, messaging },
+        routedBy,
+      );
       for (const { to, detail } of targets) {
         const parts = [detail, spec.when && `when ${filterText(spec.when)}`].filter(Boolean);
         edges.push({
@@ -168,6 +181,8 @@ interface Nodes {
   postgresTable(name: string): string;
   bucket(name: string): string;
   index(name: string): string;
+  /** An SQS queue, SNS topic or EventBridge bus an output sends to, by name or ARN. */
+  messaging(kind: string, ref: string): string;
 }
 
 const outputTargets = (
@@ -186,6 +201,8 @@ const outputTargets = (
     ...(r.index !== undefined ? [{ to: nodes.index(r.index) }] : []),
     ...(r.postgresTables ?? []).map((name) => ({ to: nodes.postgresTable(name) })),
   ];
+  const messaging = r.queue ?? r.notificationTopic ?? r.eventBus;
+  if (messaging !== undefined) targets.push({ to: nodes.messaging(spec.kind, messaging) });
   if (spec.kind === 's3') {
     const named = (r as { bucket?: unknown }).bucket;
     const name = typeof named === 'string' ? named : topology.bucket?.name;

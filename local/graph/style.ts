@@ -12,6 +12,7 @@ export const classOf: Record<NodeKind, NodeClass> = {
   [NodeKind.Index]: NodeClass.Store,
   [NodeKind.FailedBatches]: NodeClass.Failure,
   [NodeKind.Destination]: NodeClass.Failure,
+  [NodeKind.Messaging]: NodeClass.Store,
 };
 
 /** One palette, so the README's Mermaid and the SVG look alike. */

@@ -1,4 +1,5 @@
 import type { LocalState } from '../services/state.ts';
+import { localAccountId } from './messaging.ts';
 
 /**
  * A local function's environment: the endpoint settings the shared clients read, and what the Lambda runtime
@@ -33,5 +34,10 @@ export const functionEnvironment = (
     SLUICE_GLUE_ENDPOINT: need('s3'),
     SLUICE_OPENSEARCH_ENDPOINT: need('opensearch'),
     SLUICE_POSTGRES_URL: need('postgres'),
+    // SQS, SNS and EventBridge outputs: moto too; a target named without an ARN is in moto's account.
+    SLUICE_SQS_ENDPOINT: need('s3'),
+    SLUICE_SNS_ENDPOINT: need('s3'),
+    SLUICE_EVENTBRIDGE_ENDPOINT: need('s3'),
+    SLUICE_ACCOUNT_ID: localAccountId,
   };
 };

@@ -16,11 +16,14 @@ import { localFailedBatchesBucket } from '../esm/failed-batches.ts';
 import { localAwsConfig } from '../services/aws-local.ts';
 import { projectRoot } from '../services/paths.ts';
 import type { LocalState } from '../services/state.ts';
+import { provisionMessaging } from './messaging.ts';
 
 export interface Provisioned {
   readonly topics: number;
   readonly tables: number;
   readonly seeded: Record<string, number>;
+  /** SQS queues, SNS topics and EventBridge buses created on moto. */
+  readonly messaging: number;
 }
 
 /**
@@ -100,7 +103,8 @@ export const provision = async (
   } finally {
     s3.destroy();
   }
-  return { topics: topology.topics.length, tables: topology.tables.length, seeded };
+  const messaging = await provisionMessaging(topology, state);
+  return { topics: topology.topics.length, tables: topology.tables.length, seeded, messaging };
 };
 
 /** Buckets the flows' on-failure destinations write to: the failed-batches bucket, or an S3 ARN's bucket. */

@@ -1,14 +1,16 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadTopologyModule } from '../../cdk/topology-module.ts';
+import { alertsNotifications } from '../../functions/resources.ts';
 import { localKafka } from '../kafka-client.ts';
 import { readSampleRecords } from '../samples/records.ts';
 import { up } from '../services/manager.ts';
 import { projectRoot } from '../services/paths.ts';
-import { readState } from '../services/state.ts';
+import { type LocalState, readState } from '../services/state.ts';
 import { waitUntilDrained } from './drain.ts';
 import { expectationsFor, orderExpectationsFor, ordersInLake, sampleFiles } from './expectations.ts';
 import { type FlowSummary, logOffsets, readSummaries } from './function-logs.ts';
+import { drainQueue, inboxOf, notificationsFor } from './messaging.ts';
 import { invokeEndpointFile, LocalPipeline } from './pipeline.ts';
 import { expectedFacts, martRows, matchingFacts, provisionPostgres } from './postgres.ts';
 import { provision } from './provision.ts';
@@ -26,6 +28,22 @@ import {
 } from './verify.ts';
 
 const say = (line: string) => console.log(line);
+
+/** alerts-notify's SNS topic, read through the inbox queue subscribed to it: one notification per alert. */
+const alertNotificationChecks = async (
+  state: LocalState,
+  alertIds: ReadonlySet<string>,
+): Promise<Check[]> => {
+  const received = notificationsFor(await drainQueue(state, inboxOf(alertsNotifications)), alertIds);
+  return [
+    {
+      what: `SNS ${alertsNotifications}: notifications of the alerts`,
+      expected: alertIds.size,
+      actual: received.matched,
+    },
+    { what: 'SNS: notifications of no alert, or repeated', expected: 0, actual: received.unexpected },
+  ];
+};
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 /** One progress line: how far behind each flow is. Rewritten in place on a terminal. */
@@ -80,6 +98,11 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   for (const r of schemas)
     say(
       `schema ${r.schemaName} in Glue registry ${r.registry} (moto): ${r.created ? 'registered' : 'already registered'}, version ${r.versionId}`,
+    );
+
+  if (provisioned.messaging > 0)
+    say(
+      `provisioned ${provisioned.messaging} SQS/SNS/EventBridge targets on moto (each topic and bus with an inbox queue)`,
     );
 
   const pipeline = new LocalPipeline(topology, state, kafka, functionsDir);
@@ -236,6 +259,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
           expected: expectedOrders.byId.size,
           actual: orderRows.rows,
         },
+        ...(await alertNotificationChecks(state, expected.alertReviewIds)),
       ];
   if (reference) {
     // The reviews mart: one row per sample review, and a few rows compared column by column with the samples.

@@ -37,6 +37,16 @@ export const emitBatchMetrics = (metrics: Metrics, summary: BatchSummary): void 
     // Publishing clears a single metric's dimensions: set it again each time.
     single.addDimension('output', output);
     single.addMetric(MetricName.RecordsOut, MetricUnit.Count, summary.out[output] as number);
+    const trouble = summary.outputTrouble?.[output];
+    // A single metric publishes on each addMetric, as its own line: the dimension again before each.
+    if (trouble?.deadLettered) {
+      single.addDimension('output', output);
+      single.addMetric(MetricName.RecordsDeadLettered, MetricUnit.Count, trouble.deadLettered);
+    }
+    if (trouble?.throttled) {
+      single.addDimension('output', output);
+      single.addMetric(MetricName.OutputThrottled, MetricUnit.Count, trouble.throttled);
+    }
   }
 };
 

@@ -35,6 +35,10 @@ export interface BatchSummary {
   readonly deadLettered: number;
   readonly deadLettersByStage: Readonly<Record<string, number>>;
   readonly out: Readonly<Record<string, number>>;
+  /** Per output that had any: records it dead-lettered and requests its target answered throttled. */
+  readonly outputTrouble?: Readonly<
+    Record<string, { readonly deadLettered: number; readonly throttled: number }>
+  >;
   /** Records reported back for replay (partial batch response). */
   readonly failed: number;
   readonly counters: Readonly<Record<string, number>>;
@@ -159,6 +163,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   }
 
   const out: Record<string, number> = {};
+  const outputTrouble: Record<string, { deadLettered: number; throttled: number }> = {};
   const outputContext: OutputContext = {
     flowName: flow.name,
     trustsLineage: source.topic.internal,
@@ -175,6 +180,11 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
         if (result.replayed) context.metrics.count(MetricName.RecordsReplayed, result.replayed);
         if (result.replayUnsure) context.metrics.count(MetricName.RecordsReplayUnsure, result.replayUnsure);
         for (const d of result.deadLetters) deadLetters.push(d);
+        if (result.deadLetters.length > 0 || result.throttled)
+          outputTrouble[spec.name] = {
+            deadLettered: result.deadLetters.length,
+            throttled: result.throttled ?? 0,
+          };
       } catch (error) {
         fail(
           error,
@@ -216,6 +226,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
     deadLettered: deadLetters.length,
     deadLettersByStage: byStage,
     out,
+    ...(Object.keys(outputTrouble).length > 0 ? { outputTrouble } : {}),
     failed: failed.length,
     counters: Object.fromEntries(counters),
     durationMs: now - started,

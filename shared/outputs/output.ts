@@ -33,6 +33,8 @@ export interface OutputResult {
    * than the replay guard remembers (possible duplicates), or real records after test events (replay-guard.ts).
    */
   readonly replayUnsure?: number;
+  /** Requests the target answered throttled (and that were sent again): the output's throttling alarm reads it. */
+  readonly throttled?: number;
 }
 
 /**

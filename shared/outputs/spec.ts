@@ -9,6 +9,9 @@ export const OutputKind = {
   Table: 'table',
   Http: 'http',
   Postgres: 'postgres',
+  Sqs: 'sqs',
+  Sns: 'sns',
+  EventBridge: 'eventbridge',
 } as const;
 export type OutputKind = (typeof OutputKind)[keyof typeof OutputKind];
 
@@ -37,6 +40,14 @@ export interface OutputResources {
   readonly endpoint?: string;
   /** PostgreSQL tables written, in the deployment's database (`toPostgres`). */
   readonly postgresTables?: readonly string[];
+  /** An SQS queue sent to: a name (the app creates it) or an existing queue's ARN. */
+  readonly queue?: string;
+  /** An SNS topic published to: a name (the app creates it) or an existing topic's ARN. */
+  readonly notificationTopic?: string;
+  /** An EventBridge bus put to: a name (the app creates it; `default` is the account's) or an existing bus's ARN. */
+  readonly eventBus?: string;
+  /** The customer-managed KMS key (ARN) the target is encrypted with: sending needs it. */
+  readonly kmsKey?: string;
 }
 
 /**
@@ -64,5 +75,10 @@ export interface OutputSpec<K extends OutputKind = OutputKind, V = Loose> {
   readonly name: string;
   readonly when?: Filter;
   readonly resources: OutputResources;
+  /**
+   * Checks that need the flow (its path, `flows.<name>.outputs[<i>]`): `defineFlow` calls it and it throws a
+   * ConfigError naming that path. A FIFO target without a group field is one.
+   */
+  readonly check?: (path: string) => void;
   create(): Output;
 }

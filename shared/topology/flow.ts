@@ -502,6 +502,7 @@ const defineWholeFlow = (options: FlowOptions): Flow => {
     if (seen.has(o.name))
       throw new ConfigError(`${prefix}.outputs[${i}].name`, `"${o.name}" is used by another output`);
     seen.add(o.name);
+    o.check?.(`${prefix}.outputs[${i}]`);
   });
 
   const topicOutputs = new Set(
