@@ -80,6 +80,11 @@ export interface Step<In = Loose, Out = In> {
   readonly adds?: readonly string[];
   /** The stream–table join this step makes (enrich), as data: `npm run graph` labels the table's edge with it. */
   readonly joins?: StepJoin;
+  /**
+   * Load-time checks of the step's options that should name the flow: `defineFlow` calls it with the step's path
+   * (`flows.<flow>.steps[<i>]`); it throws a ConfigError under that path.
+   */
+  readonly check?: (path: string) => void;
   run(records: readonly FlowRecord[], context: StepContext): StepResult | Promise<StepResult>;
 }
 

@@ -1,0 +1,168 @@
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
+import { RetriableError } from '../../../shared/errors.ts';
+import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
+import type { OutputSpec } from '../../../shared/outputs/spec.ts';
+import { aggregate, type WindowResult } from '../../../shared/stateful/aggregate.ts';
+import { avg, count, max, min, type Reduction, sum } from '../../../shared/stateful/aggregate-reduce.ts';
+import { hopping, tumbling, type WindowSpec } from '../../../shared/stateful/window.ts';
+import { defineFlow } from '../../../shared/topology/flow.ts';
+import { defineTables, defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
+import { kafkaEvent } from '../../unit/runtime/kafka-events.ts';
+import { memoryTopic } from '../../unit/runtime/memory-output.ts';
+import { endpoints, localAws, uniqueName } from '../endpoints.ts';
+import type {
+  AggregateAnswer,
+  AggregateSpec,
+  WindowResult as ContractResult,
+  Delivery,
+  StatefulUnderTest,
+} from './contract.ts';
+
+/** A fresh state table (string `pk` and `sk`, on demand), as the CDK app would create it. */
+export const createStateTable = async (client: DynamoDBClient, name = uniqueName('window-state')) => {
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: name });
+  const { state } = defineTables({ state: { name, partitionKey: 'pk', sortKey: 'sk' } });
+  return state as TableRef;
+};
+
+const reductionOf = (name: AggregateSpec['reduce']): Reduction => {
+  switch (name) {
+    case 'count':
+      return count();
+    case 'sum':
+      return sum('value');
+    case 'min':
+      return min('value');
+    case 'max':
+      return max('value');
+    case 'avg':
+      return avg('value');
+  }
+};
+
+const windowOf = (window: AggregateSpec['window']): WindowSpec => {
+  if (window.type === 'tumbling') return tumbling(window.sizeMs);
+  if (window.type === 'hopping') return hopping(window.sizeMs, window.advanceMs);
+  throw new Error('aggregate under test: session windows are not implemented yet');
+};
+
+const topics = defineTopics({
+  input: { name: 'stateful.input', format: 'json', partitions: 64 },
+  results: { name: 'stateful.results', format: 'json', partitions: 64 },
+  dead: { name: 'stateful.dlq', format: 'bytes', partitions: 1 },
+});
+
+/**
+ * `StatefulUnderTest['aggregate']`: the deliveries run one after the other through the real `aggregate` step by
+ * `runBatch` (the handler's core), with its state in a fresh dynalite table per call. Outputs are in memory; a
+ * delivery with `failAfterState` has its result output fail (retriably) after the step's state writes, the
+ * batch fails whole, and the same records are delivered again, as Lambda retries. Results are deduplicated by
+ * key and window start (a re-emission must be identical: anything else throws); late ids are read back from the
+ * dead letters' stage header.
+ */
+export const aggregateUnderTest =
+  (options: { readonly endpoint?: string } = {}): StatefulUnderTest['aggregate'] =>
+  async (spec: AggregateSpec, deliveries: readonly Delivery[]): Promise<AggregateAnswer> => {
+    const client = new DynamoDBClient(localAws(options.endpoint ?? endpoints().dynamodb.endpoint));
+    const state = await createStateTable(client);
+    try {
+      const results = memoryTopic(topics.results);
+      const dead = memoryTopic(topics.dead);
+      const flow = defineFlow({
+        name: 'aggregate-under-test',
+        source: { topic: topics.input },
+        steps: [
+          aggregate({
+            name: 'under-test',
+            state,
+            key: 'key',
+            window: windowOf(spec.window),
+            grace: spec.graceMs,
+            reduce: reductionOf(spec.reduce),
+          }),
+        ],
+        outputs: [results],
+        deadLetter: dead,
+      });
+      const deps = { outputFor: (o: OutputSpec) => o.create(), ports: { dynamodb: client }, now: () => 0 };
+      const ids = new Map<string, string>();
+      for (const delivery of deliveries) {
+        const event = kafkaEvent(
+          delivery.records.map((r) => {
+            ids.set(`${delivery.partition}/${r.offset}`, r.id);
+            return {
+              topic: topics.input.name,
+              partition: delivery.partition,
+              offset: r.offset,
+              key: r.key,
+              timestamp: r.timestamp,
+              value: { key: r.key, value: r.value, id: r.id },
+            };
+          }),
+        );
+        if (delivery.failAfterState) {
+          results.output.failWith = new RetriableError('failAfterState: the result output is down');
+          await runBatch(flow, event, deps).then(
+            () => {
+              throw new Error('aggregate under test: a delivery whose output failed did not fail');
+            },
+            (error) => {
+              if (!(error instanceof BatchFailedError) || !error.retriable) throw error;
+            },
+          );
+          results.output.failWith = undefined;
+        }
+        await runBatch(flow, event, deps);
+      }
+
+      const byWindow = new Map<string, ContractResult>();
+      for (const record of results.output.records) {
+        const r = record.value as WindowResult<number>;
+        const result: ContractResult = {
+          key: r.key,
+          windowStart: r.windowStart,
+          windowEnd: r.windowEnd,
+          value: r.value,
+        };
+        const id = `${r.key}@${r.windowStart}`;
+        const before = byWindow.get(id);
+        if (before !== undefined && JSON.stringify(before) !== JSON.stringify(result))
+          throw new Error(
+            `aggregate under test: window ${id} emitted twice with different results: ${JSON.stringify(before)} then ${JSON.stringify(result)}`,
+          );
+        byWindow.set(id, result);
+      }
+      const late: string[] = [];
+      for (const record of dead.output.records) {
+        if (record.headers[DeadLetterHeader.Stage] !== 'late') continue;
+        const id = ids.get(
+          `${record.headers[DeadLetterHeader.SourcePartition]}/${record.headers[DeadLetterHeader.SourceOffset]}`,
+        );
+        if (id !== undefined && !late.includes(id)) late.push(id);
+      }
+      return { results: [...byWindow.values()], late };
+    } finally {
+      await client.send(new DeleteTableCommand({ TableName: state.name })).catch(() => undefined);
+      client.destroy();
+    }
+  };
