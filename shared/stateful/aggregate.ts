@@ -16,6 +16,7 @@ import {
   openBound,
   openPk,
   openSk,
+  stateKeyPatterns,
   windowPk,
   windowSk,
 } from './state-keys.ts';
@@ -239,7 +240,8 @@ interface Touched {
  * @example aggregate({ name: 'ratings', state: tables.productStats, key: 'productId', window: tumbling('1h'), grace: '10m', reduce: avg('rating') })
  */
 export const aggregate = <In = Loose, R = Loose>(
-  options: AggregateOptions<In, R>,
+  // The value type comes from the flow builder's expected step, never from a field name (which would narrow it).
+  options: AggregateOptions<NoInfer<In>, R>,
 ): Step<In, WindowResult<R>> => {
   const name = options?.name;
   if (typeof name !== 'string' || name.length === 0 || name.length > 100 || name.includes('|'))
@@ -450,6 +452,7 @@ export const aggregate = <In = Loose, R = Loose>(
     kind: 'aggregate',
     name,
     keepsStateIn: [table],
+    stateKeys: stateKeyPatterns(name),
     check: (path) => {
       resolved = resolve(options as AggregateOptions, table, path);
     },

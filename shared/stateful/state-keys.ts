@@ -22,6 +22,9 @@ export const openBound = (time: number): string => padTime(Math.max(0, time + 1)
 export const metaPk = (name: string): string => `m|${name}`;
 export const metaSk = (partition: number): string => String(partition);
 
+/** The partition keys of one aggregation's items, as IAM `StringLike` patterns (its grant's LeadingKeys). */
+export const stateKeyPatterns = (name: string): string[] => [`w|${name}|*`, `o|${name}|*`, metaPk(name)];
+
 /** Attribute names of the state items (besides the table's own key attributes). */
 export const StateAttribute = {
   Key: 'key',
