@@ -4,6 +4,7 @@ import {
   DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { readState } from '../../../local/services/state.ts';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { RetriableError } from '../../../shared/errors.ts';
 import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
@@ -15,7 +16,7 @@ import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineTables, defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
 import { kafkaEvent } from '../../unit/runtime/kafka-events.ts';
 import { memoryTopic } from '../../unit/runtime/memory-output.ts';
-import { endpoints, localAws, uniqueName } from '../endpoints.ts';
+import { localAws, uniqueName } from '../endpoints.ts';
 import type {
   AggregateAnswer,
   AggregateSpec,
@@ -23,6 +24,13 @@ import type {
   Delivery,
   StatefulUnderTest,
 } from './contract.ts';
+
+/** The local DynamoDB (dynalite) the integration setup started: the only server stateful tests need. */
+export const dynamodbEndpoint = (): string => {
+  const endpoint = readState().dynamodb?.endpoint;
+  if (!endpoint) throw new Error('dynamodb is not running: start it with npm run servers -- up dynamodb');
+  return endpoint;
+};
 
 /** A fresh state table (string `pk` and `sk`, on demand), as the CDK app would create it. */
 export const createStateTable = async (client: DynamoDBClient, name = uniqueName('window-state')) => {
@@ -83,7 +91,7 @@ const topics = defineTopics({
 export const aggregateUnderTest =
   (options: { readonly endpoint?: string } = {}): StatefulUnderTest['aggregate'] =>
   async (spec: AggregateSpec, deliveries: readonly Delivery[]): Promise<AggregateAnswer> => {
-    const client = new DynamoDBClient(localAws(options.endpoint ?? endpoints().dynamodb.endpoint));
+    const client = new DynamoDBClient(localAws(options.endpoint ?? dynamodbEndpoint()));
     const state = await createStateTable(client);
     try {
       const results = memoryTopic(topics.results);
