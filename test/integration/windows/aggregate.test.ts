@@ -2,6 +2,8 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { decodeBatch } from '../../../shared/decode/decode-batch.ts';
+import { RetriableError } from '../../../shared/errors.ts';
+import { where } from '../../../shared/filter/where.ts';
 import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
 import type { OutputSpec } from '../../../shared/outputs/spec.ts';
 import type { FlowRecord } from '../../../shared/record.ts';
@@ -258,5 +260,59 @@ describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
     const later = await p.windows('p-1', T0 + 2 * HOUR + 11 * 60_000);
     // Assess
     expect(later).toEqual([{ key: 'p-1', windowStart: T0 + HOUR, windowEnd: T0 + 2 * HOUR, value: 1 }]);
+  });
+
+  it('with partial batch response, commits only what was delivered: a result whose output failed is emitted again', async () => {
+    // Prepare: b's results go to an output that is down; a's to one that works.
+    const state = await createStateTable(client);
+    made.push(state);
+    const good = memoryTopic(topics.stats, where({ key: 'a' }));
+    const down = memoryTopic(topics.reviews, where({ key: 'b' }));
+    down.output.failWith = new RetriableError('broker unavailable');
+    const flow = defineFlow({
+      name: 'product-ratings',
+      source: {
+        topic: topics.reviews,
+        errorHandling: { reportBatchItemFailures: true },
+        provisionedPollers: {},
+      },
+      steps: [
+        aggregate({
+          name: 'ratings',
+          state,
+          key: 'productId',
+          window: tumbling('1h'),
+          grace: '10m',
+          reduce: count(),
+        }),
+      ],
+      outputs: [good, down],
+      deadLetter: memoryTopic(topics.dead),
+    });
+    const deps = { outputFor: (o: OutputSpec) => o.create(), ports: { dynamodb: client }, now: () => T0 };
+    const at = (offset: number, productId: string, minutes: number): RecordSpec => ({
+      topic: topics.reviews.name,
+      offset,
+      key: productId,
+      value: { productId },
+      timestamp: T0 + minutes * 60_000,
+    });
+    // b's 10:00 window closes at o2 (11:20), a's 11:00 window at o3 (12:15).
+    const batch = [at(0, 'b', 5), at(1, 'a', 65), at(2, 'x', 80), at(3, 'y', 135)];
+    // Act
+    const first = await runBatch(flow, kafkaEvent(batch), deps);
+    down.output.failWith = undefined;
+    await runBatch(flow, kafkaEvent(batch.slice(2)), deps);
+    // Assess: the mapping resumes at o2; b's window (lost without the partial commit) is emitted then.
+    expect(first.response).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'reviews.clean-0', offset: 2 } }],
+    });
+    expect(down.output.records.map((r) => [r.key, (r.value as WindowResult).value])).toEqual([
+      [`b@${T0}`, 1],
+    ]);
+    expect(good.output.records.map((r) => [r.key, (r.value as WindowResult).value])).toEqual([
+      [`a@${T0 + HOUR}`, 1],
+      [`a@${T0 + HOUR}`, 1],
+    ]);
   });
 });
