@@ -82,17 +82,24 @@ const topics = defineTopics({
 
 /**
  * `StatefulUnderTest['aggregate']`: the deliveries run one after the other through the real `aggregate` step by
- * `runBatch` (the handler's core), with its state in a fresh dynalite table per call. Outputs are in memory; a
- * delivery with `failAfterState` has its result output fail (retriably) after the step's state writes, the
- * batch fails whole, and the same records are delivered again, as Lambda retries. Results are deduplicated by
- * key and window start (a re-emission must be identical: anything else throws); late ids are read back from the
- * dead letters' stage header.
+ * `runBatch` (the handler's core), with its state in dynalite. Each call gets state of its own: a fresh
+ * aggregation name in one table created on the first call (the items' prefix isolates calls as a fresh table
+ * would, without a CreateTable per generated sequence), or a fresh table per call with `freshTable`. Outputs are
+ * in memory; a delivery with `failAfterState` has its result output fail (retriably) after the step's state
+ * writes, the batch fails whole, and the same records are delivered again, as Lambda retries. Results are
+ * deduplicated by key and window start (a re-emission must be identical: anything else throws); late ids are
+ * read back from the dead letters' stage header.
  */
-export const aggregateUnderTest =
-  (options: { readonly endpoint?: string } = {}): StatefulUnderTest['aggregate'] =>
-  async (spec: AggregateSpec, deliveries: readonly Delivery[]): Promise<AggregateAnswer> => {
+export const aggregateUnderTest = (
+  options: { readonly endpoint?: string; readonly freshTable?: boolean } = {},
+): StatefulUnderTest['aggregate'] => {
+  let shared: Promise<TableRef> | undefined;
+  let calls = 0;
+  return async (spec: AggregateSpec, deliveries: readonly Delivery[]): Promise<AggregateAnswer> => {
     const client = new DynamoDBClient(localAws(options.endpoint ?? dynamodbEndpoint()));
-    const state = await createStateTable(client);
+    const fresh = options.freshTable === true;
+    const state = fresh ? await createStateTable(client) : await (shared ??= createStateTable(client));
+    const name = `under-test-${++calls}`;
     try {
       const results = memoryTopic(topics.results);
       const dead = memoryTopic(topics.dead);
@@ -101,7 +108,7 @@ export const aggregateUnderTest =
         source: { topic: topics.input },
         steps: [
           aggregate({
-            name: 'under-test',
+            name,
             state,
             key: 'key',
             window: windowOf(spec.window),
@@ -170,7 +177,8 @@ export const aggregateUnderTest =
       }
       return { results: [...byWindow.values()], late };
     } finally {
-      await client.send(new DeleteTableCommand({ TableName: state.name })).catch(() => undefined);
+      if (fresh) await client.send(new DeleteTableCommand({ TableName: state.name })).catch(() => undefined);
       client.destroy();
     }
   };
+};
