@@ -98,7 +98,8 @@ export const aggregateUnderTest = (
   return async (spec: AggregateSpec, deliveries: readonly Delivery[]): Promise<AggregateAnswer> => {
     const client = new DynamoDBClient(localAws(options.endpoint ?? dynamodbEndpoint()));
     const fresh = options.freshTable === true;
-    const state = fresh ? await createStateTable(client) : await (shared ??= createStateTable(client));
+    if (!fresh) shared ??= createStateTable(client);
+    const state = fresh ? await createStateTable(client) : await (shared as Promise<TableRef>);
     const name = `under-test-${++calls}`;
     try {
       const results = memoryTopic(topics.results);

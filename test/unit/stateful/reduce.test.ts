@@ -64,6 +64,7 @@ describe('reductions', () => {
     const errors = bad.map((value) => {
       try {
         total.input(value as never, flowRecord(value as never));
+        return undefined;
       } catch (error) {
         return error;
       }
