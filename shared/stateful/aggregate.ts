@@ -399,6 +399,10 @@ export const aggregate = <In = Loose, R = Loose>(
         const key = m[A.Key] as string;
         const start = m[A.Start] as number;
         const end = m[A.End] as number;
+        const id = `${windowPk(name, key)}\u0000${windowSk(start)}`;
+        // A marker without its window: that window's first put has not happened yet (a crashed batch, whose
+        // records come again and write it); its marker stays until then.
+        if (!results.has(id)) continue;
         // The record whose stream time closed the window carries its result (lineage); an older close, the first.
         const closer = run.seen.find((s) => s.streamTime !== null && s.streamTime - c.graceMs >= end);
         const carrier = (closer && offsets.get(closer.offset)) || first;
@@ -409,7 +413,7 @@ export const aggregate = <In = Loose, R = Loose>(
             key,
             windowStart: start,
             windowEnd: end,
-            value: results.get(`${windowPk(name, key)}\u0000${windowSk(start)}`) ?? null,
+            value: results.get(id) ?? null,
           } satisfies WindowResult,
           headers: {},
         });
