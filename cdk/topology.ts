@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../shared/errors.ts';
 import type { TableOutputSpec } from '../shared/outputs/table.ts';
 import { CdcAttribute } from '../shared/outputs/table-items.ts';
+import { StateAttribute } from '../shared/stateful/state-keys.ts';
 import type { Flow, Topology } from '../shared/topology/index.ts';
 import { projectRoot } from './bundling.ts';
 
@@ -39,13 +40,28 @@ export const flowEntries = (topology: Topology, functionsDir = defaultFunctionsD
  */
 export const expiringTablesOf = (topology: Topology): Map<string, string> =>
   new Map(
-    topology.flows.flatMap((flow) =>
-      flow.outputs.flatMap((output) =>
+    topology.flows.flatMap((flow) => [
+      ...flow.outputs.flatMap((output) =>
         output.kind === 'table' && (output as TableOutputSpec).plan?.cdc
           ? [[(output as TableOutputSpec).plan.table, CdcAttribute.Expires] as const]
           : [],
       ),
-    ),
+      // State tables' windows expire after end + grace + retention, on the same attribute.
+      ...stateTablesOf(flow).map(({ table }) => [table, StateAttribute.Expires] as const),
+    ]),
+  );
+
+/**
+ * The tables a flow's stateful steps keep state in, each with the partition keys its items may have (the
+ * grant's `dynamodb:LeadingKeys`; undefined when a step does not say, so the whole table).
+ */
+export const stateTablesOf = (flow: Flow): { table: string; step: string; keys?: readonly string[] }[] =>
+  flow.steps.flatMap((step) =>
+    (step.keepsStateIn ?? []).map((t) => ({
+      table: t.name,
+      step: step.name,
+      ...(step.stateKeys ? { keys: step.stateKeys } : {}),
+    })),
   );
 
 /** Pushed-down FilterCriteria patterns (ORed); empty when the flow's filter runs in-process only. */

@@ -10,6 +10,8 @@ export const Stage = {
   Validate: 'validate',
   Enrich: 'enrich',
   Output: 'output',
+  /** A windowed step's record arrived after every window it falls in had closed (stream time past end + grace). */
+  Late: 'late',
 } as const;
 export type Stage = (typeof Stage)[keyof typeof Stage];
 
@@ -69,6 +71,9 @@ export class FilterError extends SluiceError {}
 
 /** A step threw for one record. */
 export class StepError extends SluiceError {}
+
+/** A record for windows that have all closed: dead-lettered at stage `late`, never counted. */
+export class LateRecordError extends SluiceError {}
 
 /** An enrichment lookup that cannot succeed for this record (bad key, inner join miss). */
 export class LookupError extends SluiceError {}

@@ -48,6 +48,24 @@ export {
   registryDecoding,
   registryEncoding,
 } from './schemas/index.ts';
+// Stateful steps: windowed aggregation, state in DynamoDB (loaded only by flows that use it).
+export {
+  type AggregateOptions,
+  aggregate,
+  avg,
+  count,
+  type Duration,
+  hopping,
+  max,
+  min,
+  type Reduction,
+  readWindows,
+  reduce,
+  sum,
+  tumbling,
+  type WindowResult,
+  type WindowState,
+} from './stateful/index.ts';
 // Steps.
 export {
   type CleanseOptions,

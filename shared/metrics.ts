@@ -24,6 +24,14 @@ export const MetricName = {
   CacheMisses: 'EnrichCacheMisses',
   LookupCalls: 'LookupCalls',
   LookupNotFound: 'LookupNotFound',
+  /** Stateful steps: DynamoDB requests on their state table (reads: BatchGetItem and Query). */
+  StateReads: 'StateReadRequests',
+  StateWrites: 'StateWriteRequests',
+  /** Records at or below their partition's committed offset (delivered before), skipped by a stateful step. */
+  StateReplaysSkipped: 'StateReplaysSkipped',
+  /** Records dead-lettered as late (every window they fall in had closed). */
+  LateRecords: 'LateRecords',
+  WindowsEmitted: 'WindowsEmitted',
   BatchDuration: 'BatchDurationMs',
   RecordAge: 'MaxRecordAgeMs',
 } as const;

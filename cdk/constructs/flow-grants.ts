@@ -6,7 +6,7 @@ import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import type { Flow } from '../../shared/topology/index.ts';
 import type { FailureDestination } from '../../shared/topology/on-failure.ts';
 import { authOf, type KafkaCluster, MskArns } from '../kafka.ts';
-import { lookupsOf } from '../topology.ts';
+import { lookupsOf, stateTablesOf } from '../topology.ts';
 import { failedBatchesPrefix } from './failed-batches.ts';
 import { type PostgresTarget, proxyConnectArn } from './mart-database.ts';
 import { messagingStatements } from './messaging.ts';
@@ -157,6 +157,25 @@ export const flowStatements = (
       .map((name) => tableArn(name, `flows.${flow.name}.steps.enrich`));
     statements.push(statement(sid('Lookup'), ['dynamodb:BatchGetItem'], arns));
   }
+
+  // Stateful steps read and write their own items only: the leading keys of their state, when the step says.
+  stateTablesOf(flow).forEach(({ table, step, keys }, i) => {
+    const arn = tableArn(table, `flows.${flow.name}.steps (${step})`);
+    statements.push(
+      new iam.PolicyStatement({
+        sid: sid(`State${i}`),
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+        ],
+        resources: [arn],
+        ...(keys ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys] } } } : {}),
+      }),
+    );
+  });
 
   flow.outputs.forEach((output, i) => {
     const at = `flows.${flow.name}.outputs[${i}]`;

@@ -411,6 +411,23 @@ export class FlowFunction extends Construct {
         'the consumer group is falling behind its topic',
       ),
       alarm('DeadLettered', this.deadLettered, 1, 'records were dead-lettered'),
+      // Stateful flows: late records are dead letters too, but a rising count says grace is too short.
+      ...(flow.steps.some((s) => (s.keepsStateIn ?? []).length > 0)
+        ? [
+            alarm(
+              'LateRecords',
+              new cloudwatch.Metric({
+                namespace: FlowMetrics.namespace,
+                metricName: FlowMetrics.late,
+                dimensionsMap: FlowMetrics.dimensions(flow.name),
+                statistic: 'Sum',
+                period,
+              }),
+              1,
+              'records arrived after their windows closed (dead-lettered with stage late; grace may be too short)',
+            ),
+          ]
+        : []),
       alarm(
         'FailedInvokes',
         this.mappingMetric(EventCountMetric.FailedInvoke),

@@ -17,6 +17,11 @@ const COUNTERS: readonly string[] = [
   MetricName.RecordsReplayed,
   MetricName.RecordsReplayUnsure,
   MetricName.LineageRejected,
+  MetricName.StateReads,
+  MetricName.StateWrites,
+  MetricName.StateReplaysSkipped,
+  MetricName.LateRecords,
+  MetricName.WindowsEmitted,
 ];
 
 /** The batch's EMF metrics: one flush per invocation (by the middleware), plus one per-output line. */

@@ -74,12 +74,22 @@ export interface Step<In = Loose, Out = In> {
   readonly reads?: readonly TableRef[];
   /** Tables this step keeps state in (reads and writes): the CDK app grants both; the topology checks them. */
   readonly keepsStateIn?: readonly TableRef[];
+  /**
+   * The partition keys this step's state items may have, as IAM `StringLike` patterns (`w|ratings|*`): the CDK
+   * app limits its grant on `keepsStateIn` to them (`dynamodb:LeadingKeys`). Absent: the whole table.
+   */
+  readonly stateKeys?: readonly string[];
   /** Topics this step may route records to: each must be one of the flow's topic outputs. */
   readonly routesTo?: readonly TopicRef[];
   /** Top-level value fields this step adds (enrich's `as`): a source filter, which runs before it, cannot read them. */
   readonly adds?: readonly string[];
   /** The stream–table join this step makes (enrich), as data: `npm run graph` labels the table's edge with it. */
   readonly joins?: StepJoin;
+  /**
+   * Load-time checks of the step's options that should name the flow: `defineFlow` calls it with the step's path
+   * (`flows.<flow>.steps[<i>]`); it throws a ConfigError under that path.
+   */
+  readonly check?: (path: string) => void;
   run(records: readonly FlowRecord[], context: StepContext): StepResult | Promise<StepResult>;
 }
 

@@ -509,6 +509,7 @@ const defineWholeFlow = (options: FlowOptions): Flow => {
     outputs.filter((o) => o.kind === OutputKinds.Topic).flatMap((o) => o.resources.topics ?? []),
   );
   f.steps.forEach((step, i) => {
+    step.check?.(`${prefix}.steps[${i}]`);
     for (const target of step.routesTo ?? []) {
       if (!topicOutputs.has(target.name)) {
         throw new ConfigError(

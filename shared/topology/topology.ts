@@ -34,6 +34,7 @@ export const defineTopology = (options: TopologyOptions): Topology => {
 
   const flowNames = new Set<string>();
   const groups = new Map<string, string>();
+  const stateOwners = new Map<string, string>();
   for (const flow of flows) {
     const at = `flows.${flow.name}`;
     if (flowNames.has(flow.name)) throw new ConfigError(`${at}.name`, 'is declared twice');
@@ -57,6 +58,18 @@ export const defineTopology = (options: TopologyOptions): Topology => {
 
     flow.steps.forEach((step, i) => {
       for (const table of step.reads ?? []) checkTable(tables, table, `${at}.steps[${i}] (${step.name})`);
+      for (const table of step.keepsStateIn ?? []) {
+        const path = `${at}.steps[${i}] (${step.name})`;
+        checkTable(tables, table, path, 'keeps state in');
+        // A stateful step's items are prefixed with its name: two steps of one name would share their state.
+        const owner = stateOwners.get(`${table.name}\u0000${step.name}`);
+        if (owner !== undefined)
+          throw new ConfigError(
+            `${path}.name`,
+            `"${step.name}" already keeps state in table "${table.name}" (${owner}); stateful steps sharing a table need distinct names`,
+          );
+        stateOwners.set(`${table.name}\u0000${step.name}`, path);
+      }
       for (const topic of step.routesTo ?? []) checkTopic(topics, topic, `${at}.steps[${i}] (${step.name})`);
     });
 
@@ -150,10 +163,10 @@ const checkTheOne = (
   );
 };
 
-const checkTable = (tables: Map<string, TableRef>, ref: TableRef, path: string): void => {
+const checkTable = (tables: Map<string, TableRef>, ref: TableRef, path: string, verb = 'reads'): void => {
   const declared = tables.get(ref.name);
   if (declared === undefined)
-    throw new ConfigError(path, `reads table "${ref.name}", which is not declared in the topology`);
+    throw new ConfigError(path, `${verb} table "${ref.name}", which is not declared in the topology`);
   if (declared.partitionKey.name !== ref.partitionKey.name || declared.sortKey?.name !== ref.sortKey?.name) {
     throw new ConfigError(path, `table "${ref.name}" differs from its declaration in the topology`);
   }

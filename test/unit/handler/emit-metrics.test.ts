@@ -99,4 +99,25 @@ describe('batch metrics', () => {
     expect(second).not.toHaveProperty(MetricName.CacheHits);
     vi.unstubAllEnvs();
   });
+
+  it("publishes a stateful step's late records, windows emitted and state requests when it counted them", () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const metrics = new Metrics({ namespace: 'Sluice', serviceName: 'product-ratings' });
+    const counters = {
+      [MetricName.LateRecords]: 2,
+      [MetricName.WindowsEmitted]: 3,
+      [MetricName.StateWrites]: 5,
+      [MetricName.StateReads]: 4,
+      [MetricName.StateReplaysSkipped]: 1,
+    };
+    // Act
+    const line = emfLines(() => {
+      emitBatchMetrics(metrics, { ...summary({}), counters });
+      metrics.publishStoredMetrics();
+    }).find((l) => MetricName.RecordsIn in l);
+    // Assess: the late-records alarm of the CDK app reads LateRecords.
+    expect(line).toMatchObject(counters);
+    vi.unstubAllEnvs();
+  });
 });

@@ -1,0 +1,228 @@
+import type {
+  AttributeValue,
+  BatchWriteItemCommandOutput,
+  QueryCommandOutput,
+  WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { backoffDelay, batchGet, type LookupKey, type RetryOptions } from '../enrich/batch-get.ts';
+import { classifyDynamoDbError } from '../enrich/dynamodb-errors.ts';
+import { RetriableError } from '../errors.ts';
+import type { TableRef } from '../topology/resources.ts';
+
+/** What the state needs from a DynamoDB client: a DynamoDBClient satisfies it. */
+export interface StatePort {
+  send(command: unknown): Promise<unknown>;
+}
+
+/** DynamoDB's limit on requests per BatchWriteItem. */
+const MAX_BATCH_WRITE = 25;
+const RETRY: RetryOptions = { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1_000 };
+
+type Sdk = typeof import('@aws-sdk/client-dynamodb') & typeof import('@aws-sdk/util-dynamodb');
+let sdk: Promise<Sdk> | undefined;
+/** Loaded on first use: importing a flow file (the CDK app does) never loads the SDK. */
+const loadSdk = (): Promise<Sdk> =>
+  (sdk ??= Promise.all([import('@aws-sdk/client-dynamodb'), import('@aws-sdk/util-dynamodb')]).then(
+    ([dynamodb, util]) => ({ ...dynamodb, ...util }),
+  ));
+
+export type Item = Record<string, unknown>;
+
+/** One item to write: its whole content, and whether it must be new or at a version. */
+export interface Put {
+  readonly item: Item;
+  /** Absent: no condition. `null`: the item must not exist. A number: the item's version must be it. */
+  readonly version?: number | null;
+}
+
+/**
+ * The state table as the aggregation uses it: consistent reads (its own writes of the last batch), conditional
+ * transactional writes, a bounded Query, deletes. Throttling, 5xx and lost conditions are RetriableErrors: the
+ * batch is retried with its records, and the fences make the retry change nothing twice.
+ */
+export class StateStore {
+  readonly #client: StatePort;
+  readonly #table: TableRef;
+  readonly #pk: string;
+  readonly #sk: string;
+  readonly #onCall: (name: string) => void;
+
+  constructor(client: StatePort, table: TableRef, onCall: (name: string) => void = () => {}) {
+    this.#client = client;
+    this.#table = table;
+    this.#pk = table.partitionKey.name;
+    this.#sk = table.sortKey?.name ?? 'sk';
+    this.#onCall = onCall;
+  }
+
+  #send = async <T>(name: string, command: unknown): Promise<T> => {
+    this.#onCall(name);
+    try {
+      return (await this.#client.send(command)) as T;
+    } catch (error) {
+      throw this.#classify(error);
+    }
+  };
+
+  #classify(error: unknown): Error {
+    const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+    if (e?.name === 'TransactionCanceledException') {
+      const codes = (e.CancellationReasons ?? []).map((r) => r.Code).filter((c) => c && c !== 'None');
+      return new RetriableError(
+        `DynamoDB table "${this.#table.name}": state write cancelled (${codes.join(', ') || 'no reason given'}); another writer changed a window, or DynamoDB throttled: the batch is retried`,
+        { cause: error },
+      );
+    }
+    if (e?.name === 'TransactionConflictException' || e?.name === 'TransactionInProgressException')
+      return new RetriableError(`DynamoDB table "${this.#table.name}": ${e.name}`, { cause: error });
+    return classifyDynamoDbError(error, this.#table.name);
+  }
+
+  /** The items at these keys (consistent reads), by `pk\u0000sk`. */
+  async read(keys: readonly { pk: string; sk: string }[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    if (keys.length === 0) return found;
+    const items = await batchGet(this.#client as never, keys as readonly LookupKey[], {
+      table: this.#table,
+      consistentRead: true,
+      maxParallelCalls: 4,
+      retry: RETRY,
+      onCall: () => this.#onCall('BatchGetItem'),
+    });
+    for (const { key, item } of items) found.set(`${key.pk}\u0000${key.sk}`, item);
+    return found;
+  }
+
+  /**
+   * Conditional puts, `concurrency` at once: each must find the item absent (`version: null`) or at its
+   * version, so a write that lost a race with another writer (a rebalance letting two invocations read one
+   * partition) fails as a RetriableError instead of overwriting; the retry reads again. One request per item:
+   * BatchWriteItem takes no conditions, and TransactWriteItems (100 conditional puts a request) is not served
+   * by dynalite, the local DynamoDB.
+   */
+  async putAll(puts: readonly Put[], concurrency = 16): Promise<void> {
+    if (puts.length === 0) return;
+    const { PutItemCommand, marshall } = await loadSdk();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < puts.length) {
+        const put = puts[next++] as Put;
+        this.#onCall('PutItem');
+        try {
+          await this.#client.send(
+            new PutItemCommand({
+              TableName: this.#table.name,
+              Item: marshall(put.item, { removeUndefinedValues: true }),
+              ...this.#condition(put.version),
+            }),
+          );
+        } catch (error) {
+          if ((error as { name?: string })?.name === 'ConditionalCheckFailedException')
+            throw new RetriableError(
+              `DynamoDB table "${this.#table.name}": another writer changed state item ${JSON.stringify(put.item[this.#pk])}/${JSON.stringify(put.item[this.#sk])} since it was read; the batch is retried`,
+              { cause: error },
+            );
+          throw this.#classify(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, puts.length) }, worker));
+  }
+
+  /** Unconditional puts, 25 a request, unprocessed ones retried with backoff. */
+  async batchPut(items: readonly Item[]): Promise<void> {
+    const { marshall } = await loadSdk();
+    await this.#batchWrite(
+      items.map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })),
+    );
+  }
+
+  /** Deletes these keys, 25 a request, unprocessed ones retried with backoff. */
+  async delete(keys: readonly { pk: string; sk: string }[]): Promise<void> {
+    await this.#batchWrite(
+      keys.map((k) => ({ DeleteRequest: { Key: { [this.#pk]: { S: k.pk }, [this.#sk]: { S: k.sk } } } })),
+    );
+  }
+
+  async #batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+    const { BatchWriteItemCommand } = await loadSdk();
+    for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE) {
+      let pending = requests.slice(i, i + MAX_BATCH_WRITE);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= RETRY.maxAttempts)
+          throw new RetriableError(
+            `DynamoDB table "${this.#table.name}": ${pending.length} writes still unprocessed after ${attempt} calls (throttled)`,
+          );
+        if (attempt > 0) await sleep(backoffDelay(attempt - 1, RETRY, Math.random));
+        const response = await this.#send<BatchWriteItemCommandOutput>(
+          'BatchWriteItem',
+          new BatchWriteItemCommand({ RequestItems: { [this.#table.name]: pending } }),
+        );
+        pending = response.UnprocessedItems?.[this.#table.name] ?? [];
+      }
+    }
+  }
+
+  #condition(version: number | null | undefined): {
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, AttributeValue>;
+  } {
+    if (version === undefined) return {};
+    if (version === null)
+      return {
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': this.#pk },
+      };
+    return {
+      ConditionExpression: '#v = :v',
+      ExpressionAttributeNames: { '#v': 'v' },
+      ExpressionAttributeValues: { ':v': { N: String(version) } },
+    };
+  }
+
+  /** One item, unless the table holds one whose `field` is at least `value` (a later commit won). */
+  async putUnlessAhead(item: Item, field: string, value: number): Promise<void> {
+    const { PutItemCommand, marshall } = await loadSdk();
+    this.#onCall('PutItem');
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table.name,
+          Item: marshall(item, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(#f) OR #f < :f',
+          ExpressionAttributeNames: { '#f': field },
+          ExpressionAttributeValues: { ':f': { N: String(value) } },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return;
+      throw this.#classify(error);
+    }
+  }
+
+  /** The items of one partition key whose sort key is below `below`, in sort-key order (consistent). */
+  async query(pk: string, below: string): Promise<Item[]> {
+    const { QueryCommand, unmarshall } = await loadSdk();
+    const items: Item[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.#send<QueryCommandOutput>(
+        'Query',
+        new QueryCommand({
+          TableName: this.#table.name,
+          KeyConditionExpression: '#pk = :pk AND #sk < :below',
+          ExpressionAttributeNames: { '#pk': this.#pk, '#sk': this.#sk },
+          ExpressionAttributeValues: { ':pk': { S: pk }, ':below': { S: below } },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const raw of page.Items ?? []) items.push(unmarshall(raw));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
