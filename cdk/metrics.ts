@@ -9,5 +9,6 @@ export const FlowMetrics = {
   namespace: 'Sluice',
   deadLettered: MetricName.RecordsDeadLettered,
   recordsIn: MetricName.RecordsIn,
+  lateRecords: MetricName.LateRecords,
   dimensions: (flow: string) => ({ service: flow, flow }),
 } as const;

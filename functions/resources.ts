@@ -1,4 +1,11 @@
-import { defineBucket, defineIndex, defineTables, defineTopics, typed } from '../shared/index.ts';
+import {
+  defineBucket,
+  defineIndex,
+  defineTables,
+  defineTopics,
+  typed,
+  type WindowResult,
+} from '../shared/index.ts';
 import type { Review } from './cleanse-reviews.ts';
 
 /** A customer in the customers table (the `after` row of its Debezium changes). */
@@ -25,6 +32,13 @@ export type EnrichedReview = Review & {
   readonly product: Pick<Product, 'productId' | 'name' | 'category' | 'priceCents'>;
 };
 
+/** One product's ratings in one hour (product-ratings' window result). */
+export interface ProductRatings {
+  readonly count: number;
+  readonly ratingSum: number;
+  readonly averageRating: number;
+}
+
 /**
  * The reference e-commerce topology's shared resources. Tier 1 (raw) → tier 2 (clean) → tier 3 (enriched),
  * reference data arriving in a change stream materialised into a table, and one dead-letter topic per tier. `internal`
@@ -48,6 +62,20 @@ export const topics = defineTopics({
     partitions: 1,
     internal: true,
   }),
+  // The repartition topic of product-ratings: enriched reviews keyed by product, so one partition owns each
+  // product's windows (reviews.enriched is keyed by review id).
+  reviewsByProduct: typed<EnrichedReview>({
+    name: 'reviews.by-product',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+  }),
+  reviewsProductStats: typed<WindowResult<ProductRatings>>({
+    name: 'reviews.product-stats',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+  }),
   customersCdc: { name: 'customers.cdc', format: 'json', partitions: 2 },
   reviewsDeadLetters: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
   customersDeadLetters: { name: 'customers.dlq', format: 'bytes', partitions: 1 },
@@ -57,6 +85,8 @@ export const topics = defineTopics({
 export const tables = defineTables({
   customers: typed<Customer>({ name: 'customers', partitionKey: 'customerId' }),
   products: typed<Product>({ name: 'products', partitionKey: 'productId' }),
+  // product-ratings' windows, kept current as reviews arrive (the interactive query: npm run query).
+  productStats: { name: 'product-stats', partitionKey: 'pk', sortKey: 'sk' },
 });
 
 export const lake = defineBucket({ name: 'sluice-lake' });

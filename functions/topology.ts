@@ -3,7 +3,9 @@ import { flow as cleanseReviews } from './cleanse-reviews.ts';
 import { flow as customersTable } from './customers-table.ts';
 import { flow as enrichReviews } from './enrich-reviews.ts';
 import { flow as lakeSink } from './lake-sink.ts';
+import { flow as productRatings } from './product-ratings.ts';
 import { lake, reviewsIndex, tables, topics } from './resources.ts';
+import { flow as reviewsByProduct } from './reviews-by-product.ts';
 import { flow as searchSink } from './search-sink.ts';
 
 /** The whole reference deployment: read by the CDK app and the local runner alike. */
@@ -12,5 +14,13 @@ export const topology = defineTopology({
   tables,
   bucket: lake,
   index: reviewsIndex,
-  flows: [cleanseReviews, customersTable, enrichReviews, lakeSink, searchSink],
+  flows: [
+    cleanseReviews,
+    customersTable,
+    enrichReviews,
+    lakeSink,
+    searchSink,
+    reviewsByProduct,
+    productRatings,
+  ],
 });

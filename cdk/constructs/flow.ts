@@ -410,6 +410,24 @@ export class FlowFunction extends Construct {
             ),
           ]
         : []),
+      // Windows close on stream time: a late record is dead-lettered, never counted (grace too short, or a
+      // producer or upstream flow lagging).
+      ...(flow.steps.some((step) => (step.keepsStateIn ?? []).length > 0)
+        ? [
+            alarm(
+              'LateRecords',
+              new cloudwatch.Metric({
+                namespace: FlowMetrics.namespace,
+                metricName: FlowMetrics.lateRecords,
+                dimensionsMap: FlowMetrics.dimensions(flow.name),
+                statistic: 'Sum',
+                period,
+              }),
+              1,
+              'records arrived after their windows closed (dead-lettered with stage late)',
+            ),
+          ]
+        : []),
     ];
   }
 }

@@ -17,6 +17,8 @@ const COUNTERS: readonly string[] = [
   MetricName.RecordsReplayed,
   MetricName.RecordsReplayUnsure,
   MetricName.LineageRejected,
+  // Stateful steps: the CDK app alarms on late records.
+  MetricName.LateRecords,
 ];
 
 /** The batch's EMF metrics: one flush per invocation (by the middleware), plus one per-output line. */
