@@ -11,7 +11,7 @@ export const flow = defineFlow({
   name: 'product-ratings',
   description: 'Hourly review count and average rating per product, emitted when the hour closes',
   source: { topic: topics.reviewsByProduct, batchSize: 500, batchingWindowMs: 0 },
-  deadLetter: toTopic(topics.reviewsDeadLetters),
+  deadLetter: toTopic(topics.ratingsDeadLetters),
 })
   .step(
     aggregate({

@@ -80,6 +80,8 @@ export const topics = defineTopics({
   reviewsDeadLetters: { name: 'reviews.dlq', format: 'bytes', partitions: 1 },
   customersDeadLetters: { name: 'customers.dlq', format: 'bytes', partitions: 1 },
   sinkDeadLetters: { name: 'sinks.dlq', format: 'bytes', partitions: 1 },
+  // product-ratings' own (late reviews among them): reviews.dlq stays the tier-1 and tier-2 reviews' rejects.
+  ratingsDeadLetters: { name: 'ratings.dlq', format: 'bytes', partitions: 1 },
 });
 
 export const tables = defineTables({

@@ -9,7 +9,7 @@ export const flow = defineFlow({
   name: 'reviews-by-product',
   description: 'Repartitions enriched reviews by product for the per-product windows',
   source: { topic: topics.reviewsEnriched, batchSize: 500, batchingWindowMs: 0 },
-  deadLetter: toTopic(topics.reviewsDeadLetters),
+  deadLetter: toTopic(topics.ratingsDeadLetters),
 })
   .step(rekey({ name: 'by-product', key: 'productId' }))
   .to(toTopic(topics.reviewsByProduct));

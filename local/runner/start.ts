@@ -7,10 +7,17 @@ import { up } from '../services/manager.ts';
 import { projectRoot } from '../services/paths.ts';
 import { readState } from '../services/state.ts';
 import { waitUntilDrained } from './drain.ts';
-import { expectationsFor, sampleFiles } from './expectations.ts';
+import { expectationsFor, productHoursFor, sampleFiles } from './expectations.ts';
 import { type FlowSummary, logOffsets, readSummaries } from './function-logs.ts';
 import { invokeEndpointFile, LocalPipeline } from './pipeline.ts';
-import { provision } from './provision.ts';
+import {
+  partitionEnds,
+  productStats,
+  productStatsChecks,
+  readValuesSince,
+  tableHours,
+} from './product-stats.ts';
+import { emptyStateTables, provision } from './provision.ts';
 import { publish } from './publish.ts';
 import { type Check, checkTable, flowTable } from './report.ts';
 import { indexCount, lakeCopiesOf, lakeKeys, readLake, tableCount, topicEnds } from './verify.ts';
@@ -64,6 +71,12 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       .join(', ')}`,
   );
 
+  if (!options.resume) {
+    const emptied = await emptyStateTables(topology, state);
+    if (emptied > 0)
+      say(`emptied the state tables of an earlier run (${emptied} items): windows start afresh`);
+  }
+
   const pipeline = new LocalPipeline(topology, state, kafka, functionsDir);
   await pipeline.buildFunctions();
   say(
@@ -79,6 +92,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   await admin.connect();
   const topicNames = topology.topics.map((t) => t.name);
   const before = await topicEnds(admin, topicNames);
+  const statsBefore = reference ? await partitionEnds(admin, productStats.topic) : new Map<number, number>();
   const lakeBefore = topology.bucket ? await lakeKeys(state, topology.bucket.name, '') : new Set<string>();
   const logMarks = new Map([...pipeline.functions.values()].map((f) => [f.name, f.pool.spec.logFile]));
   const logsFrom = logOffsets(logMarks);
@@ -110,10 +124,21 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       timeoutMs: options.timeoutMs,
       onTick: progress(flowNames),
     });
-    await publish(kafka, 'reviews.raw', reviews);
-    say(
-      `${process.stdout.isTTY ? '\n' : ''}published ${reviews.length} reviews to reviews.raw (including bad records of every kind)`,
-    );
+    // In waves (SampleRecord.wave), each drained before the next, as time passing would have them arrive: the
+    // next hour's reviews only after this hour's, so which windows they close does not depend on batch order.
+    const waves = [...new Set(reviews.map((r) => r.wave ?? 0))].sort((a, b) => a - b);
+    for (const [i, wave] of waves.entries()) {
+      if (i > 0)
+        await waitUntilDrained(admin, pipeline.mappings, {
+          timeoutMs: options.timeoutMs,
+          onTick: progress(flowNames),
+        });
+      const records = reviews.filter((r) => (r.wave ?? 0) === wave);
+      await publish(kafka, 'reviews.raw', records);
+      say(
+        `${process.stdout.isTTY ? '\n' : ''}published ${records.length} reviews to reviews.raw${wave === 0 ? ' (including bad records of every kind)' : wave === 1 ? ' (the next hour: every product)' : ' (a late one)'}`,
+      );
+    }
   }
   const publishedAt = Date.now();
   await waitUntilDrained(admin, pipeline.mappings, {
@@ -181,6 +206,13 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
           actual: await indexCount(state, 'reviews', expected.enrichedReviewIds),
         },
         { what: 'sinks.dlq: records the stores rejected', expected: 0, actual: delta('sinks.dlq') },
+        ...productStatsChecks(
+          productHoursFor(reviews),
+          await readValuesSince(kafka, admin, productStats.topic, statsBefore),
+          await tableHours(state),
+          expected.lateReviews,
+          delta('ratings.dlq'),
+        ),
       ];
   const judged = reference && !options.resume;
   await admin.disconnect();
@@ -203,7 +235,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   say('\nwhere to look:');
   say(
     reference
-      ? '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq'
+      ? '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq\n  npm run tail -- reviews.product-stats --limit 3      npm run query -- product-ratings p-016'
       : `  ${topicNames
           .filter((t) => delta(t) > 0 && !topology.flows.some((f) => f.source.topic.name === t))
           .map((t) => `npm run tail -- ${t}`)
