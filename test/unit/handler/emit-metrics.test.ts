@@ -99,4 +99,22 @@ describe('batch metrics', () => {
     expect(second).not.toHaveProperty(MetricName.CacheHits);
     vi.unstubAllEnvs();
   });
+
+  it("publishes a stateful step's late records, which the CDK app's LateRecords alarm reads", () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const metrics = new Metrics({ namespace: 'Sluice', serviceName: 'product-ratings' });
+    const late = {
+      ...summary({ 'topic:reviews.product-stats': 0 }),
+      counters: { [MetricName.LateRecords]: 1 },
+    };
+    // Act
+    const published = emfLines(() => {
+      emitBatchMetrics(metrics, late);
+      metrics.publishStoredMetrics();
+    }).find((l) => MetricName.RecordsIn in l);
+    // Assess
+    expect(published?.[MetricName.LateRecords]).toBe(1);
+    vi.unstubAllEnvs();
+  });
 });
