@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectationsFor, sampleFiles } from '../../../local/runner/expectations.ts';
-import { readSampleRecords } from '../../../local/samples/records.ts';
 import { indexCount, lakeCopiesOf, lakeKeys, readLake } from '../../../local/runner/verify.ts';
+import { readSampleRecords } from '../../../local/samples/records.ts';
 import { readState } from '../../../local/services/state.ts';
 import { header, jsonOf, readTopic, topicEndOffsets } from '../../support/topics.ts';
 
