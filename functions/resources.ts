@@ -5,6 +5,7 @@ import {
   defineTopics,
   glueRegistry,
   typed,
+  type WindowResult,
 } from '../shared/index.ts';
 import type { Review } from './cleanse-reviews.ts';
 import { type Order, ordersSchema } from './schemas/orders.ts';
@@ -33,6 +34,13 @@ export type EnrichedReview = Review & {
   readonly product: Pick<Product, 'productId' | 'name' | 'category' | 'priceCents'>;
 };
 
+/** One product's ratings in one hour (product-ratings' window result). */
+export interface ProductRatings {
+  readonly count: number;
+  readonly ratingSum: number;
+  readonly averageRating: number;
+}
+
 /**
  * The reference e-commerce topology's shared resources. Tier 1 (raw) → tier 2 (clean) → tier 3 (enriched),
  * reference data arriving in a change stream materialised into a table, and one dead-letter topic per tier. `internal`
@@ -56,6 +64,20 @@ export const topics = defineTopics({
     partitions: 1,
     internal: true,
   }),
+  // The repartition topic of product-ratings: enriched reviews keyed by product, so one partition owns each
+  // product's windows (reviews.enriched is keyed by review id).
+  reviewsByProduct: typed<EnrichedReview>({
+    name: 'reviews.by-product',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+  }),
+  reviewsProductStats: typed<WindowResult<ProductRatings>>({
+    name: 'reviews.product-stats',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+  }),
   customersCdc: { name: 'customers.cdc', format: 'json', partitions: 2 },
   // Written by the order service in Avro through the Glue Schema Registry; `schema` is the readers' (and the lake's).
   orders: typed<Order>({
@@ -69,11 +91,15 @@ export const topics = defineTopics({
   customersDeadLetters: { name: 'customers.dlq', format: 'bytes', partitions: 1 },
   sinkDeadLetters: { name: 'sinks.dlq', format: 'bytes', partitions: 1 },
   ordersDeadLetters: { name: 'orders.dlq', format: 'bytes', partitions: 1 },
+  // product-ratings' own (late reviews among them): reviews.dlq stays the tier-1 and tier-2 reviews' rejects.
+  ratingsDeadLetters: { name: 'ratings.dlq', format: 'bytes', partitions: 1 },
 });
 
 export const tables = defineTables({
   customers: typed<Customer>({ name: 'customers', partitionKey: 'customerId' }),
   products: typed<Product>({ name: 'products', partitionKey: 'productId' }),
+  // product-ratings' windows, kept current as reviews arrive (the interactive query: npm run query).
+  productStats: { name: 'product-stats', partitionKey: 'pk', sortKey: 'sk' },
 });
 
 export const lake = defineBucket({ name: 'sluice-lake' });

@@ -5,7 +5,9 @@ import { flow as customersTable } from './customers-table.ts';
 import { flow as enrichReviews } from './enrich-reviews.ts';
 import { flow as lakeSink } from './lake-sink.ts';
 import { flow as ordersLake } from './orders-lake.ts';
+import { flow as productRatings } from './product-ratings.ts';
 import { lake, reviewsIndex, tables, topics } from './resources.ts';
+import { flow as reviewsByProduct } from './reviews-by-product.ts';
 import { flow as reviewsMart } from './reviews-mart.ts';
 import { flow as searchSink } from './search-sink.ts';
 
@@ -24,5 +26,7 @@ export const topology = defineTopology({
     ordersLake,
     reviewsMart,
     alertsNotify,
+    reviewsByProduct,
+    productRatings,
   ],
 });

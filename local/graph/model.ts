@@ -25,7 +25,7 @@ export const EdgeKind = {
   Reads: 'reads',
   /** A flow → one of its outputs. */
   Writes: 'writes',
-  /** A table an enrich step reads → the flow. */
+  /** A table an enrich step reads → the flow; a flow → the table a stateful step keeps state in. */
   Joins: 'joins',
   DeadLetter: 'dead-letter',
   OnFailure: 'on-failure',
@@ -167,12 +167,21 @@ const joinEdges = (step: Step, flowId: string, table: (name: string) => string):
     ];
   }
   // A step that reads a table without describing a join: the edge still shows the read.
-  return (step.reads ?? []).map((t) => ({
-    from: table(t.name),
-    to: flowId,
-    kind: EdgeKind.Joins,
-    label: step.name,
-  }));
+  return [
+    ...(step.reads ?? []).map((t) => ({
+      from: table(t.name),
+      to: flowId,
+      kind: EdgeKind.Joins,
+      label: step.name,
+    })),
+    // A stateful step's table (windows, join buffers): read and written by the flow.
+    ...(step.keepsStateIn ?? []).map((t) => ({
+      from: flowId,
+      to: table(t.name),
+      kind: EdgeKind.Joins,
+      label: `${step.name} state`,
+    })),
+  ];
 };
 
 interface Nodes {

@@ -10,8 +10,11 @@ export interface Expectations {
   readonly clean: number;
   readonly enriched: number;
   readonly alerts: number;
+  /** Records meant for reviews.dlq (late reviews go to ratings.dlq, product-ratings' own). */
   readonly reviewDeadLetters: number;
-  /** Reasons of the records meant to be dead-lettered, by stage. */
+  /** Reviews product-ratings must dead-letter as `late` (to ratings.dlq); they are enriched like any other. */
+  readonly lateReviews: number;
+  /** Reasons of the records meant for reviews.dlq, by stage. */
   readonly deadLettersByStage: Readonly<Record<string, number>>;
   readonly customersPublished: number;
   readonly customersInTable: number;
@@ -96,9 +99,11 @@ export const expectationsFor = (
   const enriched = new Set<string>();
   const alerts = new Set<string>();
   let clean = 0;
+  let late = 0;
   for (const record of reviews) {
     const stage = stageOf(record);
-    if (stage !== 'none') byStage[stage] = (byStage[stage] ?? 0) + 1;
+    if (stage === 'late') late++;
+    else if (stage !== 'none') byStage[stage] = (byStage[stage] ?? 0) + 1;
     if (stage === 'decode' || stage === 'validate' || stage === 'step') continue;
     clean++;
     if (stage === 'enrich') continue;
@@ -112,6 +117,7 @@ export const expectationsFor = (
     enriched: enriched.size,
     alerts: alerts.size,
     reviewDeadLetters: Object.values(byStage).reduce((a, b) => a + b, 0),
+    lateReviews: late,
     deadLettersByStage: byStage,
     customersPublished: customerChanges.length,
     customersInTable: customers.size,
@@ -119,4 +125,81 @@ export const expectationsFor = (
     alertReviewIds: alerts,
     customerTiers: new Map([...customers].map(([id, c]) => [id, c.tier])),
   };
+};
+
+/** One product's hour as product-ratings must hold it: the reviews counted and their ratings' sum. */
+export interface ProductHour {
+  readonly productId: string;
+  readonly windowStart: number;
+  readonly count: number;
+  readonly ratingSum: number;
+  /** Emitted to reviews.product-stats: a later review of the product is past the hour's end + grace. */
+  readonly closed: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+const GRACE_MS = 600_000;
+
+/** A review's time as the samples write it (local/samples/generate.ts): epoch seconds or ms, or date text. */
+export const sampleTime = (createdAt: unknown): number => {
+  if (typeof createdAt === 'number') return createdAt < 1e11 ? createdAt * 1000 : createdAt;
+  const t = Date.parse(String(createdAt));
+  if (Number.isNaN(t)) throw new Error(`a sample review's createdAt is not a time: ${String(createdAt)}`);
+  return t;
+};
+
+/**
+ * What product-ratings (hourly windows, 10 minutes grace) must hold after the samples, worked out from the sample
+ * reviews alone: the enriched ones (no `expect`, or `late`), wave by wave (`SampleRecord.wave`: npm start
+ * drains each wave before the next). Stream time is taken per product: in the samples every product's own next
+ * hour review closes its 09:00 hour. A review whose hour a product's earlier waves closed is late and must carry
+ * `expect: 'late: …'`; one whose hour closes within its own wave would depend on batch interleaving, and is refused.
+ */
+export const productHoursFor = (
+  reviews: readonly SampleRecord[] = readSampleRecords(sampleFiles.reviews),
+): Map<string, ProductHour> => {
+  const hours = new Map<
+    string,
+    { productId: string; windowStart: number; count: number; ratingSum: number }
+  >();
+  const streamTime = new Map<string, number>();
+  const counted = reviews.filter((r) => {
+    const stage = stageOf(r);
+    return stage === 'none' || stage === 'late';
+  });
+  const waves = [...new Set(counted.map((r) => r.wave ?? 0))].sort((a, b) => a - b);
+  for (const wave of waves) {
+    const before = new Map(streamTime);
+    const touched = new Set<string>();
+    for (const record of counted.filter((r) => (r.wave ?? 0) === wave)) {
+      const review = record.value as { productId: string; rating: number; createdAt: unknown };
+      const time = sampleTime(review.createdAt);
+      const windowStart = Math.floor(time / HOUR_MS) * HOUR_MS;
+      const closedBy = before.get(review.productId) ?? Number.NEGATIVE_INFINITY;
+      const late = windowStart + HOUR_MS + GRACE_MS <= closedBy;
+      if (late !== (stageOf(record) === 'late'))
+        throw new Error(
+          `sample review ${JSON.stringify(record.key)}: ${late ? 'is late but does not say so' : 'says late but is not'}`,
+        );
+      if (late) continue;
+      const id = `${review.productId}@${windowStart}`;
+      const hour = hours.get(id) ?? { productId: review.productId, windowStart, count: 0, ratingSum: 0 };
+      hours.set(id, { ...hour, count: hour.count + 1, ratingSum: hour.ratingSum + review.rating });
+      touched.add(id);
+      streamTime.set(review.productId, Math.max(streamTime.get(review.productId) ?? time, time));
+    }
+    for (const id of touched) {
+      const hour = hours.get(id) as { productId: string; windowStart: number };
+      if (hour.windowStart + HOUR_MS + GRACE_MS <= (streamTime.get(hour.productId) ?? 0))
+        throw new Error(
+          `sample wave ${wave} both adds to and closes ${hour.productId}'s hour ${new Date(hour.windowStart).toISOString()}: the outcome would depend on batch order`,
+        );
+    }
+  }
+  return new Map(
+    [...hours].map(([id, h]) => [
+      id,
+      { ...h, closed: h.windowStart + HOUR_MS + GRACE_MS <= (streamTime.get(h.productId) ?? 0) },
+    ]),
+  );
 };

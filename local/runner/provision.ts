@@ -4,6 +4,7 @@ import {
   BatchWriteItemCommand,
   CreateTableCommand,
   DynamoDBClient,
+  paginateScan,
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -105,6 +106,52 @@ export const provision = async (
   }
   const messaging = await provisionMessaging(topology, state);
   return { topics: topology.topics.length, tables: topology.tables.length, seeded, messaging };
+};
+
+/**
+ * Empties the tables stateful steps keep their windows in (scan, then delete 25 at a time): a run that publishes
+ * the samples starts from the state a new deployment has. Their event times are fixed, so windows (and stream
+ * time) left by an earlier run would close every hour at once and dead-letter the samples as late. `--resume`
+ * keeps the state: it continues a run.
+ */
+export const emptyStateTables = async (topology: Topology, state: LocalState): Promise<number> => {
+  const tables = new Map(
+    topology.flows.flatMap((f) => f.steps.flatMap((s) => s.keepsStateIn ?? [])).map((t) => [t.name, t]),
+  );
+  const dynamodb = new DynamoDBClient(localAwsConfig(state.dynamodb?.endpoint ?? ''));
+  let deleted = 0;
+  try {
+    for (const table of tables.values()) {
+      const keyNames = [table.partitionKey.name, ...(table.sortKey ? [table.sortKey.name] : [])];
+      for await (const page of paginateScan(
+        { client: dynamodb },
+        {
+          TableName: table.name,
+          ProjectionExpression: keyNames.map((_, i) => `#k${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(keyNames.map((k, i) => [`#k${i}`, k])),
+        },
+      )) {
+        const keys = page.Items ?? [];
+        for (let i = 0; i < keys.length; i += 25) {
+          let request: BatchWriteItemCommand['input']['RequestItems'] = {
+            [table.name]: keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
+          };
+          for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+            if (attempt > 8)
+              throw new Error(`emptying ${table.name}: deletes still unprocessed after ${attempt} attempts`);
+            const result: { UnprocessedItems?: typeof request } = await dynamodb.send(
+              new BatchWriteItemCommand({ RequestItems: request }),
+            );
+            request = result.UnprocessedItems;
+          }
+        }
+        deleted += keys.length;
+      }
+    }
+  } finally {
+    dynamodb.destroy();
+  }
+  return deleted;
 };
 
 /** Buckets the flows' on-failure destinations write to: the failed-batches bucket, or an S3 ARN's bucket. */

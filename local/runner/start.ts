@@ -8,12 +8,25 @@ import { up } from '../services/manager.ts';
 import { projectRoot } from '../services/paths.ts';
 import { type LocalState, readState } from '../services/state.ts';
 import { waitUntilDrained } from './drain.ts';
-import { expectationsFor, orderExpectationsFor, ordersInLake, sampleFiles } from './expectations.ts';
+import {
+  expectationsFor,
+  orderExpectationsFor,
+  ordersInLake,
+  productHoursFor,
+  sampleFiles,
+} from './expectations.ts';
 import { type FlowSummary, logOffsets, readSummaries } from './function-logs.ts';
 import { drainQueue, inboxOf, notificationsFor } from './messaging.ts';
 import { invokeEndpointFile, LocalPipeline } from './pipeline.ts';
 import { expectedFacts, martRows, matchingFacts, provisionPostgres } from './postgres.ts';
-import { provision } from './provision.ts';
+import {
+  partitionEnds,
+  productStats,
+  productStatsChecks,
+  readValuesSince,
+  tableHours,
+} from './product-stats.ts';
+import { emptyStateTables, provision } from './provision.ts';
 import { publish } from './publish.ts';
 import { localGlue, registerTopicSchemas, topicEncoder } from './registry.ts';
 import { type Check, checkTable, flowTable } from './report.ts';
@@ -105,6 +118,12 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       `provisioned ${provisioned.messaging} SQS/SNS/EventBridge targets on moto (each topic and bus with an inbox queue)`,
     );
 
+  if (!options.resume) {
+    const emptied = await emptyStateTables(topology, state);
+    if (emptied > 0)
+      say(`emptied the state tables of an earlier run (${emptied} items): windows start afresh`);
+  }
+
   const pipeline = new LocalPipeline(topology, state, kafka, functionsDir);
   await pipeline.buildFunctions();
   say(
@@ -120,6 +139,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   await admin.connect();
   const topicNames = topology.topics.map((t) => t.name);
   const before = await topicEnds(admin, topicNames);
+  const statsBefore = reference ? await partitionEnds(admin, productStats.topic) : new Map<number, number>();
   const lakeBefore = topology.bucket ? await lakeKeys(state, topology.bucket.name, '') : new Set<string>();
   const logMarks = new Map([...pipeline.functions.values()].map((f) => [f.name, f.pool.spec.logFile]));
   const logsFrom = logOffsets(logMarks);
@@ -163,10 +183,21 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
       timeoutMs: options.timeoutMs,
       onTick: progress(flowNames),
     });
-    await publish(kafka, 'reviews.raw', reviews);
-    say(
-      `${process.stdout.isTTY ? '\n' : ''}published ${reviews.length} reviews to reviews.raw (including bad records of every kind)`,
-    );
+    // In waves (SampleRecord.wave), each drained before the next, as time passing would have them arrive: the
+    // next hour's reviews only after this hour's, so which windows they close does not depend on batch order.
+    const waves = [...new Set(reviews.map((r) => r.wave ?? 0))].sort((a, b) => a - b);
+    for (const [i, wave] of waves.entries()) {
+      if (i > 0)
+        await waitUntilDrained(admin, pipeline.mappings, {
+          timeoutMs: options.timeoutMs,
+          onTick: progress(flowNames),
+        });
+      const records = reviews.filter((r) => (r.wave ?? 0) === wave);
+      await publish(kafka, 'reviews.raw', records);
+      say(
+        `${process.stdout.isTTY ? '\n' : ''}published ${records.length} reviews to reviews.raw${wave === 0 ? ' (including bad records of every kind)' : wave === 1 ? ' (the next hour: every product)' : ' (a late one)'}`,
+      );
+    }
     await publishTo('orders', orders);
     say(`published ${orders.length} orders to orders (Avro, Glue framing; including bad records)`);
   }
@@ -260,6 +291,13 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
           actual: orderRows.rows,
         },
         ...(await alertNotificationChecks(state, expected.alertReviewIds)),
+        ...productStatsChecks(
+          productHoursFor(reviews),
+          await readValuesSince(kafka, admin, productStats.topic, statsBefore),
+          await tableHours(state),
+          expected.lateReviews,
+          delta('ratings.dlq'),
+        ),
       ];
   if (reference) {
     // The reviews mart: one row per sample review, and a few rows compared column by column with the samples.
@@ -304,7 +342,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   say('\nwhere to look:');
   say(
     reference
-      ? '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq\n  npm run tail -- orders --limit 3 (Avro, decoded with the registry)      npm run tail -- orders.dlq'
+      ? '  npm run tail -- reviews.enriched --limit 3      npm run tail -- reviews.alerts      npm run tail -- reviews.dlq\n  npm run tail -- orders --limit 3 (Avro, decoded with the registry)      npm run tail -- orders.dlq\n  npm run tail -- reviews.product-stats --limit 3      npm run query -- product-ratings p-016'
       : `  ${topicNames
           .filter((t) => delta(t) > 0 && !topology.flows.some((f) => f.source.topic.name === t))
           .map((t) => `npm run tail -- ${t}`)

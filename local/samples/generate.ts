@@ -20,6 +20,12 @@ export interface SampleRecord {
   readonly timestamp?: number;
   /** Why this record is in the sample, for records meant to be rejected. */
   readonly expect?: string;
+  /**
+   * When `npm start` publishes it: records of a later wave once every flow has drained the earlier ones, as time
+   * passing would have them arrive (a later hour's reviews, then a late one), so which windows a record finds
+   * open does not depend on how the flows' batches interleave. Absent: 0.
+   */
+  readonly wave?: number;
 }
 
 const mulberry32 = (seed: number) => {
@@ -182,10 +188,13 @@ const fixedReview = (i: number) => {
   };
 };
 
+/** Where ordinary review `i` sits in time: one a second from 09:00 (2,000 reviews: until 09:33:19). */
+const reviewTime = (i: number) => base + 3_600_000 + i * 1_000;
+
 const review = (i: number) => {
   const customer = customers[Math.floor(random() * CUSTOMERS)] as (typeof customers)[number];
   const country = countries.find((c) => c[0] === customer.country) ?? countries[0];
-  const at = base + 3_600_000 + i * 1_000;
+  const at = reviewTime(i);
   return {
     reviewId: `r-${pad(i, 5)}`,
     customerId: customer.customerId,
@@ -272,7 +281,12 @@ const oddButValid = (): SampleRecord[] => [
 
 const reviews: SampleRecord[] = [];
 const bad = badReviews();
-const odd = oddButValid();
+// Each odd review takes the time of its place among the ordinary ones (it follows review 150 + 200 k), so event
+// time only grows along a partition and no window closes before the next hour's reviews (product-ratings).
+const odd = oddButValid().map((r, k) => {
+  const value = r.value as { createdAt: string };
+  return { ...r, value: { ...value, createdAt: new Date(reviewTime(150 + 200 * k) + 500).toISOString() } };
+});
 for (let i = 0; i < REVIEWS; i++) {
   const r = review(i);
   reviews.push({ key: r.reviewId, value: r, headers: { 'source-system': r.source } });
@@ -291,8 +305,6 @@ const currencyOf: Readonly<Record<string, string>> = {
   ES: 'EUR',
   US: 'USD',
 };
-/** The time of ordinary review i (what `review(i)` writes, in whatever style it picked). */
-const reviewTime = (i: number) => base + 3_600_000 + i * 1_000;
 
 /**
  * orders: what the shop's order service wrote in Avro through the Glue registry (functions/schemas/orders.ts),
@@ -370,6 +382,32 @@ orders.splice(
     expect: 'decode: SCHEMA_NOT_FOUND',
   },
 );
+/**
+ * Wave 1, the next hour: one review of every product at 10:30, which moves stream time on every partition of
+ * reviews.by-product past 10:00 + 10 min grace, so product-ratings closes and emits every product's 09:00 hour
+ * (the 10:00 hour stays open, in the table only). Wave 2: a review written at 09:45 that arrives after that, late.
+ * Drawn from nothing random, so the reviews above stay exactly what they were.
+ */
+const NEXT_HOUR = 10_000;
+for (let k = 0; k < PRODUCTS; k++) {
+  const value = {
+    ...fixedReview(NEXT_HOUR + k),
+    rating: 1 + (k % 5),
+    createdAt: new Date(base + 9_000_000 + k * 1_000).toISOString(),
+  };
+  reviews.push({ key: value.reviewId, value, headers: { 'source-system': 'site' }, wave: 1 });
+}
+{
+  const value = { ...fixedReview(NEXT_HOUR + PRODUCTS), createdAt: new Date(base + 6_300_000).toISOString() };
+  reviews.push({
+    key: value.reviewId,
+    value,
+    headers: { 'source-system': 'site' },
+    wave: 2,
+    expect:
+      'late: written at 09:45, it arrives after stream time reached 10:30, past 10:00 + 10 min grace (product-ratings only)',
+  });
+}
 
 /** Records as the mapping would fetch them from one partition, for the `invoke` payload files. */
 const fetchedFrom = (topic: string, records: readonly SampleRecord[], firstOffset = 0): FetchedRecord[] =>

@@ -1,14 +1,27 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectationsFor, orderExpectationsFor } from '../../../local/runner/expectations.ts';
+import {
+  expectationsFor,
+  orderExpectationsFor,
+  productHoursFor,
+} from '../../../local/runner/expectations.ts';
 import { runCli } from '../../support/cli.ts';
 import { header, jsonOf, type ReadMessage, readTopic, topicEndOffsets } from '../../support/topics.ts';
 
 const runStart = (args: string[] = []) =>
   runCli('local/cli.ts', ['start', ...args], { SLUICE_DRAIN_TIMEOUT_SECONDS: '240' });
 
-const topics = ['reviews.clean', 'reviews.enriched', 'reviews.alerts', 'reviews.dlq', 'orders.dlq'] as const;
+const topics = [
+  'reviews.clean',
+  'reviews.enriched',
+  'reviews.alerts',
+  'reviews.dlq',
+  'orders.dlq',
+  'reviews.product-stats',
+  'ratings.dlq',
+] as const;
 const expected = expectationsFor();
 const expectedOrders = orderExpectationsFor();
+const hours = productHoursFor();
 let run: { code: number | null; output: string };
 const produced: Record<(typeof topics)[number], ReadMessage[]> = {
   'reviews.clean': [],
@@ -16,6 +29,8 @@ const produced: Record<(typeof topics)[number], ReadMessage[]> = {
   'reviews.alerts': [],
   'reviews.dlq': [],
   'orders.dlq': [],
+  'reviews.product-stats': [],
+  'ratings.dlq': [],
 };
 
 describe('npm start on the reference topology', () => {
@@ -151,5 +166,30 @@ describe('npm start on the reference topology', () => {
       'bad-not-framed': 'DESERIALIZATION_ERROR',
       'bad-unknown-schema': 'SCHEMA_NOT_FOUND',
     });
+  });
+
+  it("emits each product's 09:00 hour once, when the next hour's reviews close it, with its count and average rating", () => {
+    const stats = produced['reviews.product-stats'];
+    const closed = [...hours.values()].filter((h) => h.closed);
+    expect(closed).toHaveLength(50);
+    expect(stats).toHaveLength(closed.length);
+    const byKey = new Map(stats.map((m) => [String(m.key), jsonOf(m)]));
+    for (const hour of closed)
+      expect(byKey.get(`${hour.productId}@${hour.windowStart}`)).toEqual({
+        key: hour.productId,
+        windowStart: hour.windowStart,
+        windowEnd: hour.windowStart + 3_600_000,
+        value: { count: hour.count, ratingSum: hour.ratingSum, averageRating: hour.ratingSum / hour.count },
+      });
+    expect(header(stats[0]!, 'sluice.flow')).toBe('product-ratings');
+    expect(run.output).toMatch(/ok\s+reviews\.product-stats: records with the samples' figures\s+50/);
+    expect(run.output).toMatch(/ok\s+product-stats table: hours with the samples' figures\s+100/);
+  });
+
+  it('dead-letters the review that arrives after its hour closed as late, to ratings.dlq', () => {
+    const late = produced['ratings.dlq'];
+    expect(late).toHaveLength(expected.lateReviews);
+    expect(jsonOf(late[0]!).reviewId).toBe('r-10050');
+    expect(header(late[0]!, 'sluice.dlq.stage')).toBe('late');
   });
 });

@@ -37,14 +37,18 @@ interface ValidationReport {
  * Synthesises the Sluice stacks for a topology with real NodejsFunction bundling (local esbuild) of the fixture
  * flow files and the AwsSolutions pack attached. Slow (seconds): call once per test file, in `beforeAll`.
  */
-export const synthesize = (topology: Topology, context: Record<string, string>): Synthesized => {
+export const synthesize = (
+  topology: Topology,
+  context: Record<string, string>,
+  functionsDir = fixtureFunctionsDir,
+): Synthesized => {
   const outdir = mkdtempSync(join(tmpdir(), 'sluice-cdk-'));
   const app = createSluiceApp({ outdir, context });
   const stacks = addSluiceStacks(
     app,
     topology,
     readSettings((key) => context[key]),
-    { functionsDir: fixtureFunctionsDir },
+    { functionsDir },
   );
   try {
     app.synth();
