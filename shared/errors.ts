@@ -10,6 +10,8 @@ export const Stage = {
   Validate: 'validate',
   Enrich: 'enrich',
   Output: 'output',
+  /** Event time behind what a stateful step still keeps (stream time passed its window + grace). */
+  Late: 'late',
 } as const;
 export type Stage = (typeof Stage)[keyof typeof Stage];
 
@@ -66,6 +68,9 @@ export class ValidationError extends SluiceError {}
 
 /** A filter (the source filter or an output's `when`) threw for one record. */
 export class FilterError extends SluiceError {}
+
+/** A record too late for a stateful step: its window closed in stream time before it arrived. */
+export class LateRecordError extends SluiceError {}
 
 /** A step threw for one record. */
 export class StepError extends SluiceError {}

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import { checkJoins } from '../stateful/join-topology.ts';
 import type { Flow } from './flow.ts';
 import { type BucketRef, type IndexRef, isTopicRef, type TableRef, type TopicRef } from './resources.ts';
 
@@ -93,6 +94,7 @@ export const defineTopology = (options: TopologyOptions): Topology => {
   }
 
   checkInternalTopics(options.topics ?? {}, topics, flows);
+  checkJoins(flows);
 
   const flowList = Object.freeze([...flows]);
   const topicList = Object.freeze([...topics.values()]);

@@ -1,0 +1,193 @@
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
+import { RetriableError, type Stage } from '../../../shared/errors.ts';
+import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
+import type { Output, OutputContext } from '../../../shared/outputs/output.ts';
+import type { OutputSpec } from '../../../shared/outputs/spec.ts';
+import type { FlowRecord } from '../../../shared/record.ts';
+import { join } from '../../../shared/stateful/join.ts';
+import { EventBuilder } from '../../../shared/testing/kafka-event.ts';
+import { defineFlow, type Flow } from '../../../shared/topology/flow.ts';
+import {
+  defineTables,
+  defineTopics,
+  type TableRef,
+  type TopicRef,
+} from '../../../shared/topology/resources.ts';
+import { endpoints, localAws, uniqueName } from '../endpoints.ts';
+import type { Delivery, InputRecord, JoinAnswer, JoinPair, JoinSpec, StatefulUnderTest } from './contract.ts';
+
+/** A fresh join-state table (string `pk` and `sk`, as the join step needs), ready for use. */
+export const createJoinStateTable = async (
+  client: DynamoDBClient,
+  prefix = 'join-state',
+): Promise<TableRef> => {
+  const name = uniqueName(prefix);
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
+  const { state } = defineTables({ state: { name, partitionKey: 'pk', sortKey: 'sk' } });
+  return state;
+};
+
+/** An output kept in memory, failing (retriably, as a broker that went away) while `failing` is set. */
+class CapturingOutput implements Output {
+  readonly records: FlowRecord[] = [];
+  failing = false;
+  constructor(readonly name: string) {}
+  async write(records: readonly FlowRecord[], _context: OutputContext) {
+    if (this.failing) throw new RetriableError(`${this.name}: failing after the state writes (test)`);
+    this.records.push(...records);
+    return { written: records.length, deadLetters: [] };
+  }
+}
+
+const capture = (topic: TopicRef): OutputSpec<'topic'> & { readonly output: CapturingOutput } => {
+  const output = new CapturingOutput(`topic:${topic.name}`);
+  return {
+    kind: 'topic',
+    name: output.name,
+    resources: { topics: [topic.name] },
+    output,
+    create: () => output,
+  };
+};
+
+/** The two flows of one join (a left and a right side) over fresh topics, the state in `state`. */
+export const joinFlows = (spec: JoinSpec, state: TableRef) => {
+  const topics = defineTopics({
+    left: { name: 'join.left', format: 'json', partitions: spec.partitions },
+    right: { name: 'join.right', format: 'json', partitions: spec.partitions },
+    joined: { name: 'join.out', format: 'json', partitions: spec.partitions, internal: true },
+    dead: { name: 'join.dlq', format: 'bytes', partitions: 1, internal: true },
+  });
+  const joined = capture(topics.joined);
+  const dead = capture(topics.dead);
+  const side = (s: 'left' | 'right'): Flow =>
+    defineFlow({
+      name: `join-${s}`,
+      source: { topic: s === 'left' ? topics.left : topics.right },
+      steps: [
+        join({
+          name: 'under-test',
+          state,
+          side: s,
+          other: s === 'left' ? topics.right : topics.left,
+          within: { before: spec.beforeMs, after: spec.afterMs },
+          grace: spec.graceMs,
+          type: spec.type,
+          // Generated event times may be anywhere from the epoch on: none is refused as in the future.
+          maxFutureMs: Number.MAX_SAFE_INTEGER,
+        }),
+      ],
+      outputs: [joined],
+      deadLetter: dead,
+    });
+  return {
+    topics,
+    flows: { left: side('left'), right: side('right') },
+    joined: joined.output,
+    dead: dead.output,
+  };
+};
+
+/** Each input record's value: its id and number, as the pairs name records by id. */
+const recordValue = (r: InputRecord) => ({ id: r.id, value: r.value });
+
+/**
+ * Sluice's join under test (contract.ts): each delivery runs through the real join step of its side's flow with
+ * runBatch, state in a fresh table on the local DynamoDB server; a `failAfterState` delivery fails its outputs
+ * (retriably) after the step's state writes, so nothing it emitted counts. Pairs are collected as delivered,
+ * once per (left, right): a result delivered twice must be the same both times.
+ */
+export const joinUnderTestAt =
+  (endpoint: string): StatefulUnderTest['join'] =>
+  async (spec: JoinSpec, deliveries: readonly Delivery[]): Promise<JoinAnswer> => {
+    const client = new DynamoDBClient(localAws(endpoint));
+    try {
+      const state = await createJoinStateTable(client);
+      const { topics, flows, joined, dead } = joinFlows(spec, state);
+      const builders = {
+        left: new EventBuilder(topics.left.name, 0),
+        right: new EventBuilder(topics.right.name, 0),
+      };
+      for (const delivery of deliveries) {
+        const side = delivery.side ?? 'left';
+        const event = builders[side].event(
+          delivery.records.map((r) => ({
+            key: r.key,
+            value: recordValue(r),
+            partition: r.partition,
+            offset: r.offset,
+            timestamp: r.timestamp,
+          })),
+        );
+        const failing = delivery.failAfterState === true;
+        joined.failing = failing;
+        dead.failing = failing;
+        const before = { joined: joined.records.length, dead: dead.records.length };
+        try {
+          await runBatch(flows[side], event, {
+            outputFor: (o) => o.create(),
+            ports: { dynamodb: client },
+            now: Date.now,
+          });
+          if (failing) throw new Error('a delivery told to fail its outputs succeeded');
+        } catch (error) {
+          if (!(failing && error instanceof BatchFailedError && error.retriable)) throw error;
+          joined.records.length = before.joined;
+          dead.records.length = before.dead;
+        }
+      }
+      return { pairs: pairsOf(joined.records), late: lateIds(dead.records) };
+    } finally {
+      client.destroy();
+    }
+  };
+
+/** The join under test against the integration run's DynamoDB server. */
+export const joinUnderTest: StatefulUnderTest['join'] = (spec, deliveries) =>
+  joinUnderTestAt(endpoints().dynamodb.endpoint)(spec, deliveries);
+
+const idOf = (side: unknown): string | null =>
+  side === null || side === undefined ? null : String((side as { id: unknown }).id);
+
+/** The emitted pairs, once each; a pair emitted twice must be the same result. */
+export const pairsOf = (records: readonly FlowRecord[]): JoinPair[] => {
+  const pairs = new Map<string, JoinPair>();
+  for (const r of records) {
+    const value = r.value as { left: unknown; right: unknown };
+    const pair: JoinPair = { key: r.key ?? '', left: idOf(value.left), right: idOf(value.right) };
+    const id = `${pair.left}|${pair.right}`;
+    const seen = pairs.get(id);
+    if (seen && JSON.stringify(seen) !== JSON.stringify(pair))
+      throw new Error(
+        `pair ${id} emitted twice, differently: ${JSON.stringify(seen)} and ${JSON.stringify(pair)}`,
+      );
+    pairs.set(id, pair);
+  }
+  return [...pairs.values()];
+};
+
+/** Ids of the records dead-lettered as late (the dead-letter record keeps the original value). */
+export const lateIds = (records: readonly FlowRecord[]): string[] => {
+  const ids = new Set<string>();
+  for (const r of records) {
+    if (r.headers[DeadLetterHeader.Stage] !== ('late' satisfies Stage)) continue;
+    const original = JSON.parse(r.source.value?.toString('utf8') ?? 'null') as { id?: unknown } | null;
+    if (original?.id !== undefined) ids.add(String(original.id));
+  }
+  return [...ids];
+};
