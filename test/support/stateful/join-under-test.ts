@@ -1,5 +1,7 @@
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { readState } from '../../../local/services/state.ts';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
+import type { KafkaEvent } from '../../../shared/decode/event.ts';
 import { RetriableError, type Stage } from '../../../shared/errors.ts';
 import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts';
 import type { Output, OutputContext } from '../../../shared/outputs/output.ts';
@@ -14,7 +16,7 @@ import {
   type TableRef,
   type TopicRef,
 } from '../../../shared/topology/resources.ts';
-import { endpoints, localAws, uniqueName } from '../endpoints.ts';
+import { localAws, uniqueName } from '../endpoints.ts';
 import type { Delivery, InputRecord, JoinAnswer, JoinPair, JoinSpec, StatefulUnderTest } from './contract.ts';
 
 /** A fresh join-state table (string `pk` and `sk`, as the join step needs), ready for use. */
@@ -65,7 +67,7 @@ const capture = (topic: TopicRef): OutputSpec<'topic'> & { readonly output: Capt
   };
 };
 
-/** The two flows of one join (a left and a right side) over fresh topics, the state in `state`. */
+/** The two flows of one join (a left and a right side) over fresh topics, each with its own captured outputs. */
 export const joinFlows = (spec: JoinSpec, state: TableRef) => {
   const topics = defineTopics({
     left: { name: 'join.left', format: 'json', partitions: spec.partitions },
@@ -73,10 +75,10 @@ export const joinFlows = (spec: JoinSpec, state: TableRef) => {
     joined: { name: 'join.out', format: 'json', partitions: spec.partitions, internal: true },
     dead: { name: 'join.dlq', format: 'bytes', partitions: 1, internal: true },
   });
-  const joined = capture(topics.joined);
-  const dead = capture(topics.dead);
-  const side = (s: 'left' | 'right'): Flow =>
-    defineFlow({
+  const side = (s: 'left' | 'right') => {
+    const joined = capture(topics.joined);
+    const dead = capture(topics.dead);
+    const flow: Flow = defineFlow({
       name: `join-${s}`,
       source: { topic: s === 'left' ? topics.left : topics.right },
       steps: [
@@ -95,12 +97,34 @@ export const joinFlows = (spec: JoinSpec, state: TableRef) => {
       outputs: [joined],
       deadLetter: dead,
     });
-  return {
-    topics,
-    flows: { left: side('left'), right: side('right') },
-    joined: joined.output,
-    dead: dead.output,
+    return { flow, joined: joined.output, dead: dead.output };
   };
+  return { topics, left: side('left'), right: side('right') };
+};
+
+/** Runs one delivery through its side's flow; a `failing` one fails its outputs after the state writes. */
+export const deliver = async (
+  side: ReturnType<typeof joinFlows>['left'],
+  event: KafkaEvent,
+  client: DynamoDBClient,
+  failing: boolean,
+): Promise<void> => {
+  side.joined.failing = failing;
+  side.dead.failing = failing;
+  const before = { joined: side.joined.records.length, dead: side.dead.records.length };
+  try {
+    // A failing delivery that had nothing to write succeeds (and commits): its redelivery is then a replay of a
+    // delivered batch, which must change nothing either.
+    await runBatch(side.flow, event, {
+      outputFor: (o) => o.create(),
+      ports: { dynamodb: client },
+      now: Date.now,
+    });
+  } catch (error) {
+    if (!(failing && error instanceof BatchFailedError && error.retriable)) throw error;
+    side.joined.records.length = before.joined;
+    side.dead.records.length = before.dead;
+  }
 };
 
 /** Each input record's value: its id and number, as the pairs name records by id. */
@@ -118,10 +142,10 @@ export const joinUnderTestAt =
     const client = new DynamoDBClient(localAws(endpoint));
     try {
       const state = await createJoinStateTable(client);
-      const { topics, flows, joined, dead } = joinFlows(spec, state);
+      const sides = joinFlows(spec, state);
       const builders = {
-        left: new EventBuilder(topics.left.name, 0),
-        right: new EventBuilder(topics.right.name, 0),
+        left: new EventBuilder(sides.topics.left.name, 0),
+        right: new EventBuilder(sides.topics.right.name, 0),
       };
       for (const delivery of deliveries) {
         const side = delivery.side ?? 'left';
@@ -134,32 +158,26 @@ export const joinUnderTestAt =
             timestamp: r.timestamp,
           })),
         );
-        const failing = delivery.failAfterState === true;
-        joined.failing = failing;
-        dead.failing = failing;
-        const before = { joined: joined.records.length, dead: dead.records.length };
-        try {
-          await runBatch(flows[side], event, {
-            outputFor: (o) => o.create(),
-            ports: { dynamodb: client },
-            now: Date.now,
-          });
-          if (failing) throw new Error('a delivery told to fail its outputs succeeded');
-        } catch (error) {
-          if (!(failing && error instanceof BatchFailedError && error.retriable)) throw error;
-          joined.records.length = before.joined;
-          dead.records.length = before.dead;
-        }
+        await deliver(sides[side], event, client, delivery.failAfterState === true);
       }
-      return { pairs: pairsOf(joined.records), late: lateIds(dead.records) };
+      const joined = [...sides.left.joined.records, ...sides.right.joined.records];
+      const dead = [...sides.left.dead.records, ...sides.right.dead.records];
+      return { pairs: pairsOf(joined), late: lateIds(dead) };
     } finally {
       client.destroy();
     }
   };
 
+/** The local DynamoDB server (the only one a join needs), as the integration run's global setup left it. */
+export const dynamodbEndpoint = (): string => {
+  const endpoint = readState().dynamodb?.endpoint;
+  if (!endpoint) throw new Error('dynamodb is not running: start it with npm run servers -- up dynamodb');
+  return endpoint;
+};
+
 /** The join under test against the integration run's DynamoDB server. */
 export const joinUnderTest: StatefulUnderTest['join'] = (spec, deliveries) =>
-  joinUnderTestAt(endpoints().dynamodb.endpoint)(spec, deliveries);
+  joinUnderTestAt(dynamodbEndpoint())(spec, deliveries);
 
 const idOf = (side: unknown): string | null =>
   side === null || side === undefined ? null : String((side as { id: unknown }).id);
