@@ -12,12 +12,22 @@ import {
   windowEnded,
 } from './join-window.ts';
 
-/** A record of the batch, in source order. `decidedAt` is the stream time stored when it was first processed. */
+/** What a record's first processing decided, stored with it so that a replay decides the same. */
+export interface Decision {
+  /** Stream time (both sides) once the record was seen. */
+  readonly at: number;
+  /** The other side's store time then (what it could still read). */
+  readonly otherTime: number | undefined;
+  /** Too old for its own side's store: not kept for the other side to find. */
+  readonly late: boolean;
+}
+
+/** A record of the batch, in source order, with its decision when it was processed before. */
 export interface PlanRecord {
   readonly id: string;
   readonly key: string;
   readonly t: number;
-  readonly decidedAt?: number;
+  readonly decided?: Decision;
 }
 
 /** A record of either side kept in the join state. */
@@ -32,8 +42,14 @@ export interface PlanInput {
   readonly side: JoinSide;
   readonly type: JoinType;
   readonly window: JoinWindow;
-  /** The partition's stream time before the batch; undefined before its first record. */
+  /** The partition's stream time before the batch (both sides); undefined before its first record. */
   readonly streamTime: number | undefined;
+  /**
+   * Each side's store time: the largest event time of its records. As in Kafka Streams, where each side's window
+   * store expires records by its own time, a record is kept unless older than its side's time minus retention,
+   * and read unless older than that.
+   */
+  readonly storeTimes: { readonly left?: number; readonly right?: number };
   readonly records: readonly PlanRecord[];
   /** Kept records of the other side, by key, that may pair with the batch's records. */
   readonly others: ReadonlyMap<string, readonly KeptRecord[]>;
@@ -44,8 +60,10 @@ export interface PlanInput {
 /** What a batch emits and keeps, decided in memory; `by` is the index of the record that claims the emission. */
 export interface Plan {
   readonly late: readonly number[];
-  /** The stream time each newly processed record was decided at, by index (stored with it, for replays). */
-  readonly decidedAt: ReadonlyMap<number, number>;
+  /** Each record's decision, by index (stored with a record processed for the first time, for replays). */
+  readonly decisions: readonly Decision[];
+  /** This side's store time after the batch. */
+  readonly storeTime: number | undefined;
   readonly pairs: readonly { by: number; left: KeptRecord; right: KeptRecord }[];
   /** Kept records of the other side that this batch matched: they must never be emitted alone once closed. */
   readonly matched: readonly KeptRecord[];
@@ -68,29 +86,32 @@ export interface Plan {
 export const planBatch = (input: PlanInput): Plan => {
   const { side, type, window: w } = input;
   const late: number[] = [];
-  const decidedAt = new Map<number, number>();
+  const decisions: Decision[] = [];
   const pairs: { by: number; left: KeptRecord; right: KeptRecord }[] = [];
   const matched = new Map<string, KeptRecord>();
   const alone: { by: number; record: KeptRecord }[] = [];
   const opened: number[] = [];
-  const open = [...input.open];
+  const byClose = (a: KeptRecord, b: KeptRecord) => closeTime(w, a.side, a.t) - closeTime(w, b.side, b.t);
+  const open = [...input.open].sort(byClose);
   const handled = new Set<string>();
   let streamTime = input.streamTime;
+  let storeTime = input.storeTimes[side];
+  const otherTime = input.storeTimes[otherSide(side)];
   let closedBefore: number | undefined;
 
   input.records.forEach((r, i) => {
-    let at: number;
-    if (r.decidedAt !== undefined) {
-      at = r.decidedAt;
-    } else {
-      if (streamTime !== undefined && isExpired(w, r.t, streamTime)) {
-        late.push(i);
-        return;
-      }
-      at = streamTime === undefined ? r.t : Math.max(streamTime, r.t);
-      decidedAt.set(i, at);
-    }
-    streamTime = streamTime === undefined ? r.t : Math.max(streamTime, r.t);
+    const max = (a: number | undefined, b: number) => (a === undefined ? b : Math.max(a, b));
+    const decision: Decision = r.decided ?? {
+      at: max(streamTime, r.t),
+      otherTime,
+      // Kafka Streams joins a record before it stores it: a record too old to keep still pairs with what is read.
+      late: storeTime !== undefined && isExpired(w, r.t, storeTime),
+    };
+    decisions.push(decision);
+    const at = decision.at;
+    streamTime = max(streamTime, r.t);
+    storeTime = max(storeTime, r.t);
+    if (decision.late) late.push(i);
 
     if (r.t === at) {
       // Kafka Streams closes windows only when a record moves stream time (or is at it).
@@ -99,14 +120,15 @@ export const planBatch = (input: PlanInput): Plan => {
         handled.add(o.id);
         alone.push({ by: i, record: o });
       }
-      closedBefore = closedBefore === undefined ? at : Math.max(closedBefore, at);
+      closedBefore = max(closedBefore, at);
     }
 
     const self: KeptRecord = { id: r.id, side, key: r.key, t: r.t };
     const range = pairRange(w, side, r.t);
     let found = false;
     for (const o of input.others.get(r.key) ?? []) {
-      if (o.t < range.from || o.t > range.to || isExpired(w, o.t, at)) continue;
+      if (o.t < range.from || o.t > range.to) continue;
+      if (decision.otherTime !== undefined && isExpired(w, o.t, decision.otherTime)) continue;
       const [left, right] = side === 'left' ? [self, o] : [o, self];
       if (!inWindow(w, left.t, right.t)) continue;
       found = true;
@@ -121,10 +143,10 @@ export const planBatch = (input: PlanInput): Plan => {
     }
   });
 
-  open.sort((a, b) => closeTime(w, a.side, a.t) - closeTime(w, b.side, b.t));
   return {
     late,
-    decidedAt,
+    decisions,
+    storeTime,
     pairs,
     matched: [...matched.values()],
     alone,

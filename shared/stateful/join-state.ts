@@ -11,7 +11,7 @@ import {
 import { classifyDynamoDbError } from '../enrich/dynamodb-errors.ts';
 import { RetriableError } from '../errors.ts';
 import type { TableRef } from '../topology/resources.ts';
-import type { KeptRecord } from './join-plan.ts';
+import type { Decision, KeptRecord } from './join-plan.ts';
 import type { JoinSide } from './join-window.ts';
 
 /** What the state layer sends requests through (a DynamoDBClient satisfies it). */
@@ -22,9 +22,19 @@ export interface DynamoDbPort {
 /** A kept record with its value (JSON text), as read back from the state table. */
 export interface StoredRecord extends KeptRecord {
   readonly value: string;
-  /** The stream time the record was decided at (record items only). */
-  readonly decidedAt?: number;
 }
+
+/** The partition's times: stream time over both sides, each side's store time, the close watermark. */
+export interface JoinTimes {
+  readonly streamTime?: number;
+  readonly left?: number;
+  readonly right?: number;
+  readonly closedBefore?: number;
+}
+
+/** Time attributes of the partition's time item. */
+export const TimeAttribute = { stream: 'st', left: 'sl', right: 'sr', closed: 'closed' } as const;
+export type TimeAttribute = (typeof TimeAttribute)[keyof typeof TimeAttribute];
 
 type Item = Record<string, AttributeValue>;
 
@@ -81,8 +91,8 @@ export class JoinState {
     return this.key(`${this.base(partition)}#${side}#${key}`, `${time(t)}#${offset(off)}`);
   }
 
-  /** The partition's stream time and the close watermark (open records closing before it are handled). */
-  async readTime(partition: number): Promise<{ streamTime?: number; closedBefore?: number }> {
+  /** The partition's times (strongly consistent). */
+  async readTime(partition: number): Promise<JoinTimes> {
     const out = await this.call<{ Item?: Item }>(
       new GetItemCommand({
         TableName: this.table,
@@ -90,16 +100,17 @@ export class JoinState {
         ConsistentRead: true,
       }),
     );
-    const st = out.Item?.st?.N;
-    const closed = out.Item?.closed?.N;
-    return {
-      ...(st !== undefined ? { streamTime: Number(st) } : {}),
-      ...(closed !== undefined ? { closedBefore: Number(closed) } : {}),
-    };
+    const times: Record<string, number> = {};
+    const names = { streamTime: 'st', left: 'sl', right: 'sr', closedBefore: 'closed' } as const;
+    for (const [name, attribute] of Object.entries(names)) {
+      const n = out.Item?.[attribute]?.N;
+      if (n !== undefined) times[name] = Number(n);
+    }
+    return times;
   }
 
   /** Moves a time attribute forward only (`st` stream time, `closed` the close watermark). */
-  async advance(partition: number, attribute: 'st' | 'closed', to: number): Promise<void> {
+  async advance(partition: number, attribute: TimeAttribute, to: number): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -117,9 +128,9 @@ export class JoinState {
     }
   }
 
-  /** The stream times stored with records already processed once (a replay decides them as it did then). */
-  async decided(keys: readonly Item[]): Promise<Map<string, number>> {
-    const found = new Map<string, number>();
+  /** The decisions stored with records already processed once (a replay decides them as it did then). */
+  async decided(keys: readonly Item[]): Promise<Map<string, Decision>> {
+    const found = new Map<string, Decision>();
     for (let i = 0; i < keys.length; i += 100) {
       let pending: Item[] = keys.slice(i, i + 100);
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -135,14 +146,19 @@ export class JoinState {
               [this.table]: {
                 Keys: pending,
                 ConsistentRead: true,
-                ProjectionExpression: '#id, #at',
-                ExpressionAttributeNames: { '#id': 'id', '#at': 'at' },
+                ProjectionExpression: '#id, #at, #ot, #late',
+                ExpressionAttributeNames: { '#id': 'id', '#at': 'at', '#ot': 'ot', '#late': 'late' },
               },
             },
           }),
         );
         for (const item of out.Responses?.[this.table] ?? []) {
-          if (item.id?.S !== undefined && item.at?.N !== undefined) found.set(item.id.S, Number(item.at.N));
+          if (item.id?.S === undefined || item.at?.N === undefined) continue;
+          found.set(item.id.S, {
+            at: Number(item.at.N),
+            otherTime: item.ot?.N === undefined ? undefined : Number(item.ot.N),
+            late: item.late?.BOOL === true,
+          });
         }
         pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
       }
@@ -150,10 +166,13 @@ export class JoinState {
     return found;
   }
 
-  /** Keeps records (idempotent: a record's item key is fixed by its side, key, time and offset). */
+  /**
+   * Keeps records with their decisions (idempotent: an item's key is fixed by side, key, time and offset). A late
+   * record's item only remembers its decision: the other side never reads it.
+   */
   async keep(
     partition: number,
-    records: readonly (StoredRecord & { readonly offset: number; readonly decidedAt: number })[],
+    records: readonly (StoredRecord & { readonly offset: number; readonly decision: Decision })[],
   ): Promise<void> {
     const expires = String(this.expiresAt());
     const requests: WriteRequest[] = records.map((r) => ({
@@ -163,8 +182,9 @@ export class JoinState {
           id: { S: r.id },
           k: { S: r.key },
           t: { N: String(r.t) },
-          at: { N: String(r.decidedAt) },
-          v: { S: r.value },
+          at: { N: String(r.decision.at) },
+          ...(r.decision.otherTime !== undefined ? { ot: { N: String(r.decision.otherTime) } } : {}),
+          ...(r.decision.late ? { late: { BOOL: true } } : { v: { S: r.value } }),
           exp: { N: expires },
         },
       },
@@ -223,13 +243,19 @@ export class JoinState {
       `${time(from)}#`,
       `${time(to)}#~`,
     );
-    return items.map((item) => ({
-      id: item.id?.S ?? '',
-      side,
-      key,
-      t: Number(item.t?.N),
-      value: item.v?.S ?? 'null',
-    }));
+    return items.flatMap((item) =>
+      item.late?.BOOL === true
+        ? []
+        : [
+            {
+              id: item.id?.S ?? '',
+              side,
+              key,
+              t: Number(item.t?.N),
+              value: item.v?.S ?? 'null',
+            },
+          ],
+    );
   }
 
   /** Unmatched records whose close time lies in [from, before). */

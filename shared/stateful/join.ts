@@ -4,7 +4,7 @@ import type { DeadLetter } from '../outputs/output.ts';
 import type { FlowRecord } from '../record.ts';
 import type { Loose, Step, StepResult } from '../steps/step.ts';
 import { checkJoinOptions, type JoinDescription, type JoinOptions } from './join-options.ts';
-import type { KeptRecord, PlanRecord } from './join-plan.ts';
+import type { Decision, KeptRecord, PlanRecord } from './join-plan.ts';
 import type { JoinState, StoredRecord } from './join-state.ts';
 import { closeTime, otherSide, pairRange } from './join-window.ts';
 
@@ -171,50 +171,56 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
   }> {
     const idOf = (r: FlowRecord): string => `${r.source.topic}/${r.source.partition}/${r.source.offset}`;
     const itemKeys = entries.map((e) => state.recordKey(partition, side, e.key, e.t, e.record.source.offset));
-    const [time, decided] = await Promise.all([state.readTime(partition), state.decided(itemKeys)]);
+    const [time, known] = await Promise.all([state.readTime(partition), state.decided(itemKeys)]);
     const planRecords: PlanRecord[] = entries.map((e) => {
-      const at = decided.get(idOf(e.record));
-      return { id: idOf(e.record), key: e.key, t: e.t, ...(at !== undefined ? { decidedAt: at } : {}) };
+      const decided = known.get(idOf(e.record));
+      return { id: idOf(e.record), key: e.key, t: e.t, ...(decided ? { decided } : {}) };
     });
     const { planBatch } = await import('./join-plan.ts');
+    const storeTimes = {
+      ...(time.left !== undefined ? { left: time.left } : {}),
+      ...(time.right !== undefined ? { right: time.right } : {}),
+    };
 
-    // First pass without state: which records are late and when each is decided, to keep them before reading.
+    // First pass without state: each record's decision, kept with it before the other side is read.
     const first = planBatch({
       side,
       type,
       window: w,
       streamTime: time.streamTime,
+      storeTimes,
       records: planRecords,
       others: new Map(),
       open: [],
     });
-    const lateSet = new Set(first.late);
-    const keep = entries.flatMap((e, i) => {
-      const at = first.decidedAt.get(i);
-      if (at === undefined) return [];
-      return [
-        {
-          id: idOf(e.record),
-          side,
-          key: e.key,
-          t: e.t,
-          value: JSON.stringify(e.record.value),
-          offset: e.record.source.offset,
-          decidedAt: at,
-        },
-      ];
-    });
-    await state.keep(partition, keep);
+    await state.keep(
+      partition,
+      entries.flatMap((e, i) => {
+        if (planRecords[i]?.decided) return [];
+        return [
+          {
+            id: idOf(e.record),
+            side,
+            key: e.key,
+            t: e.t,
+            value: JSON.stringify(e.record.value),
+            offset: e.record.source.offset,
+            decision: first.decisions[i] as Decision,
+          },
+        ];
+      }),
+    );
     if (first.streamTime !== undefined) await state.advance(partition, 'st', first.streamTime);
+    if (first.storeTime !== undefined)
+      await state.advance(partition, side === 'left' ? 'sl' : 'sr', first.storeTime);
 
     // Then read the other side (after our writes: a concurrent batch of the other side sees ours, or we see its).
     const ranges = new Map<string, { from: number; to: number }>();
-    entries.forEach((e, i) => {
-      if (lateSet.has(i)) return;
+    for (const e of entries) {
       const r = pairRange(w, side, e.t);
       const had = ranges.get(e.key);
       ranges.set(e.key, had ? { from: Math.min(had.from, r.from), to: Math.max(had.to, r.to) } : r);
-    });
+    }
     const values = new Map<string, string>();
     const others = new Map<string, KeptRecord[]>();
     await inParallel([...ranges], concurrency, async ([key, r]) => {
@@ -234,6 +240,7 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
       type,
       window: w,
       streamTime: time.streamTime,
+      storeTimes,
       records: planRecords,
       others,
       open,
@@ -274,7 +281,7 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
         record: e.record,
         stage: Stage.Late,
         error: new LateRecordError(
-          `event time ${e.t} is older than stream time ${time.streamTime} minus the join window and grace (${w.beforeMs + w.afterMs + w.graceMs} ms)`,
+          `event time ${e.t} is older than the ${side} side's time ${time[side]} minus the join window and grace (${w.beforeMs + w.afterMs + w.graceMs} ms): it was joined with what is kept, but is not kept itself`,
         ),
         component: name,
       };

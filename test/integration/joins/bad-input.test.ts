@@ -71,9 +71,10 @@ describe('a join given bad input', () => {
   afterAll(() => client.destroy());
 
   it('dead-letters an order arriving days late as `late`, and still joins the on-time one of the same batch', async () => {
-    // Prepare: a review now moves stream time; an order 40 days old can pair with nothing kept any more.
+    // Prepare: the orders side is at yesterday; an order 40 days old is past what its store keeps (30 days + 1 h).
     const { reviews, orders } = await sides();
     await reviews.send([{ value: { id: 'rev-1', customerId: 'c1', at: iso(NOW) } }]);
+    await orders.send([{ value: { id: 'ord-yesterday', customerId: 'c2', at: iso(NOW - DAY) } }]);
     // Act
     const outcome = await orders.send([
       { value: { id: 'ord-old', customerId: 'c1', at: iso(NOW - 40 * DAY) } },

@@ -45,8 +45,9 @@ const one = (side: 'left' | 'right', records: InputRecord[], failAfterState = fa
 /**
  * By hand: L1–R1 pair (5 ms apart), R1's first delivery fails after its state writes and comes again; L2 finds
  * nobody and its window (110 + 10) closes at 125 + grace, passed when R2 at 140 arrives; R2 finds nobody (L1 is
- * 40 ms away) and its window closes at 140 + 10 + 5 = 155, passed when R3 at 160 arrives; L3 at 50 is 90 ms
- * behind stream time, past retention (25): late; R3's window is still open at the end.
+ * 40 ms away) and its window closes at 140 + 10 + 5 = 155, passed when R3 at 160 arrives; L3 at 50 is 60 ms
+ * behind the left side's time (110), past retention (25): late, not kept; unmatched, with its window long over,
+ * a left or outer join emits it alone at once, as Kafka Streams does; R3's window is still open at the end.
  */
 const deliveries = [
   one('left', [L1]),
@@ -70,7 +71,7 @@ describe("Sluice's join under test (for the oracle's property test), on a sequen
     expect(answer.late).toEqual(['L3']);
   });
 
-  it('left: also the unmatched left record once its window closed', async () => {
+  it('left: also the unmatched left records, once their window closed', async () => {
     // Act
     const answer = await joinUnderTest(spec('left'), deliveries);
     // Assess
@@ -78,6 +79,7 @@ describe("Sluice's join under test (for the oracle's property test), on a sequen
       sorted([
         { key: 'a', left: 'L1', right: 'R1' },
         { key: 'b', left: 'L2', right: null },
+        { key: 'a', left: 'L3', right: null },
       ]),
     );
     expect(answer.late).toEqual(['L3']);
@@ -91,6 +93,7 @@ describe("Sluice's join under test (for the oracle's property test), on a sequen
       sorted([
         { key: 'a', left: 'L1', right: 'R1' },
         { key: 'b', left: 'L2', right: null },
+        { key: 'a', left: 'L3', right: null },
         { key: 'a', left: null, right: 'R2' },
       ]),
     );

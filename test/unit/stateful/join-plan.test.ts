@@ -10,6 +10,7 @@ const plan = (input: Partial<PlanInput> & Pick<PlanInput, 'records'>) =>
     type: 'inner',
     window,
     streamTime: undefined,
+    storeTimes: {},
     others: new Map(),
     open: [],
     ...input,
@@ -33,7 +34,9 @@ describe('a join batch, planned in memory', () => {
     expect(p.late).toEqual([]);
   });
 
-  it('marks a record late when stream time is past its time plus window and grace, and keeps no state for it', () => {
+  it("marks a record late when its side's store time is past its time plus window and grace, yet joins it first", async () => {
+    // Prepare: Kafka Streams joins a record before storing it; too old to store, it still pairs with what is read.
+    const others = new Map([['a', [kept('R1', 'right', 80)]]]);
     // Act
     const p = plan({
       records: [
@@ -41,23 +44,37 @@ describe('a join batch, planned in memory', () => {
         { id: 'L2', key: 'a', t: 76 },
       ],
       streamTime: 100,
+      storeTimes: { left: 100, right: 80 },
+      others,
     });
     // Assess
     expect(p.late).toEqual([0]);
-    expect([...p.decidedAt]).toEqual([[1, 100]]);
+    expect(p.decisions.map((d) => d.late)).toEqual([true, false]);
+    expect(ids(p).pairs).toEqual(['L1+R1', 'L2+R1']);
   });
 
-  it('decides a replayed record as it was first decided, although stream time moved on since', () => {
+  it("reads the other side's records as its store keeps them, by that side's own time", () => {
     // Prepare
-    const others = new Map([['a', [kept('R1', 'right', 55)]]]);
-    // Act
-    const p = plan({ records: [{ id: 'L1', key: 'a', t: 50, decidedAt: 50 }], others, streamTime: 500 });
+    const others = new Map([['a', [kept('R1', 'right', 90)]]]);
+    // Act: R1 at 90 is past the right store's time 115 minus retention (25): no longer read.
+    const early = plan({
+      records: [{ id: 'L1', key: 'a', t: 100 }],
+      others,
+      streamTime: 115,
+      storeTimes: { right: 114 },
+    });
+    const gone = plan({
+      records: [{ id: 'L1', key: 'a', t: 100 }],
+      others,
+      streamTime: 115,
+      storeTimes: { right: 115 },
+    });
     // Assess
-    expect(p.late).toEqual([]);
-    expect(ids(p).pairs).toEqual(['L1+R1']);
+    expect(ids(early).pairs).toEqual(['L1+R1']);
+    expect(ids(gone).pairs).toEqual([]);
   });
 
-  it('advances stream time record by record: a later record of the batch can make an earlier-timed one late', () => {
+  it('advances store time record by record: a later record of the batch can make an earlier-timed one late', () => {
     // Act
     const p = plan({
       records: [
@@ -65,6 +82,7 @@ describe('a join batch, planned in memory', () => {
         { id: 'L2', key: 'a', t: 170 },
       ],
       streamTime: 100,
+      storeTimes: { left: 100 },
     });
     // Assess
     expect(p.late).toEqual([1]);
@@ -117,19 +135,11 @@ describe('a join batch, planned in memory', () => {
   it('closes windows only at a record that is at stream time, as Kafka Streams does', () => {
     // Prepare
     const r1 = kept('R1', 'right', 100);
-    // Act: an out-of-order record (t 150 < stream time 200) closes nothing.
+    // Act: an out-of-order record (t 150 < stream time 200) closes nothing (it is emitted alone itself: unmatched,
+    // its own window over).
     const p = plan({ type: 'outer', records: [{ id: 'L1', key: 'z', t: 150 }], open: [r1], streamTime: 200 });
     // Assess
-    expect(ids(p).alone).toEqual([]);
+    expect(ids(p).alone).toEqual(['L1']);
     expect(p.closedBefore).toBeUndefined();
-  });
-
-  it('ignores kept records of the other side that expired in stream time', () => {
-    // Prepare
-    const others = new Map([['a', [kept('R1', 'right', 90)]]]);
-    // Act: L1 at 100 would pair with R1 at 90, but stream time 115 has passed R1's time plus retention (25).
-    const p = plan({ records: [{ id: 'L1', key: 'a', t: 100 }], others, streamTime: 115 });
-    // Assess
-    expect(ids(p).pairs).toEqual([]);
   });
 });
