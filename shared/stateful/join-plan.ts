@@ -20,6 +20,8 @@ export interface Decision {
   readonly otherTime: number | undefined;
   /** Too old for its own side's store: not kept for the other side to find. */
   readonly late: boolean;
+  /** Its results were claimed (a replay emits only those again). */
+  readonly claimed?: boolean;
 }
 
 /** A record of the batch, in source order, with its decision when it was processed before. */

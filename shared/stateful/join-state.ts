@@ -146,8 +146,14 @@ export class JoinState {
               [this.table]: {
                 Keys: pending,
                 ConsistentRead: true,
-                ProjectionExpression: '#id, #at, #ot, #late',
-                ExpressionAttributeNames: { '#id': 'id', '#at': 'at', '#ot': 'ot', '#late': 'late' },
+                ProjectionExpression: '#id, #at, #ot, #late, #done',
+                ExpressionAttributeNames: {
+                  '#id': 'id',
+                  '#at': 'at',
+                  '#ot': 'ot',
+                  '#late': 'late',
+                  '#done': 'done',
+                },
               },
             },
           }),
@@ -158,6 +164,7 @@ export class JoinState {
             at: Number(item.at.N),
             otherTime: item.ot?.N === undefined ? undefined : Number(item.ot.N),
             late: item.late?.BOOL === true,
+            claimed: item.done?.BOOL === true,
           });
         }
         pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
@@ -293,11 +300,24 @@ export class JoinState {
     return items;
   }
 
+  /** Marks a record's claims as made: a replay of it then only emits again what it claimed. */
+  async claimed(key: Item): Promise<void> {
+    await this.call(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: key,
+        UpdateExpression: 'SET #done = :yes',
+        ExpressionAttributeNames: { '#done': 'done' },
+        ExpressionAttributeValues: { ':yes': { BOOL: true } },
+      }),
+    );
+  }
+
   /**
    * Claims one result for `owner`: true when this owner holds it (first, or claimed by it before: a replay emits
    * again). `owner` 'matched' marks a record as paired, so that nobody emits it alone afterwards.
    */
-  async claim(partition: number, result: string, owner: string): Promise<boolean> {
+  async claim(partition: number, result: string, owner: string, onlyIfMine = false): Promise<boolean> {
     try {
       await this.client.send(
         new PutItemCommand({
@@ -307,8 +327,10 @@ export class JoinState {
             owner: { S: owner },
             exp: { N: String(this.expiresAt()) },
           },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner',
-          ExpressionAttributeNames: { '#pk': this.pk, '#owner': 'owner' },
+          ConditionExpression: onlyIfMine
+            ? '#owner = :owner'
+            : 'attribute_not_exists(#pk) OR #owner = :owner',
+          ExpressionAttributeNames: { ...(onlyIfMine ? {} : { '#pk': this.pk }), '#owner': 'owner' },
           ExpressionAttributeValues: { ':owner': { S: owner } },
         }),
       );

@@ -6,7 +6,7 @@ import type { Loose, Step, StepResult } from '../steps/step.ts';
 import { checkJoinOptions, type JoinDescription, type JoinOptions } from './join-options.ts';
 import type { Decision, KeptRecord, PlanRecord } from './join-plan.ts';
 import type { JoinState, StoredRecord } from './join-state.ts';
-import { closeTime, otherSide, pairRange } from './join-window.ts';
+import { closeTime, emitsUnmatched, otherSide, pairRange } from './join-window.ts';
 
 /** A join step: a Step that also describes its join, for defineTopology's co-partitioning check. */
 export interface JoinStep<In = Loose, Out = Loose> extends Step<In, Out> {
@@ -288,7 +288,6 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
     });
 
     const emitted: { order: number; record: FlowRecord }[] = [];
-    const claims: { order: number; result: string; owner: string; emit?: () => FlowRecord }[] = [];
     const emit = (by: number, key: string, left: KeptRecord | null, right: KeptRecord | null) => {
       const source = (entries[by] as (typeof entries)[number]).record;
       const value = (r: KeptRecord | null): unknown => (r ? JSON.parse(values.get(r.id) ?? 'null') : null);
@@ -301,14 +300,24 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
     };
     const resultId = (left: KeptRecord | null, right: KeptRecord | null) =>
       `${left?.id ?? '-'}|${right?.id ?? '-'}`;
-    plan.pairs.forEach((p, n) => {
-      claims.push({
-        order: p.by * 1e6 + n,
-        result: resultId(p.left, p.right),
-        owner: idOf((entries[p.by] as (typeof entries)[number]).record),
-        emit: emit(p.by, p.left.key, p.left, p.right),
-      });
-    });
+    // A replayed record whose first processing got through its claims only emits again what it claimed then:
+    // records of the other side that came after it paired with it themselves, or found it no longer kept.
+    const replayed = (by: number) => planRecords[by]?.decided?.claimed === true;
+    const marks = new Set<string>();
+    await inParallel(
+      plan.pairs.map((p, n) => ({ p, n })),
+      concurrency,
+      async ({ p, n }) => {
+        const owner = idOf((entries[p.by] as (typeof entries)[number]).record);
+        const mine = await state.claim(partition, resultId(p.left, p.right), owner, replayed(p.by));
+        if (mine) emitted.push({ order: p.by * 1e6 + n, record: emit(p.by, p.left.key, p.left, p.right)() });
+        const other = side === 'left' ? p.right : p.left;
+        if ((mine || !replayed(p.by)) && emitsUnmatched(type, other.side)) {
+          marks.add(side === 'left' ? resultId(null, other) : resultId(other, null));
+        }
+      },
+    );
+    const claims: { order: number; result: string; owner: string; emit?: () => FlowRecord }[] = [];
     alone.forEach((a, n) => {
       const [l, r] = a.record.side === 'left' ? [a.record, null] : [null, a.record];
       claims.push({
@@ -318,14 +327,16 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
         emit: emit(a.by, a.record.key, l, r),
       });
     });
-    for (const m of plan.matched) {
-      const [l, r] = m.side === 'left' ? [m, null] : [null, m];
-      claims.push({ order: -1, result: resultId(l, r), owner: 'matched' });
-    }
+    for (const result of marks) claims.push({ order: -1, result, owner: 'matched' });
     await inParallel(claims, concurrency, async (c) => {
       if (!(await state.claim(partition, c.result, c.owner)) || !c.emit) return;
       emitted.push({ order: c.order, record: c.emit() });
     });
+    await inParallel(
+      entries.flatMap((e, i) => (replayed(i) ? [] : [e])),
+      concurrency,
+      (e) => state.claimed(state.recordKey(partition, side, e.key, e.t, e.record.source.offset)),
+    );
     return { late, emitted, ...(plan.closedBefore !== undefined ? { closedBefore: plan.closedBefore } : {}) };
   }
 };
