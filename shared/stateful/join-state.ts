@@ -1,13 +1,4 @@
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { classifyDynamoDbError } from '../enrich/dynamodb-errors.ts';
 import { RetriableError } from '../errors.ts';
 import type { TableRef } from '../topology/resources.ts';
@@ -37,6 +28,22 @@ export const TimeAttribute = { stream: 'st', left: 'sl', right: 'sr', closed: 'c
 export type TimeAttribute = (typeof TimeAttribute)[keyof typeof TimeAttribute];
 
 type Item = Record<string, AttributeValue>;
+
+type Sdk = typeof import('@aws-sdk/client-dynamodb');
+let sdk: Sdk | undefined;
+
+/**
+ * Loads the SDK's commands once: the SDK is external (the runtime provides it), so a static import would load it
+ * at cold start in every function whose bundle holds this module (esbuild inlines the dynamic import of it).
+ */
+export const loadSdk = async (): Promise<void> => {
+  sdk ??= await import('@aws-sdk/client-dynamodb');
+};
+
+const commands = (): Sdk => {
+  if (sdk === undefined) throw new Error('join state: loadSdk() was not awaited');
+  return sdk;
+};
 
 // Fixed-width numbers sort as text: event times up to 10^15 ms (year 33658), offsets up to 2^53.
 const pad = (n: number, width: number): string => String(Math.max(0, Math.trunc(n))).padStart(width, '0');
@@ -94,7 +101,7 @@ export class JoinState {
   /** The partition's times (strongly consistent). */
   async readTime(partition: number): Promise<JoinTimes> {
     const out = await this.call<{ Item?: Item }>(
-      new GetItemCommand({
+      new (commands().GetItemCommand)({
         TableName: this.table,
         Key: this.key(`${this.base(partition)}#time`, '-'),
         ConsistentRead: true,
@@ -113,7 +120,7 @@ export class JoinState {
   async advance(partition: number, attribute: TimeAttribute, to: number): Promise<void> {
     try {
       await this.client.send(
-        new UpdateItemCommand({
+        new (commands().UpdateItemCommand)({
           TableName: this.table,
           Key: this.key(`${this.base(partition)}#time`, '-'),
           UpdateExpression: 'SET #a = :v',
@@ -141,7 +148,7 @@ export class JoinState {
           Responses?: Record<string, Item[]>;
           UnprocessedKeys?: Record<string, { Keys?: Item[] }>;
         }>(
-          new BatchGetItemCommand({
+          new (commands().BatchGetItemCommand)({
             RequestItems: {
               [this.table]: {
                 Keys: pending,
@@ -230,7 +237,7 @@ export class JoinState {
           throw new RetriableError(`DynamoDB table "${this.table}": writes left unprocessed`);
         if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
         const out = await this.call<{ UnprocessedItems?: Record<string, WriteRequest[]> }>(
-          new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }),
+          new (commands().BatchWriteItemCommand)({ RequestItems: { [this.table]: pending } }),
         );
         pending = out.UnprocessedItems?.[this.table] ?? [];
       }
@@ -284,7 +291,7 @@ export class JoinState {
     let start: Item | undefined;
     do {
       const out: { Items?: Item[]; LastEvaluatedKey?: Item } = await this.call(
-        new QueryCommand({
+        new (commands().QueryCommand)({
           TableName: this.table,
           ConsistentRead: true,
           KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
@@ -303,7 +310,7 @@ export class JoinState {
   /** Marks a record's claims as made: a replay of it then only emits again what it claimed. */
   async claimed(key: Item): Promise<void> {
     await this.call(
-      new UpdateItemCommand({
+      new (commands().UpdateItemCommand)({
         TableName: this.table,
         Key: key,
         UpdateExpression: 'SET #done = :yes',
@@ -320,7 +327,7 @@ export class JoinState {
   async claim(partition: number, result: string, owner: string, onlyIfMine = false): Promise<boolean> {
     try {
       await this.client.send(
-        new PutItemCommand({
+        new (commands().PutItemCommand)({
           TableName: this.table,
           Item: {
             ...this.key(`${this.base(partition)}#claim`, result),

@@ -127,7 +127,8 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
       if (byPartition.size === 0) return { records: [], deadLetters, dropped };
 
       const client = context.ports.dynamodb ?? (await dynamoDbClient());
-      const { JoinState } = await import('./join-state.ts');
+      const { JoinState, loadSdk } = await import('./join-state.ts');
+      await loadSdk();
       const state = new JoinState(
         client,
         description.state,
