@@ -55,11 +55,14 @@ export const expiringTablesOf = (topology: Topology): Map<string, string> =>
  * The tables a flow's stateful steps keep state in, each with the partition keys its items may have (the
  * grant's `dynamodb:LeadingKeys`; undefined when a step does not say, so the whole table).
  */
-export const stateTablesOf = (flow: Flow): { table: string; step: string; keys?: readonly string[] }[] =>
+export const stateTablesOf = (
+  flow: Flow,
+): { table: string; step: string; kind: string; keys?: readonly string[] }[] =>
   flow.steps.flatMap((step) =>
     (step.keepsStateIn ?? []).map((t) => ({
       table: t.name,
       step: step.name,
+      kind: step.kind,
       ...(step.stateKeys ? { keys: step.stateKeys } : {}),
     })),
   );

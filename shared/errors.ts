@@ -10,7 +10,7 @@ export const Stage = {
   Validate: 'validate',
   Enrich: 'enrich',
   Output: 'output',
-  /** A windowed step's record arrived after every window it falls in had closed (stream time past end + grace). */
+  /** A stateful step's record came too late (stream time): its windows had all closed, or its join side keeps it no more. */
   Late: 'late',
 } as const;
 export type Stage = (typeof Stage)[keyof typeof Stage];
@@ -69,11 +69,11 @@ export class ValidationError extends SluiceError {}
 /** A filter (the source filter or an output's `when`) threw for one record. */
 export class FilterError extends SluiceError {}
 
+/** A record too late for a stateful step (its windows all closed, or its join side no longer keeps it): stage `late`. */
+export class LateRecordError extends SluiceError {}
+
 /** A step threw for one record. */
 export class StepError extends SluiceError {}
-
-/** A record for windows that have all closed: dead-lettered at stage `late`, never counted. */
-export class LateRecordError extends SluiceError {}
 
 /** An enrichment lookup that cannot succeed for this record (bad key, inner join miss). */
 export class LookupError extends SluiceError {}

@@ -66,6 +66,9 @@ export {
   type WindowResult,
   type WindowState,
 } from './stateful/index.ts';
+export { JOIN_LEFT_HEADER, JOIN_RIGHT_HEADER, type JoinStep, join } from './stateful/join.ts';
+// Stream–stream joins (state in DynamoDB): the runtime loads the SDK only in flows that run one.
+export type { JoinOptions } from './stateful/join-options.ts';
 // Steps.
 export {
   type CleanseOptions,

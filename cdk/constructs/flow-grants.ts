@@ -159,7 +159,7 @@ export const flowStatements = (
   }
 
   // Stateful steps read and write their own items only: the leading keys of their state, when the step says.
-  stateTablesOf(flow).forEach(({ table, step, keys }, i) => {
+  stateTablesOf(flow).forEach(({ table, step, kind, keys }, i) => {
     const arn = tableArn(table, `flows.${flow.name}.steps (${step})`);
     statements.push(
       new iam.PolicyStatement({
@@ -170,6 +170,8 @@ export const flowStatements = (
           'dynamodb:PutItem',
           'dynamodb:BatchWriteItem',
           'dynamodb:DeleteItem',
+          // A join reads and moves its per-partition times item by item (join-state.ts).
+          ...(kind === 'join' ? ['dynamodb:GetItem', 'dynamodb:UpdateItem'] : []),
         ],
         resources: [arn],
         ...(keys ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys] } } } : {}),

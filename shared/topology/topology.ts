@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.ts';
+import { checkJoins } from '../stateful/join-topology.ts';
 import type { Flow } from './flow.ts';
 import { type BucketRef, type IndexRef, isTopicRef, type TableRef, type TopicRef } from './resources.ts';
 
@@ -34,7 +35,7 @@ export const defineTopology = (options: TopologyOptions): Topology => {
 
   const flowNames = new Set<string>();
   const groups = new Map<string, string>();
-  const stateOwners = new Map<string, string>();
+  const stateOwners = new Map<string, { readonly path: string; readonly kind: string }>();
   for (const flow of flows) {
     const at = `flows.${flow.name}`;
     if (flowNames.has(flow.name)) throw new ConfigError(`${at}.name`, 'is declared twice');
@@ -62,13 +63,14 @@ export const defineTopology = (options: TopologyOptions): Topology => {
         const path = `${at}.steps[${i}] (${step.name})`;
         checkTable(tables, table, path, 'keeps state in');
         // A stateful step's items are prefixed with its name: two steps of one name would share their state.
+        // The two sides of one join share theirs by design (checkJoins holds there are exactly two).
         const owner = stateOwners.get(`${table.name}\u0000${step.name}`);
-        if (owner !== undefined)
+        if (owner !== undefined && !(owner.kind === 'join' && step.kind === 'join'))
           throw new ConfigError(
             `${path}.name`,
-            `"${step.name}" already keeps state in table "${table.name}" (${owner}); stateful steps sharing a table need distinct names`,
+            `"${step.name}" already keeps state in table "${table.name}" (${owner.path}); stateful steps sharing a table need distinct names`,
           );
-        stateOwners.set(`${table.name}\u0000${step.name}`, path);
+        stateOwners.set(`${table.name}\u0000${step.name}`, { path, kind: step.kind });
       }
       for (const topic of step.routesTo ?? []) checkTopic(topics, topic, `${at}.steps[${i}] (${step.name})`);
     });
@@ -106,6 +108,7 @@ export const defineTopology = (options: TopologyOptions): Topology => {
   }
 
   checkInternalTopics(options.topics ?? {}, topics, flows);
+  checkJoins(flows);
 
   const flowList = Object.freeze([...flows]);
   const topicList = Object.freeze([...topics.values()]);

@@ -6,13 +6,16 @@
 import { modelAggregate } from '../../integration/stateful/model/aggregate.ts';
 import { modelJoin } from '../../integration/stateful/model/join.ts';
 import { aggregateUnderTest } from './aggregate-under-test.ts';
-import type { StatefulUnderTest, WindowSpec } from './contract.ts';
+import type { JoinSpec, StatefulUnderTest, WindowSpec } from './contract.ts';
+import { joinUnderTest } from './join-under-test.ts';
 
 export interface Implementation extends StatefulUnderTest {
   /** What the property tests name in their titles and failure messages. */
   readonly name: string;
   /** The window kinds it implements: generated cases of other kinds are skipped, and the tests say how many. */
   readonly windowTypes: readonly WindowSpec['type'][];
+  /** The join types held against Kafka Streams: generated cases of other types are skipped, and counted. */
+  readonly joinTypes: readonly JoinSpec['type'][];
   /**
    * When a record is late: `any-window` when dropped from any of its windows (Kafka Streams' dropped-records
    * metric, so a hopping record can count in newer windows and still be "late"), `every-window` only when no window
@@ -28,6 +31,7 @@ export interface Implementation extends StatefulUnderTest {
 export const referenceModel = (): Implementation => ({
   name: 'the reference model of Kafka Streams (a model, not Sluice)',
   windowTypes: ['tumbling', 'hopping', 'session'],
+  joinTypes: ['inner', 'left', 'outer'],
   late: 'any-window',
   aggregate: async (spec, deliveries) => modelAggregate(spec, deliveries),
   join: async (spec, deliveries) => modelJoin(spec, deliveries),
@@ -35,11 +39,14 @@ export const referenceModel = (): Implementation => ({
 
 /** Sluice's steps through `runBatch`, state in the local dynalite. Called once per test file. */
 export const implementationUnderTest = async (): Promise<Implementation> => ({
-  name: "Sluice's aggregate step (state in dynalite)",
+  name: "Sluice's aggregate and join steps (state in dynalite)",
   // Session windows are not built yet (issue 14): their generated cases are skipped and counted.
   windowTypes: ['tumbling', 'hopping'],
+  // Left and outer joins agree on ~97% of generated cases: Kafka Streams holds back closing unmatched records
+  // while the outer store's earliest time + this side's `after` + grace is still ahead of stream time
+  // (KStreamKStreamJoin.emitNonJoinedOuterRecords), which Sluice does not keep yet (issue 14). Inner joins agree.
+  joinTypes: ['inner'],
   late: 'every-window',
   aggregate: aggregateUnderTest(),
-  // The join step's harness is merged separately; until then joins are checked on the model only.
-  join: async (spec, deliveries) => modelJoin(spec, deliveries),
+  join: joinUnderTest(),
 });

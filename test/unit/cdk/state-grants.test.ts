@@ -6,6 +6,7 @@ import { ReferenceTables } from '../../../cdk/constructs/reference-tables.ts';
 import { expiringTablesOf } from '../../../cdk/topology.ts';
 import { aggregate } from '../../../shared/stateful/aggregate.ts';
 import { avg } from '../../../shared/stateful/aggregate-reduce.ts';
+import { join } from '../../../shared/stateful/join.ts';
 import { tumbling } from '../../../shared/stateful/window.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineTables, defineTopics } from '../../../shared/topology/resources.ts';
@@ -94,4 +95,44 @@ describe('the CDK app and a flow that keeps state', () => {
       TimeToLiveSpecification: { AttributeName: '_sluice_expires', Enabled: true },
     });
   }, 60_000);
+
+  it("grants a join side its state items by the join's name, with the item reads and updates a join makes", () => {
+    // Prepare
+    const stack = new Stack(new App(), 'Flows', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const joinSide = defineFlow({
+      name: 'verified-reviews',
+      source: { topic: topics.reviews },
+      steps: [
+        join({
+          name: 'verified',
+          state: tables.stats,
+          side: 'left',
+          other: topics.stats,
+          within: { before: 30 * 86_400_000, after: 0 },
+          grace: 3_600_000,
+        }),
+      ],
+      outputs: [memoryTopic(topics.stats)],
+      deadLetter: memoryTopic(topics.dead),
+    });
+    // Act
+    const statements = flowStatements(
+      stack,
+      joinSide,
+      { kind: 'failed-batches' },
+      {
+        kafka: { kind: 'self-managed', bootstrapServers: 'kafka:9096' },
+        tables: ['product-stats', 'customers'],
+        failedBatchesBucket: 'failed',
+      },
+    ).map((s) => stack.resolve(s.toStatementJson()));
+    // Assess
+    const [state] = statements.filter((s) => JSON.stringify(s.Resource).includes('table/product-stats'));
+    expect(state.Action).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+    );
+    expect(state.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['verified#*'] },
+    });
+  });
 });

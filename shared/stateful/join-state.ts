@@ -1,0 +1,353 @@
+import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { classifyDynamoDbError } from '../enrich/dynamodb-errors.ts';
+import { RetriableError } from '../errors.ts';
+import type { TableRef } from '../topology/resources.ts';
+import type { Decision, KeptRecord } from './join-plan.ts';
+import type { JoinSide } from './join-window.ts';
+
+/** The TTL attribute the CDK app turns on for state tables (shared with windowed aggregation). */
+const EXPIRES = '_sluice_expires';
+
+/** What the state layer sends requests through (a DynamoDBClient satisfies it). */
+export interface DynamoDbPort {
+  send(command: unknown): Promise<unknown>;
+}
+
+/** A kept record with its value (JSON text), as read back from the state table. */
+export interface StoredRecord extends KeptRecord {
+  readonly value: string;
+}
+
+/** The partition's times: stream time over both sides, each side's store time, the close watermark. */
+export interface JoinTimes {
+  readonly streamTime?: number;
+  readonly left?: number;
+  readonly right?: number;
+  readonly closedBefore?: number;
+}
+
+/** Time attributes of the partition's time item. */
+export const TimeAttribute = { stream: 'st', left: 'sl', right: 'sr', closed: 'closed' } as const;
+export type TimeAttribute = (typeof TimeAttribute)[keyof typeof TimeAttribute];
+
+type Item = Record<string, AttributeValue>;
+
+type Sdk = typeof import('@aws-sdk/client-dynamodb');
+let sdk: Sdk | undefined;
+
+/**
+ * Loads the SDK's commands once: the SDK is external (the runtime provides it), so a static import would load it
+ * at cold start in every function whose bundle holds this module (esbuild inlines the dynamic import of it).
+ */
+export const loadSdk = async (): Promise<void> => {
+  sdk ??= await import('@aws-sdk/client-dynamodb');
+};
+
+const commands = (): Sdk => {
+  if (sdk === undefined) throw new Error('join state: loadSdk() was not awaited');
+  return sdk;
+};
+
+// Fixed-width numbers sort as text: event times up to 10^15 ms (year 33658), offsets up to 2^53.
+const pad = (n: number, width: number): string => String(Math.max(0, Math.trunc(n))).padStart(width, '0');
+const time = (t: number): string => pad(t, 15);
+const offset = (o: number): string => pad(o, 16);
+
+const UNPROCESSED_ATTEMPTS = 8;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The join's items in its state table, all under partition keys starting with the join's name and the source
+ * partition (both sides of one partition share them): the stream time (`…#time`), each side's records by key
+ * (`…#left#<key>`, sorted by event time and offset), the unmatched records waiting for their window to close
+ * (`…#open`, sorted by close time), and claims (`…#claim`, one per emitted result, owned by the record that
+ * emits it). Reads are strongly consistent: each side writes its records before it reads the other's, so of two
+ * concurrent batches at least one sees the other's records.
+ */
+export class JoinState {
+  private readonly pk: string;
+  private readonly sk: string;
+  private readonly table: string;
+
+  constructor(
+    private readonly client: DynamoDbPort,
+    tableRef: TableRef,
+    private readonly join: string,
+    private readonly expiresAt: () => number,
+    private readonly nowSeconds: () => number,
+  ) {
+    this.table = tableRef.name;
+    this.pk = tableRef.partitionKey.name;
+    this.sk = tableRef.sortKey?.name ?? 'sk';
+  }
+
+  private key(pk: string, sk: string): Item {
+    return { [this.pk]: { S: pk }, [this.sk]: { S: sk } };
+  }
+
+  private base(partition: number): string {
+    return `${this.join}#${partition}`;
+  }
+
+  private async call<T>(command: unknown): Promise<T> {
+    try {
+      return (await this.client.send(command)) as T;
+    } catch (error) {
+      throw classifyDynamoDbError(error, this.table);
+    }
+  }
+
+  recordKey(partition: number, side: JoinSide, key: string, t: number, off: number): Item {
+    return this.key(`${this.base(partition)}#${side}#${key}`, `${time(t)}#${offset(off)}`);
+  }
+
+  /** The partition's times (strongly consistent). */
+  async readTime(partition: number): Promise<JoinTimes> {
+    const out = await this.call<{ Item?: Item }>(
+      new (commands().GetItemCommand)({
+        TableName: this.table,
+        Key: this.key(`${this.base(partition)}#time`, '-'),
+        ConsistentRead: true,
+      }),
+    );
+    const times: Record<string, number> = {};
+    const names = { streamTime: 'st', left: 'sl', right: 'sr', closedBefore: 'closed' } as const;
+    for (const [name, attribute] of Object.entries(names)) {
+      const n = out.Item?.[attribute]?.N;
+      if (n !== undefined) times[name] = Number(n);
+    }
+    return times;
+  }
+
+  /** Moves a time attribute forward only (`st` stream time, `closed` the close watermark). */
+  async advance(partition: number, attribute: TimeAttribute, to: number): Promise<void> {
+    try {
+      await this.client.send(
+        new (commands().UpdateItemCommand)({
+          TableName: this.table,
+          Key: this.key(`${this.base(partition)}#time`, '-'),
+          UpdateExpression: 'SET #a = :v',
+          ConditionExpression: 'attribute_not_exists(#a) OR #a < :v',
+          ExpressionAttributeNames: { '#a': attribute },
+          ExpressionAttributeValues: { ':v': { N: String(to) } },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return; // already further
+      throw classifyDynamoDbError(error, this.table);
+    }
+  }
+
+  /** The decisions stored with records already processed once (a replay decides them as it did then). */
+  async decided(keys: readonly Item[]): Promise<Map<string, Decision>> {
+    const found = new Map<string, Decision>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Item[] = keys.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= UNPROCESSED_ATTEMPTS)
+          throw new RetriableError(`DynamoDB table "${this.table}": keys left unprocessed`);
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+        const out = await this.call<{
+          Responses?: Record<string, Item[]>;
+          UnprocessedKeys?: Record<string, { Keys?: Item[] }>;
+        }>(
+          new (commands().BatchGetItemCommand)({
+            RequestItems: {
+              [this.table]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ProjectionExpression: '#id, #at, #ot, #late, #done',
+                ExpressionAttributeNames: {
+                  '#id': 'id',
+                  '#at': 'at',
+                  '#ot': 'ot',
+                  '#late': 'late',
+                  '#done': 'done',
+                },
+              },
+            },
+          }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) {
+          if (item.id?.S === undefined || item.at?.N === undefined) continue;
+          found.set(item.id.S, {
+            at: Number(item.at.N),
+            otherTime: item.ot?.N === undefined ? undefined : Number(item.ot.N),
+            late: item.late?.BOOL === true,
+            claimed: item.done?.BOOL === true,
+          });
+        }
+        pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Keeps records with their decisions (idempotent: an item's key is fixed by side, key, time and offset). A late
+   * record's item only remembers its decision: the other side never reads it.
+   */
+  async keep(
+    partition: number,
+    records: readonly (StoredRecord & { readonly offset: number; readonly decision: Decision })[],
+  ): Promise<void> {
+    const expires = String(this.expiresAt());
+    const requests: WriteRequest[] = records.map((r) => ({
+      PutRequest: {
+        Item: {
+          ...this.recordKey(partition, r.side, r.key, r.t, r.offset),
+          id: { S: r.id },
+          k: { S: r.key },
+          t: { N: String(r.t) },
+          at: { N: String(r.decision.at) },
+          ...(r.decision.otherTime !== undefined ? { ot: { N: String(r.decision.otherTime) } } : {}),
+          ...(r.decision.late ? { late: { BOOL: true } } : { v: { S: r.value } }),
+          [EXPIRES]: { N: expires },
+        },
+      },
+    }));
+    await this.writeAll(requests);
+  }
+
+  /** Keeps unmatched records until their window closes, under their close time. */
+  async open(
+    partition: number,
+    records: readonly (StoredRecord & { readonly offset: number; readonly closesAt: number })[],
+  ): Promise<void> {
+    const expires = String(this.expiresAt());
+    await this.writeAll(
+      records.map((r) => ({
+        PutRequest: {
+          Item: {
+            ...this.key(`${this.base(partition)}#open`, `${time(r.closesAt)}#${r.side}#${offset(r.offset)}`),
+            id: { S: r.id },
+            side: { S: r.side },
+            k: { S: r.key },
+            t: { N: String(r.t) },
+            v: { S: r.value },
+            [EXPIRES]: { N: expires },
+          },
+        },
+      })),
+    );
+  }
+
+  private async writeAll(requests: readonly WriteRequest[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: WriteRequest[] = requests.slice(i, i + 25);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= UNPROCESSED_ATTEMPTS)
+          throw new RetriableError(`DynamoDB table "${this.table}": writes left unprocessed`);
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+        const out = await this.call<{ UnprocessedItems?: Record<string, WriteRequest[]> }>(
+          new (commands().BatchWriteItemCommand)({ RequestItems: { [this.table]: pending } }),
+        );
+        pending = out.UnprocessedItems?.[this.table] ?? [];
+      }
+    }
+  }
+
+  /** Records of `side` with `key` kept with event times in [from, to]; expired items (TTL lags) are skipped. */
+  async records(
+    partition: number,
+    side: JoinSide,
+    key: string,
+    from: number,
+    to: number,
+  ): Promise<StoredRecord[]> {
+    const items = await this.query(
+      `${this.base(partition)}#${side}#${key}`,
+      `${time(from)}#`,
+      `${time(to)}#~`,
+    );
+    return items.flatMap((item) =>
+      item.late?.BOOL === true
+        ? []
+        : [
+            {
+              id: item.id?.S ?? '',
+              side,
+              key,
+              t: Number(item.t?.N),
+              value: item.v?.S ?? 'null',
+            },
+          ],
+    );
+  }
+
+  /** Unmatched records whose close time lies in [from, before). */
+  async opened(partition: number, from: number, before: number): Promise<StoredRecord[]> {
+    if (before <= from) return [];
+    const items = await this.query(`${this.base(partition)}#open`, `${time(from)}#`, `${time(before - 1)}#~`);
+    return items.map((item) => ({
+      id: item.id?.S ?? '',
+      side: item.side?.S === 'right' ? 'right' : 'left',
+      key: item.k?.S ?? '',
+      t: Number(item.t?.N),
+      value: item.v?.S ?? 'null',
+    }));
+  }
+
+  private async query(pk: string, lo: string, hi: string): Promise<Item[]> {
+    const items: Item[] = [];
+    const now = this.nowSeconds();
+    let start: Item | undefined;
+    do {
+      const out: { Items?: Item[]; LastEvaluatedKey?: Item } = await this.call(
+        new (commands().QueryCommand)({
+          TableName: this.table,
+          ConsistentRead: true,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+          ExpressionAttributeNames: { '#pk': this.pk, '#sk': this.sk },
+          ExpressionAttributeValues: { ':pk': { S: pk }, ':lo': { S: lo }, ':hi': { S: hi } },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      // DynamoDB's TTL deletes lag (and dynalite never deletes): an expired item is no longer read.
+      for (const item of out.Items ?? []) if (Number(item[EXPIRES]?.N ?? Infinity) >= now) items.push(item);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Marks a record's claims as made: a replay of it then only emits again what it claimed. */
+  async claimed(key: Item): Promise<void> {
+    await this.call(
+      new (commands().UpdateItemCommand)({
+        TableName: this.table,
+        Key: key,
+        UpdateExpression: 'SET #done = :yes',
+        ExpressionAttributeNames: { '#done': 'done' },
+        ExpressionAttributeValues: { ':yes': { BOOL: true } },
+      }),
+    );
+  }
+
+  /**
+   * Claims one result for `owner`: true when this owner holds it (first, or claimed by it before: a replay emits
+   * again). `owner` 'matched' marks a record as paired, so that nobody emits it alone afterwards.
+   */
+  async claim(partition: number, result: string, owner: string, onlyIfMine = false): Promise<boolean> {
+    try {
+      await this.client.send(
+        new (commands().PutItemCommand)({
+          TableName: this.table,
+          Item: {
+            ...this.key(`${this.base(partition)}#claim`, result),
+            owner: { S: owner },
+            [EXPIRES]: { N: String(this.expiresAt()) },
+          },
+          ConditionExpression: onlyIfMine
+            ? '#owner = :owner'
+            : 'attribute_not_exists(#pk) OR #owner = :owner',
+          ExpressionAttributeNames: { ...(onlyIfMine ? {} : { '#pk': this.pk }), '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw classifyDynamoDbError(error, this.table);
+    }
+  }
+}
