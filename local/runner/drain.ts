@@ -1,7 +1,11 @@
 import type { Admin } from 'kafkajs';
 import type { EventSourceMapping } from '../esm/mapping.ts';
 
-/** How far a mapping's group lags its source topic: records not yet committed, summed over partitions. */
+/**
+ * How far a mapping's group lags its source topic: records still in the topic and not yet committed, summed over
+ * partitions. Records deleted or expired (below the log start offset) are not lag: a group whose commit is older,
+ * or a partition it never had a record to commit on, is behind only by what the topic still holds.
+ */
 export const lagOf = async (admin: Admin, mapping: EventSourceMapping): Promise<number> => {
   const { topic, consumerGroup } = mapping.config;
   const [ends, [committed]] = await Promise.all([
@@ -9,11 +13,14 @@ export const lagOf = async (admin: Admin, mapping: EventSourceMapping): Promise<
     admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] }),
   ]);
   const done = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
-  return ends.reduce(
-    (lag, p) => lag + Math.max(0, Number(p.high) - Math.max(0, done.get(p.partition) ?? 0)),
-    0,
-  );
+  return ends.reduce((lag, p) => lag + partitionLag(p, done.get(p.partition)), 0);
 };
+
+/** One partition's lag: from the later of the group's commit and the log start, to the end. */
+export const partitionLag = (
+  ends: { readonly low: string; readonly high: string },
+  committed?: number,
+): number => Math.max(0, Number(ends.high) - Math.max(Number(ends.low), committed ?? 0, 0));
 
 /**
  * Waits until every mapping has committed its source topic to the end, twice in a row: an upstream flow that

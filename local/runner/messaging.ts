@@ -56,6 +56,32 @@ const createQueue = async (sqs: SQSClient, name: string): Promise<{ url: string;
 };
 
 /**
+ * Empties an inbox queue. SQS allows one PurgeQueue per queue a minute, and two runs (`npm start`, then
+ * `--resume`) can come sooner: then what is left is received and deleted instead.
+ */
+const emptyQueue = async (sqs: SQSClient, url: string): Promise<void> => {
+  try {
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+    return;
+  } catch (error) {
+    if (!String((error as { Code?: string }).Code ?? (error as Error).name).includes('PurgeQueueInProgress'))
+      throw error;
+  }
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    if (Messages.length === 0) return;
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: url,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })),
+      }),
+    );
+  }
+};
+
+/**
  * Creates on moto (idempotently) the queues, SNS topics and buses the flows send to, as the CDK app creates them
  * in AWS, plus an inbox queue for each topic (subscribed, raw delivery) and bus (a rule for every event), emptied
  * so that a run reads only what it sent. Returns how many targets it made.
@@ -74,7 +100,7 @@ export const provisionMessaging = async (topology: Topology, state: LocalState):
         }),
       );
       const inbox = await createQueue(sqs, inboxOf(topic));
-      await sqs.send(new PurgeQueueCommand({ QueueUrl: inbox.url }));
+      await emptyQueue(sqs, inbox.url);
       // Subscribing again with the same endpoint is a no-op in SNS (and moto): the same subscription.
       await sns.send(
         new SubscribeCommand({
@@ -92,7 +118,7 @@ export const provisionMessaging = async (topology: Topology, state: LocalState):
         if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
       }
       const inbox = await createQueue(sqs, inboxOf(bus));
-      await sqs.send(new PurgeQueueCommand({ QueueUrl: inbox.url }));
+      await emptyQueue(sqs, inbox.url);
       await events.send(
         new PutRuleCommand({
           Name: 'sluice-inbox',

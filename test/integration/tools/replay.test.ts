@@ -6,6 +6,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topology } from '../../../functions/topology.ts';
+import { partitionLag } from '../../../local/runner/drain.ts';
 import { expectationsFor } from '../../../local/runner/expectations.ts';
 import { indexCount, readLake } from '../../../local/runner/verify.ts';
 import { readState } from '../../../local/services/state.ts';
@@ -85,7 +86,7 @@ const waitUntilDrained = async (timeoutMs: number) => {
         topics: [flow.source.topic.name],
       });
       const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
-      for (const e of ends) behind += Math.max(0, Number(e.high) - (at.get(e.partition) ?? 0));
+      for (const e of ends) behind += partitionLag(e, at.get(e.partition));
     }
     quiet = behind === 0 ? quiet + 1 : 0;
     if (Date.now() > deadline) throw new Error(`not drained: ${behind} records behind`);
