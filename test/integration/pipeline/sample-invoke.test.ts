@@ -21,12 +21,14 @@ type SampleEvent = { records: Record<string, { headers: Record<string, number[]>
 const bytes = (text: string) => [...Buffer.from(text, 'utf8')];
 
 /**
- * events/invoke/enrich-reviews.json with its records' origin offsets (reviews.raw/0 at 1200..1203, ahead of a
- * fresh topic) placed `ahead` of where reviews.raw/0 ends now, so the test means the same on servers that
- * earlier tests already filled.
+ * events/invoke/lake-sink.json with its records' origin offsets (reviews.raw/0, ahead of a fresh topic) placed
+ * `ahead` of where reviews.raw/0 ends now, so the test means the same on servers that earlier tests already
+ * filled. The lake sink is invoked itself: its replay marks are what real traffic could wrongly be taken for a
+ * copy of, and its output is the lake alone (an upstream flow's sample would also feed the stateful and
+ * notifying flows downstream, whose checks count every record they read).
  */
 const sampleAhead = async (ahead: number): Promise<string> => {
-  const event = JSON.parse(readFileSync('events/invoke/enrich-reviews.json', 'utf8')) as SampleEvent;
+  const event = JSON.parse(readFileSync('events/invoke/lake-sink.json', 'utf8')) as SampleEvent;
   const end = (await topicEndOffsets('reviews.raw')).get(0) ?? 0;
   for (const records of Object.values(event.records)) {
     records.forEach((record, i) => {
@@ -36,18 +38,18 @@ const sampleAhead = async (ahead: number): Promise<string> => {
       }
     });
   }
-  const file = join(mkdtempSync(join(tmpdir(), 'sluice-invoke-')), 'enrich-reviews.json');
+  const file = join(mkdtempSync(join(tmpdir(), 'sluice-invoke-')), 'lake-sink.json');
   writeFileSync(file, JSON.stringify(event));
   return file;
 };
 
 describe('a sample invoke between two runs of the pipeline', () => {
   it('never changes what real traffic writes: the second run puts every sample review in the lake exactly once', async () => {
-    // Prepare: a first run, then the enrich-reviews sample event, whose records claim origin offsets on
+    // Prepare: a first run, then the lake-sink sample event, whose records claim origin offsets on
     // reviews.raw/0 that the real topic reaches only during the second run (~670 sample reviews a partition).
     const expected = expectationsFor();
     await succeeded(start());
-    await succeeded(invoke('enrich-reviews', await sampleAhead(300)));
+    await succeeded(invoke('lake-sink', await sampleAhead(300)));
     const state = readState();
     const lakeBefore = await lakeKeys(state, 'sluice-lake', 'reviews/');
 
