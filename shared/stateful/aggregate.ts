@@ -29,6 +29,7 @@ import {
   type WindowSpec,
   windowsFor,
 } from './window.ts';
+import { WindowCache } from './window-cache.ts';
 
 /**
  * One window's result, emitted once when the window closes: the step's output record value. Its record key is
@@ -111,6 +112,14 @@ export interface AggregateOptions<In = Loose, R = Loose> {
    * @example reduce: avg('rating')
    */
   readonly reduce: Reduction<In, Loose, R>;
+  /**
+   * How many window items the execution environment keeps in memory across warm invocations, so a batch reads
+   * only the windows it has not written itself (trusted while the partition's meta item shows this
+   * environment's last commit).
+   * @default 10000
+   * @example cachedWindows: 50_000
+   */
+  readonly cachedWindows?: number;
 }
 
 const KNOWN = new Set([
@@ -123,6 +132,7 @@ const KNOWN = new Set([
   'maxFuture',
   'retention',
   'reduce',
+  'cachedWindows',
 ]);
 
 interface Resolved {
@@ -133,6 +143,7 @@ interface Resolved {
   readonly keyOf: (record: FlowRecord) => string;
   readonly timeOf: (record: FlowRecord) => number;
   readonly reduction: Reduction;
+  readonly cachedWindows: number;
 }
 
 /** The latest event time accepted: Date's range (8.64e15 ms, year 275760). */
@@ -159,6 +170,12 @@ const resolve = (o: AggregateOptions, table: TableRef, path: string): Resolved =
   const retentionMs = durationMs(o.retention ?? '1d', `${path}.retention`);
   if (!isReduction(o.reduce))
     throw new ConfigError(`${path}.reduce`, 'must be count(), sum(f), min(f), max(f), avg(f) or reduce({…})');
+  const cachedWindows = o.cachedWindows ?? 10_000;
+  if (!Number.isSafeInteger(cachedWindows) || cachedWindows < 1)
+    throw new ConfigError(
+      `${path}.cachedWindows`,
+      `must be a whole number ≥ 1 (got ${JSON.stringify(cachedWindows)})`,
+    );
   const keyRead = selectorPath(o.key, `${path}.key`);
   const keyOf = (record: FlowRecord): string => {
     const key = keyRead(record.value, record);
@@ -199,7 +216,7 @@ const resolve = (o: AggregateOptions, table: TableRef, path: string): Resolved =
       );
     return ms;
   };
-  return { window, graceMs, maxFutureMs, retentionMs, keyOf, timeOf, reduction: o.reduce };
+  return { window, graceMs, maxFutureMs, retentionMs, keyOf, timeOf, reduction: o.reduce, cachedWindows };
 };
 
 /** What one partition's records did in `run`, for `commit`. */
@@ -253,9 +270,12 @@ export const aggregate = <In = Loose, R = Loose>(
   let resolved: Resolved | undefined;
   const config = (): Resolved =>
     (resolved ??= resolve(options as AggregateOptions, table, `aggregate(${name})`));
+  let cache: WindowCache | undefined;
 
   const run = async (records: readonly FlowRecord[], context: StepContext): Promise<StepResult> => {
     const c = config();
+    cache ??= new WindowCache(c.cachedWindows);
+    const windowCache = cache;
     const client = (context.ports.dynamodb as StatePort | undefined) ?? (await dynamoDbClient());
     const store = new StateStore(client, table, (call) =>
       context.metrics.count(
@@ -283,6 +303,7 @@ export const aggregate = <In = Loose, R = Loose>(
       const meta = metas.get(`${metaPk(name)}\u0000${metaSk(p)}`);
       const committed = typeof meta?.[A.Offset] === 'number' ? (meta[A.Offset] as number) : -1;
       let streamTime = typeof meta?.[A.StreamTime] === 'number' ? (meta[A.StreamTime] as number) : null;
+      windowCache.validate(p, meta?.[A.Writer]);
       const run: PartitionRun = { partition: p, committed, seen: [], emitted: [] };
       runs.push(run);
       const ordered = (byPartition.get(p) as FlowRecord[])
@@ -323,28 +344,42 @@ export const aggregate = <In = Loose, R = Loose>(
     const late = deadLetters.filter((d) => d.stage === Stage.Late).length;
     if (late > 0) context.metrics.count(MetricName.LateRecords, late);
 
-    // Read, fold above each window's fence, write: one put per (key, window) touched, whatever its records.
+    // Read what the cache cannot vouch for, fold above each window's fence, write each (key, window) once.
     const windows = [...touched.values()];
-    const current = await store.read(
-      windows.map((w) => ({ pk: windowPk(name, w.key), sk: windowSk(w.start) })),
-    );
+    const idOf = (w: Touched) => `${windowPk(name, w.key)}\u0000${windowSk(w.start)}`;
+    const current = new Map<string, Item>();
+    const unread: Touched[] = [];
+    for (const w of windows) {
+      const cached = windowCache.get(idOf(w), w.partition);
+      if (cached === undefined) unread.push(w);
+      else current.set(idOf(w), cached);
+    }
+    for (const [id, item] of await store.read(
+      unread.map((w) => ({ pk: windowPk(name, w.key), sk: windowSk(w.start) })),
+    ))
+      current.set(id, item);
     const results = new Map<string, unknown>();
-    const writes: Put[] = [];
+    const writes: { readonly id: string; readonly partition: number; readonly item: Item }[] = [];
+    const shared: Put[] = [];
     const markers: Item[] = [];
     for (const w of windows) {
       const pk = windowPk(name, w.key);
       const sk = windowSk(w.start);
-      const item = current.get(`${pk}\u0000${sk}`);
-      markers.push({
-        [table.partitionKey.name]: openPk(name, w.partition),
-        [(table.sortKey as { name: string }).name]: openSk(w.end, w.start, w.key),
-        [A.Key]: w.key,
-        [A.Start]: w.start,
-        [A.End]: w.end,
-        [A.Expires]: Math.ceil((w.end + c.graceMs + c.retentionMs) / 1000),
-      });
+      const id = idOf(w);
+      const item = current.get(id);
       const fences = { ...((item?.[A.Fences] as Record<string, number> | undefined) ?? {}) };
       const fence = fences[String(w.partition)] ?? -1;
+      // A window this partition has written before has its marker (written first, deleted only once emitted,
+      // after which its records are late): only a partition's first write to a window needs one.
+      if (fences[String(w.partition)] === undefined)
+        markers.push({
+          [table.partitionKey.name]: openPk(name, w.partition),
+          [(table.sortKey as { name: string }).name]: openSk(w.end, w.start, w.key),
+          [A.Key]: w.key,
+          [A.Start]: w.start,
+          [A.End]: w.end,
+          [A.Expires]: Math.ceil((w.end + c.graceMs + c.retentionMs) / 1000),
+        });
       let acc = item === undefined ? c.reduction.initial() : item[A.Accumulator];
       let applied = -1;
       for (const contribution of w.contributions) {
@@ -357,11 +392,11 @@ export const aggregate = <In = Loose, R = Loose>(
         }
       }
       if (applied < 0) {
-        results.set(`${pk}\u0000${sk}`, item?.[A.Result] ?? null);
+        results.set(id, item?.[A.Result] ?? null);
         continue;
       }
       const result = c.reduction.result(acc);
-      results.set(`${pk}\u0000${sk}`, result);
+      results.set(id, result);
       fences[String(w.partition)] = applied;
       const next: Item = {
         [table.partitionKey.name]: pk,
@@ -375,12 +410,25 @@ export const aggregate = <In = Loose, R = Loose>(
         [A.Version]: ((item?.[A.Version] as number | undefined) ?? 0) + 1,
         [A.Expires]: Math.ceil((w.end + c.graceMs + c.retentionMs) / 1000),
       };
-      writes.push({ item: next, version: item === undefined ? null : (item[A.Version] as number) });
+      // Only this partition's records reach the window (the topic is keyed by the grouping key): the mapping's
+      // one batch per partition at a time makes this run its only writer, so a batched put, fenced by offset,
+      // is safe. A window other partitions write too keeps a conditional put on its version.
+      if (Object.keys(fences).length > 1)
+        shared.push({ item: next, version: item === undefined ? null : (item[A.Version] as number) });
+      else writes.push({ id, partition: w.partition, item: next });
     }
-    // Markers first, for every window touched (idempotent): a crash before a window's put leaves a marker that
-    // the retry's put completes; a window touched is never one already emitted (its records would be late).
-    await store.batchPut(markers);
-    await store.putAll(writes);
+    try {
+      // Markers first: a crash before a window's put leaves a marker that the retry's put completes.
+      await store.batchPut(markers);
+      await store.batchPut(writes.map((w) => w.item));
+      await store.putAll(shared);
+    } catch (error) {
+      // What landed is unknown: read these partitions' windows again next time.
+      for (const p of partitions) windowCache.forget(p);
+      throw error;
+    }
+    // They are the table's items now: kept while this environment stays the partition's only committer.
+    for (const w of writes) windowCache.set(w.id, w.partition, w.item);
 
     // Emit what stream time has closed: the markers below the close time, in window-end order.
     const out: FlowRecord[] = [];
@@ -392,7 +440,12 @@ export const aggregate = <In = Loose, R = Loose>(
       const unknown = markers
         .map((m) => ({ pk: windowPk(name, m[A.Key] as string), sk: windowSk(m[A.Start] as number) }))
         .filter((k) => !results.has(`${k.pk}\u0000${k.sk}`));
-      for (const [id, item] of await store.read(unknown)) results.set(id, item[A.Result] ?? null);
+      const uncached = unknown.filter((k) => {
+        const item = windowCache.get(`${k.pk}\u0000${k.sk}`, run.partition);
+        if (item !== undefined) results.set(`${k.pk}\u0000${k.sk}`, item[A.Result] ?? null);
+        return item === undefined;
+      });
+      for (const [id, item] of await store.read(uncached)) results.set(id, item[A.Result] ?? null);
       const offsets = byOffset.get(run.partition) as Map<number, FlowRecord>;
       const first = [...offsets.values()][0] as FlowRecord;
       for (const m of markers) {
@@ -433,16 +486,27 @@ export const aggregate = <In = Loose, R = Loose>(
         const done = failedAt === undefined ? run.seen : run.seen.filter((s) => s.offset < failedAt);
         const last = done[done.length - 1];
         if (last !== undefined && last.offset > run.committed) {
-          await store.putUnlessAhead(
+          const token = windowCache.token(run.partition);
+          // Fenced on the offset this run started from: an invocation that lost the partition (a zombie that
+          // timed out, a retry that ran elsewhere) cannot move stream time or the offset back.
+          const held = await store.putIfAt(
             {
               [table.partitionKey.name]: metaPk(name),
               [(table.sortKey as { name: string }).name]: metaSk(run.partition),
               [A.StreamTime]: last.streamTime,
               [A.Offset]: last.offset,
+              [A.Writer]: token,
             },
             A.Offset,
-            last.offset,
+            run.committed,
           );
+          if (!held) {
+            windowCache.forget(run.partition);
+            throw new RetriableError(
+              `${name}: partition ${run.partition} was committed by another invocation since this batch read it (offset ${run.committed}); the batch is retried and skips what that one applied`,
+            );
+          }
+          windowCache.committed(run.partition, token);
         }
         // After the meta item: a crash between the two re-emits these windows (same keys), never loses them.
         const forget = run.emitted.filter((e) => failedAt === undefined || e.offset < failedAt);

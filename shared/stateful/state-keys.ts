@@ -6,7 +6,7 @@
  *   a key's windows with one Query (the interactive query).
  * - open     `o|<name>|<partition>` / `<end>|<start>|<key>`: a window not yet emitted; a Query bounded by the
  *   close time finds the windows to emit, oldest end first.
- * - meta     `m|<name>` / `<partition>`: the stream time after the last committed offset.
+ * - meta     `m|<name>` / `<partition>`: the stream time after the last committed offset, and who committed it.
  */
 
 /** Times are written as 16 digits so text order is time order (epoch milliseconds up to year 318857). */
@@ -41,6 +41,8 @@ export const StateAttribute = {
   Expires: '_sluice_expires',
   StreamTime: 'streamTime',
   Offset: 'offset',
+  /** On the meta item: who committed it last (an environment's token), so a warm cache knows it is current. */
+  Writer: 'writer',
 } as const;
 
 /** DynamoDB's limit on a partition key value is 2048 bytes; the grouping key must leave room for the prefix. */

@@ -36,9 +36,10 @@ export interface Put {
 }
 
 /**
- * The state table as the aggregation uses it: consistent reads (its own writes of the last batch), conditional
- * transactional writes, a bounded Query, deletes. Throttling, 5xx and lost conditions are RetriableErrors: the
- * batch is retried with its records, and the fences make the retry change nothing twice.
+ * The state table as the aggregation uses it: consistent reads (its own writes of the last batch), batched
+ * unconditional writes, conditional puts where a condition is the fence, a bounded Query, deletes. Throttling,
+ * 5xx and lost conditions are RetriableErrors: the batch is retried with its records, and the fences make the
+ * retry change nothing twice.
  */
 export class StateStore {
   readonly #client: StatePort;
@@ -96,9 +97,9 @@ export class StateStore {
   /**
    * Conditional puts, `concurrency` at once: each must find the item absent (`version: null`) or at its
    * version, so a write that lost a race with another writer (a rebalance letting two invocations read one
-   * partition) fails as a RetriableError instead of overwriting; the retry reads again. One request per item:
-   * BatchWriteItem takes no conditions, and TransactWriteItems (100 conditional puts a request) is not served
-   * by dynalite, the local DynamoDB.
+   * partition) fails as a RetriableError instead of overwriting; the retry reads again. One request per item
+   * (BatchWriteItem takes no conditions; dynalite serves no TransactWriteItems): only for windows that more than
+   * one source partition writes (a topic not keyed by the grouping key).
    */
   async putAll(puts: readonly Put[], concurrency = 16): Promise<void> {
     if (puts.length === 0) return;
@@ -144,23 +145,31 @@ export class StateStore {
     );
   }
 
-  async #batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+  /** 25 requests a call, `concurrency` calls at once; each call's UnprocessedItems retried with backoff. */
+  async #batchWrite(requests: readonly WriteRequest[], concurrency = 4): Promise<void> {
     const { BatchWriteItemCommand } = await loadSdk();
-    for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE) {
-      let pending = requests.slice(i, i + MAX_BATCH_WRITE);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= RETRY.maxAttempts)
-          throw new RetriableError(
-            `DynamoDB table "${this.#table.name}": ${pending.length} writes still unprocessed after ${attempt} calls (throttled)`,
+    const chunks: WriteRequest[][] = [];
+    for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE)
+      chunks.push(requests.slice(i, i + MAX_BATCH_WRITE));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        let pending = chunks[next++] as WriteRequest[];
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= RETRY.maxAttempts)
+            throw new RetriableError(
+              `DynamoDB table "${this.#table.name}": ${pending.length} writes still unprocessed after ${attempt} calls (throttled)`,
+            );
+          if (attempt > 0) await sleep(backoffDelay(attempt - 1, RETRY, Math.random));
+          const response = await this.#send<BatchWriteItemCommandOutput>(
+            'BatchWriteItem',
+            new BatchWriteItemCommand({ RequestItems: { [this.#table.name]: pending } }),
           );
-        if (attempt > 0) await sleep(backoffDelay(attempt - 1, RETRY, Math.random));
-        const response = await this.#send<BatchWriteItemCommandOutput>(
-          'BatchWriteItem',
-          new BatchWriteItemCommand({ RequestItems: { [this.#table.name]: pending } }),
-        );
-        pending = response.UnprocessedItems?.[this.#table.name] ?? [];
+          pending = response.UnprocessedItems?.[this.#table.name] ?? [];
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
   }
 
   #condition(version: number | null | undefined): {
@@ -181,8 +190,11 @@ export class StateStore {
     };
   }
 
-  /** One item, unless the table holds one whose `field` is at least `value` (a later commit won). */
-  async putUnlessAhead(item: Item, field: string, value: number): Promise<void> {
+  /**
+   * One item, only if the table's item still has `field` at `expected` (-1: no item, or no such field): the fence
+   * of a commit. False when another writer moved it first.
+   */
+  async putIfAt(item: Item, field: string, expected: number): Promise<boolean> {
     const { PutItemCommand, marshall } = await loadSdk();
     this.#onCall('PutItem');
     try {
@@ -190,13 +202,18 @@ export class StateStore {
         new PutItemCommand({
           TableName: this.#table.name,
           Item: marshall(item, { removeUndefinedValues: true }),
-          ConditionExpression: 'attribute_not_exists(#f) OR #f < :f',
-          ExpressionAttributeNames: { '#f': field },
-          ExpressionAttributeValues: { ':f': { N: String(value) } },
+          ...(expected < 0
+            ? { ConditionExpression: 'attribute_not_exists(#f)', ExpressionAttributeNames: { '#f': field } }
+            : {
+                ConditionExpression: '#f = :f',
+                ExpressionAttributeNames: { '#f': field },
+                ExpressionAttributeValues: { ':f': { N: String(expected) } },
+              }),
         }),
       );
+      return true;
     } catch (error) {
-      if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return;
+      if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return false;
       throw this.#classify(error);
     }
   }
