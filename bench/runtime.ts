@@ -45,6 +45,7 @@ import type { Step, StepPorts } from '../shared/steps/step.ts';
 import { validate } from '../shared/steps/validate.ts';
 import { defineFlow } from '../shared/topology/flow.ts';
 import { defineTables, defineTopics } from '../shared/topology/resources.ts';
+import { floor, timed } from './floor.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Metrics go nowhere here: the benchmark measures the runtime, not stdout.
@@ -238,23 +239,6 @@ const rig = (enrichStep: Step, ports: StepPorts, batch: number, only = 3, encode
     metrics: new Metrics({ namespace: 'SluiceBench', serviceName: 'bench' }),
   });
   return { handle: (event) => handler(event, context), output, dead };
-};
-
-const floor = (all: readonly KafkaEvent[]): number => {
-  let bytes = 0;
-  for (const event of all) {
-    for (const group of Object.values(event.records ?? {})) {
-      for (const r of group)
-        bytes += JSON.stringify(JSON.parse(Buffer.from(r.value as string, 'base64').toString('utf8'))).length;
-    }
-  }
-  return bytes;
-};
-
-const timed = async (fn: () => unknown | Promise<unknown>): Promise<number> => {
-  const started = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - started) / 1e9;
 };
 
 setFlagsFromString('--expose-gc');

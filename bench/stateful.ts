@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { up } from '../local/services/manager.ts';
 import { readState } from '../local/services/state.ts';
@@ -24,7 +24,14 @@ import type { OutputSpec } from '../shared/outputs/spec.ts';
 import type { FlowRecord } from '../shared/record.ts';
 import { aggregate, reduce, tumbling } from '../shared/stateful/index.ts';
 import { defineFlow } from '../shared/topology/flow.ts';
-import { defineTables, defineTopics } from '../shared/topology/resources.ts';
+import { defineTopics, type TableRef } from '../shared/topology/resources.ts';
+import { localAws } from '../test/support/endpoints.ts';
+import type { AggregateSpec, InputRecord } from '../test/support/stateful/contract.ts';
+import { startOracle } from '../test/support/stateful/oracle.ts';
+import { createStateTable } from '../test/support/stateful/state-table.ts';
+import { floor, timed } from './floor.ts';
+import { InMemoryDynamoDbFake } from './memory-dynamodb.ts';
+import { measureJoin } from './stateful-join.ts';
 import {
   kafkaEvents,
   nextOffsets,
@@ -58,7 +65,7 @@ class CountingClient {
   waitingNs = 0n;
   #inFlight = 0;
   #since = 0n;
-  constructor(private readonly client: DynamoDBClient) {}
+  constructor(private readonly client: { send(command: never): Promise<unknown> }) {}
   async send(command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> {
     if (this.#inFlight++ === 0) this.#since = process.hrtime.bigint();
     try {
@@ -104,21 +111,6 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
 
-/** The runtime floor (bench/runtime.ts): decode each value and write it again as JSON. */
-const floor = (event: KafkaEvent): number => {
-  let bytes = 0;
-  for (const group of Object.values(event.records ?? {}))
-    for (const r of group)
-      bytes += JSON.stringify(JSON.parse(Buffer.from(r.value as string, 'base64').toString('utf8'))).length;
-  return bytes;
-};
-
-const timed = async (fn: () => unknown): Promise<number> => {
-  const started = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - started) / 1e9;
-};
-
 /** Distinct (product, hour) pairs in each batch: what one write per window touched costs at least. */
 const distinctWindows = (records: readonly WorkloadRecord[], batch: number): number => {
   let total = 0;
@@ -131,171 +123,233 @@ const distinctWindows = (records: readonly WorkloadRecord[], batch: number): num
   return total;
 };
 
-export const main = async (args: string[]): Promise<void> => {
-  const records = arg(args, 'records', 10_000);
-  const rounds = arg(args, 'rounds', 3);
-  const warmup = arg(args, 'warmup', 10_000);
-  const batch = arg(args, 'batch', 500);
-  const products = arg(args, 'products', 1_000);
+interface Sizes {
+  readonly records: number;
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly batch: number;
+  readonly products: number;
+}
 
+const START_TIME = Date.UTC(2026, 10, 20);
+
+/** The warm-up stretch, then `rounds` stretches of `records` each: later times, next offsets. */
+const stretches = (z: Sizes): { warm: WorkloadRecord[]; measured: WorkloadRecord[][] } => {
+  const warm = workload({
+    records: z.warmup,
+    products: z.products,
+    partitions: PARTITIONS,
+    startTime: START_TIME,
+    stepMs: 1_000,
+    seed: 1,
+  });
+  let offsets = nextOffsets(warm, PARTITIONS);
+  let time = START_TIME + z.warmup * 1_000;
+  const measured: WorkloadRecord[][] = [];
+  for (let r = 0; r < z.rounds; r++) {
+    const stretch = workload({
+      records: z.records,
+      products: z.products,
+      partitions: PARTITIONS,
+      startTime: time,
+      stepMs: 1_000,
+      seed: 2 + r,
+      firstOffsets: offsets,
+    });
+    offsets = nextOffsets(stretch, PARTITIONS);
+    time += z.records * 1_000;
+    measured.push(stretch);
+  }
+  return { warm, measured };
+};
+
+/**
+ * product-ratings' aggregation through the real handler with its state behind `port`, warmed by the first
+ * stretch, then each round's stretch timed event by event back to back with the floor.
+ */
+const measureAggregate = async (port: CountingClient, table: TableRef, z: Sizes, label: string) => {
+  const topics = defineTopics({
+    byProduct: { name: TOPIC, format: 'json', partitions: PARTITIONS },
+    stats: { name: 'reviews.product-stats', format: 'json', partitions: PARTITIONS },
+    dlq: { name: 'ratings.dlq', format: 'bytes', partitions: 1 },
+  });
+  const emitted = new CountingOutput('topic:reviews.product-stats');
+  const dead = new CountingOutput('topic:ratings.dlq');
+  // functions/product-ratings.ts's step, on the bench's table.
+  const flow = defineFlow({
+    name: 'bench-stateful',
+    source: { topic: topics.byProduct, batchSize: z.batch },
+    steps: [
+      aggregate({
+        name: 'ratings-per-hour',
+        state: table,
+        key: 'productId',
+        eventTime: 'createdAt',
+        window: tumbling('1h'),
+        grace: '10m',
+        retention: '90d',
+        reduce: reduce({
+          initial: { count: 0, ratingSum: 0 },
+          add: (a: { count: number; ratingSum: number }, review: { rating: number }) => ({
+            count: a.count + 1,
+            ratingSum: a.ratingSum + review.rating,
+          }),
+          result: (a) => ({ count: a.count, ratingSum: a.ratingSum, averageRating: a.ratingSum / a.count }),
+        }),
+      }),
+    ],
+    outputs: [spec(emitted.name, 'reviews.product-stats', emitted)],
+    deadLetter: spec(dead.name, 'ratings.dlq', dead),
+  });
+  const handler = handlerFor(flow, {
+    ports: { dynamodb: port },
+    logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'SluiceBench', serviceName: 'bench' }),
+  });
+  const handle = async (event: KafkaEvent) => {
+    const response = (await handler(event, context)) as { batchItemFailures?: unknown[] } | undefined;
+    if (response?.batchItemFailures?.length) throw new Error('a benchmark batch failed');
+  };
+  const { warm, measured } = stretches(z);
+  for (const event of kafkaEvents(warm, z.batch, TOPIC)) await handle(event);
+  console.log(
+    `${label} warm: ${z.warmup} records, ${emitted.records} windows emitted, ${port.writes} write requests (${round((port.writes / z.warmup) * 1000, 1)} per 1,000)`,
+  );
+  const before = { writes: port.writes, items: port.items, reads: port.reads, emitted: emitted.records };
+  const waitingBefore = port.waitingNs;
+  let aggregateSeconds = 0;
+  let floorSeconds = 0;
+  let distinct = 0;
+  let batches = 0;
+  const roundRatios: number[] = [];
+  for (const [r, stretch] of measured.entries()) {
+    const events = kafkaEvents(stretch, z.batch, TOPIC);
+    distinct += distinctWindows(stretch, z.batch);
+    batches += events.length;
+    let roundFlow = 0;
+    let roundFloor = 0;
+    // Floor and flow back to back per event: a burst of outside load on this shared machine lands on both.
+    for (const event of events) {
+      roundFloor += await timed(() => floor([event]));
+      roundFlow += await timed(() => handle(event));
+    }
+    aggregateSeconds += roundFlow;
+    floorSeconds += roundFloor;
+    roundRatios.push(roundFloor / roundFlow);
+    console.log(
+      `${label} round ${r + 1}: aggregate ${round(z.records / roundFlow)} records/s, floor ${round(z.records / roundFloor)} records/s`,
+    );
+  }
+  if (dead.records > 0)
+    throw new Error(`${dead.records} records were dead-lettered (the stream has no late ones)`);
+  return {
+    records: z.records * z.rounds,
+    aggregateSeconds,
+    floorSeconds,
+    writeRequests: port.writes - before.writes,
+    itemsWritten: port.items - before.items,
+    readRequests: port.reads - before.reads,
+    distinctWindows: distinct,
+    batches,
+    windowsEmitted: emitted.records - before.emitted,
+    waitSeconds: Number(port.waitingNs - waitingBefore) / 1e9,
+    roundRatios,
+    measured: measured.flat(),
+    warm,
+  };
+};
+
+/**
+ * The Kafka Streams oracle program (dev.sluice.oracle: windowed aggregation in TopologyTestDriver, one driver
+ * per partition) on the same records: the warm-up stretch once (JIT, class loading), then the measured records
+ * in one request, timed from the request to its answer.
+ */
+const measureKafkaStreams = async (warm: readonly WorkloadRecord[], measured: readonly WorkloadRecord[]) => {
+  const asInput = (records: readonly WorkloadRecord[]): InputRecord[] =>
+    records.map((r) => ({
+      partition: r.partition,
+      offset: r.offset,
+      key: r.key,
+      timestamp: Date.parse(r.value.createdAt),
+      value: r.value.rating,
+      id: r.value.reviewId,
+    }));
+  const spec: AggregateSpec = {
+    kind: 'aggregate',
+    window: { type: 'tumbling', sizeMs: HOUR_MS },
+    graceMs: 600_000,
+    reduce: 'avg',
+    partitions: PARTITIONS,
+  };
+  const oracle = startOracle();
+  try {
+    await oracle.aggregate(spec, asInput(warm));
+    const input = asInput(measured);
+    const seconds = await timed(() => oracle.aggregate(spec, input));
+    return input.length / seconds;
+  } finally {
+    await oracle.close();
+  }
+};
+
+export const main = async (args: string[]): Promise<void> => {
+  const z: Sizes = {
+    records: arg(args, 'records', 10_000),
+    rounds: arg(args, 'rounds', 3),
+    warmup: arg(args, 'warmup', 10_000),
+    batch: arg(args, 'batch', 500),
+    products: arg(args, 'products', 1_000),
+  };
   await up(['dynamodb']);
   const endpoint = readState().dynamodb?.endpoint;
   if (!endpoint) throw new Error('dynamodb did not start');
-  const dynamodb = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const tableName = `bench-product-stats-${Date.now().toString(36)}`;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  const dynamodb = new DynamoDBClient(localAws(endpoint));
+  const made: string[] = [];
   try {
-    const table = defineTables({ stats: { name: tableName, partitionKey: 'pk', sortKey: 'sk' } }).stats;
-    const topics = defineTopics({
-      byProduct: { name: TOPIC, format: 'json', partitions: PARTITIONS },
-      stats: { name: 'reviews.product-stats', format: 'json', partitions: PARTITIONS },
-      dlq: { name: 'ratings.dlq', format: 'bytes', partitions: 1 },
-    });
-    const emitted = new CountingOutput('topic:reviews.product-stats');
-    const dead = new CountingOutput('topic:ratings.dlq');
-    // functions/product-ratings.ts's step, on the bench's table.
-    const flow = defineFlow({
-      name: 'bench-stateful',
-      source: { topic: topics.byProduct, batchSize: batch },
-      steps: [
-        aggregate({
-          name: 'ratings-per-hour',
-          state: table,
-          key: 'productId',
-          eventTime: 'createdAt',
-          window: tumbling('1h'),
-          grace: '10m',
-          retention: '90d',
-          reduce: reduce({
-            initial: { count: 0, ratingSum: 0 },
-            add: (a: { count: number; ratingSum: number }, review: { rating: number }) => ({
-              count: a.count + 1,
-              ratingSum: a.ratingSum + review.rating,
-            }),
-            result: (a) => ({ count: a.count, ratingSum: a.ratingSum, averageRating: a.ratingSum / a.count }),
-          }),
-        }),
-      ],
-      outputs: [spec(emitted.name, 'reviews.product-stats', emitted)],
-      deadLetter: spec(dead.name, 'ratings.dlq', dead),
-    });
-    const client = new CountingClient(dynamodb);
-    const handler = handlerFor(flow, {
-      ports: { dynamodb: client },
-      logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
-      metrics: new Metrics({ namespace: 'SluiceBench', serviceName: 'bench' }),
-    });
-    const handle = async (event: KafkaEvent) => {
-      const response = (await handler(event, context)) as { batchItemFailures?: unknown[] } | undefined;
-      if (response?.batchItemFailures?.length) throw new Error('a benchmark batch failed');
-    };
-
-    // Warm: a first stretch of the stream fills the table (open windows, stream time) and the JIT.
-    const startTime = Date.UTC(2026, 10, 20);
-    const first = workload({
-      records: warmup,
-      products,
-      partitions: PARTITIONS,
-      startTime,
-      stepMs: 1_000,
-      seed: 1,
-    });
-    for (const event of kafkaEvents(first, batch, TOPIC)) await handle(event);
-    console.log(
-      `warm: ${warmup} records, ${emitted.records} windows emitted, ${client.writes} write requests (${round((client.writes / warmup) * 1000, 1)} per 1,000)`,
+    const table = await createStateTable(dynamodb, `bench-product-stats-${Date.now().toString(36)}`);
+    made.push(table.name);
+    const m = await measureAggregate(new CountingClient(dynamodb), table, z, 'dynalite');
+    // The same run against a fake with no latency: the step's own cost, apart from the store's.
+    const fake = await measureAggregate(
+      new CountingClient(new InMemoryDynamoDbFake()),
+      table,
+      z,
+      'in-memory fake',
     );
-
-    // Measure: each round the stream's next stretch (later times, next offsets); floor and flow back to back per
-    // event, so a burst of outside load on this shared machine lands on both sides of the ratio.
-    let offsets = nextOffsets(first, PARTITIONS);
-    let time = startTime + warmup * 1_000;
-    const before = {
-      writes: client.writes,
-      items: client.items,
-      reads: client.reads,
-      emitted: emitted.records,
-      waitingNs: client.waitingNs,
-    };
-    let aggregateSeconds = 0;
-    let floorSeconds = 0;
-    let distinct = 0;
-    let batches = 0;
-    const roundRatios: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const stretch = workload({
-        records,
-        products,
-        partitions: PARTITIONS,
-        startTime: time,
-        stepMs: 1_000,
-        seed: 2 + r,
-        firstOffsets: offsets,
-      });
-      offsets = nextOffsets(stretch, PARTITIONS);
-      time += records * 1_000;
-      const events = kafkaEvents(stretch, batch, TOPIC);
-      distinct += distinctWindows(stretch, batch);
-      batches += events.length;
-      let roundFlow = 0;
-      let roundFloor = 0;
-      for (const event of events) {
-        roundFloor += await timed(() => floor(event));
-        roundFlow += await timed(() => handle(event));
-      }
-      aggregateSeconds += roundFlow;
-      floorSeconds += roundFloor;
-      roundRatios.push(roundFloor / roundFlow);
-      console.log(
-        `round ${r + 1}: aggregate ${round(records / roundFlow)} records/s, floor ${round(records / roundFloor)} records/s`,
-      );
-    }
-    if (dead.records > 0)
-      throw new Error(`${dead.records} records were dead-lettered (the stream has no late ones)`);
-    const measured = records * rounds;
-    const waitSeconds = Number(client.waitingNs - before.waitingNs) / 1e9;
+    const joined = await measureJoin(dynamodb, z, made).catch((error: Error) => `failed: ${error.message}`);
+    const kafkaStreams = await measureKafkaStreams(m.warm, m.measured).catch(
+      (error: Error) => `failed: ${error.message}`,
+    );
     const results = statefulResults({
-      records: measured,
-      aggregateSeconds,
-      floorSeconds,
-      writeRequests: client.writes - before.writes,
-      itemsWritten: client.items - before.items,
-      readRequests: client.reads - before.reads,
-      distinctWindows: distinct,
-      batches,
-      windowsEmitted: emitted.records - before.emitted,
+      ...m,
+      joinRecordsPerSec: typeof joined === 'string' ? joined : joined.recordsPerSec,
+      kafkaStreamsRecordsPerSec: kafkaStreams,
       extra: {
         // How much of the aggregate's time is waiting on dynalite, and the rate without that wait: the step's
         // own CPU (decode, fold, marshalling) against the floor.
-        stateWaitShare: round(waitSeconds / aggregateSeconds, 3),
-        aggregateRecordsPerSecWithoutStateWait: round(measured / (aggregateSeconds - waitSeconds)),
-        roundRatios: roundRatios.map((x) => round(x, 4)),
-        batchSize: batch,
-        records: measured,
-        warmupRecords: warmup,
-        rounds,
-        zipf: { products, exponent: 1 },
+        stateWaitShare: round(m.waitSeconds / m.aggregateSeconds, 3),
+        aggregateRecordsPerSecWithoutStateWait: round(m.records / (m.aggregateSeconds - m.waitSeconds)),
+        inMemoryFake: {
+          note: 'the same aggregation with its state in InMemoryDynamoDbFake (bench/memory-dynamodb.ts): a FAKE with no latency, the step’s own cost; not the target figure',
+          aggregateRecordsPerSec: round(fake.records / fake.aggregateSeconds),
+          floorRecordsPerSec: round(fake.records / fake.floorSeconds),
+          aggregateToFloor: round(fake.floorSeconds / fake.aggregateSeconds, 3),
+          stateWritesPer1000: round((fake.writeRequests / fake.records) * 1000, 1),
+        },
+        join: typeof joined === 'string' ? joined : joined.details,
+        kafkaStreams:
+          'dev.sluice.oracle (bench/kafka-streams) in TopologyTestDriver, one driver per partition, the same 1h tumbling windows with 10m grace over the same measured records (avg of rating), JSON lines over a pipe; JVM flags of the oracle (C1 only, serial GC); timed after a warm-up call with the warm-up records',
+        roundRatios: m.roundRatios.map((x) => round(x, 4)),
+        batchSize: z.batch,
+        records: m.records,
+        warmupRecords: z.warmup,
+        rounds: z.rounds,
+        zipf: { products: z.products, exponent: 1 },
         partitions: PARTITIONS,
         window: '1h tumbling, 10m grace, event time one second a record',
         state: `dynalite (local DynamoDB) at ${endpoint}, one table, warm`,
         method:
-          'handlerFor(flow) in process: decode → aggregate (read windows, fold, conditional PutItem per (product, window), BatchWriteItem of open markers, Query of closing markers, commit: meta PutItem + marker deletes) → outputs counted and dropped; floor: base64 decode + JSON.parse + JSON.stringify of the same records, timed event by event back to back',
+          'handlerFor(flow) in process: decode → aggregate (meta read, window reads only where the warm cache cannot vouch, fold, BatchWriteItem of new windows’ open markers then of the windows, Query of closing markers, commit: conditional meta PutItem + marker deletes) → outputs counted and dropped; floor (bench/floor.ts): base64 decode + JSON.parse + JSON.stringify of the same records, timed event by event back to back',
         node: process.version,
         measuredAt: new Date().toISOString(),
       },
@@ -305,7 +359,8 @@ export const main = async (args: string[]): Promise<void> => {
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     console.log(JSON.stringify(results, null, 2));
   } finally {
-    await dynamodb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+    for (const name of made)
+      await dynamodb.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
     dynamodb.destroy();
   }
 };

@@ -1,9 +1,4 @@
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readState } from '../../../local/services/state.ts';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { RetriableError } from '../../../shared/errors.ts';
@@ -13,10 +8,10 @@ import { aggregate, type WindowResult } from '../../../shared/stateful/aggregate
 import { avg, count, max, min, type Reduction, sum } from '../../../shared/stateful/aggregate-reduce.ts';
 import { hopping, tumbling, type WindowSpec } from '../../../shared/stateful/window.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
-import { defineTables, defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
+import { defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
 import { kafkaEvent } from '../../unit/runtime/kafka-events.ts';
 import { memoryTopic } from '../../unit/runtime/memory-output.ts';
-import { localAws, uniqueName } from '../endpoints.ts';
+import { localAws } from '../endpoints.ts';
 import type {
   AggregateAnswer,
   AggregateSpec,
@@ -24,6 +19,7 @@ import type {
   Delivery,
   StatefulUnderTest,
 } from './contract.ts';
+import { createStateTable } from './state-table.ts';
 
 /** The local DynamoDB (dynalite) the integration setup started: the only server stateful tests need. */
 export const dynamodbEndpoint = (): string => {
@@ -32,26 +28,7 @@ export const dynamodbEndpoint = (): string => {
   return endpoint;
 };
 
-/** A fresh state table (string `pk` and `sk`, on demand), as the CDK app would create it. */
-export const createStateTable = async (client: DynamoDBClient, name = uniqueName('window-state')) => {
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: name });
-  const { state } = defineTables({ state: { name, partitionKey: 'pk', sortKey: 'sk' } });
-  return state as TableRef;
-};
+export { createStateTable } from './state-table.ts';
 
 const reductionOf = (name: AggregateSpec['reduce']): Reduction => {
   switch (name) {
