@@ -105,4 +105,40 @@ describe('the stateful benchmark results', () => {
     });
     expect(Object.keys(results.notMeasured)).toEqual(['joinRecordsPerSec', 'kafkaStreamsRecordsPerSec']);
   });
+
+  it('fills the join and Kafka Streams rates measured in the same run, and says why one was not', () => {
+    // Prepare
+    const measured = {
+      records: 1_000,
+      aggregateSeconds: 1,
+      floorSeconds: 0.01,
+      writeRequests: 40,
+      itemsWritten: 800,
+      readRequests: 10,
+      distinctWindows: 430,
+      batches: 2,
+      windowsEmitted: 3,
+    };
+    // Act
+    const both = statefulResults({
+      ...measured,
+      joinRecordsPerSec: 240.4,
+      kafkaStreamsRecordsPerSec: 51_000.6,
+    });
+    const one = statefulResults({
+      ...measured,
+      joinRecordsPerSec: 240,
+      kafkaStreamsRecordsPerSec: 'failed: no java',
+    });
+    // Assess
+    expect([both.joinRecordsPerSec, both.kafkaStreamsRecordsPerSec, both.notMeasured]).toEqual([
+      240,
+      51_001,
+      {},
+    ]);
+    expect([one.kafkaStreamsRecordsPerSec, one.notMeasured]).toEqual([
+      null,
+      { kafkaStreamsRecordsPerSec: 'failed: no java' },
+    ]);
+  });
 });
