@@ -49,6 +49,15 @@ describe('an aggregate step is checked when its flow is defined', () => {
     expect(error.path).toBe('flows.product-ratings.steps[0].grace');
   });
 
+  it('a window cache size that is not a whole number of at least 1 names the flow and the field', () => {
+    // Prepare
+    const step = aggregate({ ...ratings, window: tumbling('1h'), cachedWindows: 0.5 });
+    // Act
+    const error = thrown(() => flowWith(step));
+    // Assess
+    expect(error.path).toBe('flows.product-ratings.steps[0].cachedWindows');
+  });
+
   it('a hopping advance larger than the size names the flow and the field', () => {
     // Prepare
     const step = aggregate({ ...ratings, window: hopping('5m', '1h') });
