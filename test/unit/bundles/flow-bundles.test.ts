@@ -44,7 +44,8 @@ const OnlyIn: Readonly<Record<string, readonly string[]>> = {
   'i18n-iso-countries': ['cleanse-reviews'],
   '@opensearch-project/opensearch': ['search-sink'],
   'hyparquet-writer': ['lake-sink', 'orders-lake'],
-  'lru-cache': ['cleanse-reviews', 'enrich-reviews', 'orders-lake'],
+  // product-ratings: the aggregate step's warm window cache.
+  'lru-cache': ['cleanse-reviews', 'enrich-reviews', 'orders-lake', 'product-ratings'],
   // Schema registry formats: only orders-lake reads a registry topic (its codecs module holds all three).
   avsc: ['orders-lake'],
   protobufjs: ['orders-lake'],
