@@ -149,6 +149,31 @@ export class FunctionPool {
     }
   }
 
+  /**
+   * Starts a V8 CPU profile in every live environment, or stops it and writes each one's profile into `dir` as
+   * `<pid>.cpuprofile` (for bench/e2e.ts's split by stage; `--cpu-prof` would profile an environment's whole life).
+   */
+  async profile(action: 'start' | 'stop', dir?: string): Promise<void> {
+    const live = this.hosts.filter((h) => h.child.exitCode === null && !h.child.killed);
+    await Promise.all(
+      live.map(
+        (host) =>
+          new Promise<void>((resolve) => {
+            const onMessage = (message: { profiled?: string }) => {
+              if (message.profiled !== action) return;
+              host.child.off('message', onMessage);
+              resolve();
+            };
+            host.child.on('message', onMessage);
+            host.child.send({
+              profile: action,
+              ...(dir === undefined ? {} : { file: join(dir, `${host.child.pid}.cpuprofile`) }),
+            });
+          }),
+      ),
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all(
       this.hosts.map(
