@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flowNodeOptions } from '../../cdk/bundling.ts';
+import { flowNodeOptions, flowV8Flags } from '../../cdk/bundling.ts';
 import type { InvocationOutcome } from '../esm/deliver.ts';
 import { lambdaNode, lambdaNodeArgs } from './runtime.ts';
 
@@ -68,7 +68,12 @@ export class FunctionPool {
       },
       stdio: ['ignore', log, log, 'ipc'],
       execPath: lambdaNode().path,
-      execArgv: [...lambdaNodeArgs(this.spec.memoryMb), ...flowNodeOptions, ...profileArgs(this.spec.name)],
+      execArgv: [
+        ...lambdaNodeArgs(this.spec.memoryMb),
+        ...flowV8Flags,
+        ...flowNodeOptions,
+        ...profileArgs(this.spec.name),
+      ],
       // V8 serialisation: the event's JSON crosses as one flat string, not re-escaped inside another JSON.
       serialization: 'advanced',
     });
