@@ -4,8 +4,8 @@
  */
 import { promisify } from 'node:util';
 import { gzip, unzip } from 'node:zlib';
-import {
-  CompressionCodecs,
+// kafkajs's CommonJS exports hide CompressionCodecs from Node's named-export detection: taken from its default.
+import kafkajs, {
   CompressionTypes,
   type IHeaders,
   Kafka,
@@ -164,7 +164,7 @@ export const gzipCodec = () => ({
 /** Builds a kafkajs-backed producer. It connects on first send and reconnects after a failure. */
 export const createKafkaProducer = (connection: KafkaConnection): KafkaProducer => {
   // kafkajs keeps one codec table per process; in a function bundle this module is its only user.
-  CompressionCodecs[CompressionTypes.GZIP] = gzipCodec;
+  kafkajs.CompressionCodecs[CompressionTypes.GZIP] = gzipCodec;
   let connected: Promise<Producer> | undefined;
   // The producer of `connected` as soon as it exists: closing it aborts a connect that a hung broker holds up.
   let made: Producer | undefined;
