@@ -19,10 +19,11 @@ import {
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka';
-import { type Admin, CompressionTypes, Partitioners } from 'kafkajs';
+import kafkajs, { type Admin, CompressionTypes, Partitioners } from 'kafkajs';
 import { localKafka } from '../local/kafka-client.ts';
 import { up } from '../local/services/manager.ts';
 import { projectRoot } from '../local/services/paths.ts';
+import { gzipCodec } from '../shared/clients/kafka.ts';
 import { cpuBetween, cpuByPart } from './cpu.ts';
 
 export type FloorClient = 'kafkajs' | 'platformatic';
@@ -100,6 +101,8 @@ const runPlatformaticHop = async ({ from, to, compression, broker }: Hop) => {
 
 /** One hop, in a worker thread: consume `from`, produce every record to `to`. */
 const runHop = async (hop: Hop) => {
+  // The functions' gzip level (shared/clients/kafka.ts), so the floor compresses as the path does.
+  kafkajs.CompressionCodecs[CompressionTypes.GZIP] = gzipCodec;
   if (hop.client === 'platformatic') return runPlatformaticHop(hop);
   const { from, to, compression } = hop;
   const kafka = localKafka(`floor-${from}`);

@@ -5,7 +5,7 @@
  * sends nothing; enrich reads the products seed and the bench's customers from memory (after the first batch
  * from its cache, as warm environments do). No event JSON, no Kafka client, no execution environment: what is
  * left is decode → steps → encode, the figure the environments' CPU per record is compared with. Each flow runs
- * in a process of its own on Node.js 24 with its environment's heap flags, as its environments do: one process
+ * in a process of its own on Node.js 24 with its environment's node flags (heap, GC, flowNodeOptions), as its environments do: one process
  * running both flows optimises their shared code (decoding, the handler, the topic writer) for neither.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { flowNodeOptions, flowV8Flags } from '../cdk/bundling.ts';
 import { flow as cleanseFlow } from '../functions/cleanse-reviews.ts';
 import { flow as enrichFlow } from '../functions/enrich-reviews.ts';
 import { lambdaNode, lambdaNodeArgs } from '../local/lambda/runtime.ts';
@@ -172,7 +173,10 @@ const runChild = (flow: FlowName, input: string, output: string, memoryMb: numbe
   const child = spawnSync(
     lambdaNode().path,
     [
+      // The environments' own flags (heap, GC, source maps): the ratio compares like with like.
       ...lambdaNodeArgs(memoryMb),
+      ...flowV8Flags,
+      ...flowNodeOptions,
       ...(process.env.SLUICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',

@@ -48,6 +48,27 @@ export const flowNodeOptions: readonly string[] = [
 ];
 
 /**
+ * V8 flags every flow runs with that node refuses in NODE_OPTIONS: deployed through Lambda's wrapper script
+ * (`flowExecWrapper`), given to local execution environments and to the in-process baseline as arguments.
+ * `--single-threaded-gc`: garbage collection on the JavaScript thread only. V8's concurrent marking and parallel
+ * scavenges spent more CPU on helper threads than the whole collection costs on one thread (bench/e2e.ts,
+ * `cpuMicrosPerRecordByStage.<flow>.gc`), and a function's helper threads share its fractional vCPU: on Lambda
+ * they buy no wall time, only billed CPU.
+ */
+export const flowV8Flags: readonly string[] = ['--single-threaded-gc'];
+
+/**
+ * The wrapper script that puts `flowV8Flags` on the runtime's command line: copied into every flow's bundle and
+ * named by `AWS_LAMBDA_EXEC_WRAPPER`; it reads the flags from `SLUICE_V8_FLAGS`.
+ */
+export const flowExecWrapper = {
+  source: join(projectRoot, 'cdk', 'sluice-node.sh'),
+  file: 'sluice-node.sh',
+  /** Where Lambda finds it: the function's code is unpacked in /var/task. */
+  path: '/var/task/sluice-node.sh',
+} as const;
+
+/**
  * FlowBundle as esbuild build options, for code that runs esbuild itself (the bundle benchmark, the bundle
  * content tests) rather than through NodejsFunction, which takes the same settings in cdk/constructs/flow.ts.
  */

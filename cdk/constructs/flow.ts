@@ -21,7 +21,7 @@ import {
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import { type Flow, FlowDefaults as RuntimeFlowDefaults } from '../../shared/topology/index.ts';
 import type { FailureDestination } from '../../shared/topology/on-failure.ts';
-import { FlowBundle, flowNodeOptions, projectRoot } from '../bundling.ts';
+import { FlowBundle, flowExecWrapper, flowNodeOptions, flowV8Flags, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
 import {
@@ -169,6 +169,15 @@ export class FlowFunction extends Construct {
         externalModules: [...FlowBundle.external],
         // esbuild's own size table and timing are noise in synth and test output; warnings and errors still show.
         logLevel: nodejs.LogLevel.WARNING,
+        // The wrapper script that adds flowV8Flags to node's command line, beside the bundle.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [
+            `cp "${flowExecWrapper.source}" "${output}/${flowExecWrapper.file}"`,
+            `chmod 755 "${output}/${flowExecWrapper.file}"`,
+          ],
+        },
       },
     });
     const role = this.function.role?.node.defaultChild as iam.CfnRole | undefined;
@@ -230,6 +239,8 @@ export class FlowFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: flow.name,
       POWERTOOLS_METRICS_NAMESPACE: FlowMetrics.namespace,
       NODE_OPTIONS: flowNodeOptions.join(' '),
+      AWS_LAMBDA_EXEC_WRAPPER: flowExecWrapper.path,
+      SLUICE_V8_FLAGS: flowV8Flags.join(' '),
     };
     if (producedTopics(flow, props.onFailure).length > 0 && kafka.bootstrapServers) {
       env.SLUICE_KAFKA_BROKERS = kafka.bootstrapServers;

@@ -2,6 +2,8 @@
 // invocations, as in a warm Lambda), then runs one invocation at a time on request from the parent process.
 // Plain JavaScript on purpose: the bundle runs here exactly as it runs in the Node.js Lambda runtime.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 
 const [bundlePath, functionName, memoryMb, handlerName = 'handler'] = process.argv.slice(2);
@@ -51,7 +53,32 @@ process.on('disconnect', () => process.exit(0));
 // Stopped by the pool: exit normally, so that exit hooks (a --cpu-prof profile) still run.
 process.on('SIGTERM', () => process.exit(0));
 
-process.on('message', async ({ id, payload, timeoutMs }) => {
+// A V8 CPU profile of a stretch of this environment's life, on request (the e2e benchmark's split by stage): a
+// profiler attached only for the phase it explains, so the CPU the benchmark totals elsewhere runs unprofiled.
+let profiler;
+const profile = async ({ profile: action, file }) => {
+  if (action === 'start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 1000 });
+    await profiler.post('Profiler.start');
+    return;
+  }
+  if (!profiler) return;
+  const { profile: written } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  writeFileSync(file, JSON.stringify(written));
+};
+
+process.on('message', async (message) => {
+  if (message.profile) {
+    await profile(message);
+    process.send({ profiled: message.profile });
+    return;
+  }
+  const { id, payload, timeoutMs } = message;
   logTail.length = 0;
   const requestId = randomUUID();
   const deadline = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flowNodeOptions } from '../../cdk/bundling.ts';
+import { flowNodeOptions, flowV8Flags } from '../../cdk/bundling.ts';
 import type { InvocationOutcome } from '../esm/deliver.ts';
 import { lambdaNode, lambdaNodeArgs } from './runtime.ts';
 
@@ -68,7 +68,12 @@ export class FunctionPool {
       },
       stdio: ['ignore', log, log, 'ipc'],
       execPath: lambdaNode().path,
-      execArgv: [...lambdaNodeArgs(this.spec.memoryMb), ...flowNodeOptions, ...profileArgs(this.spec.name)],
+      execArgv: [
+        ...lambdaNodeArgs(this.spec.memoryMb),
+        ...flowV8Flags,
+        ...flowNodeOptions,
+        ...profileArgs(this.spec.name),
+      ],
       // V8 serialisation: the event's JSON crosses as one flat string, not re-escaped inside another JSON.
       serialization: 'advanced',
     });
@@ -147,6 +152,31 @@ export class FunctionPool {
     } finally {
       this.release(host);
     }
+  }
+
+  /**
+   * Starts a V8 CPU profile in every live environment, or stops it and writes each one's profile into `dir` as
+   * `<pid>.cpuprofile` (for bench/e2e.ts's split by stage; `--cpu-prof` would profile an environment's whole life).
+   */
+  async profile(action: 'start' | 'stop', dir?: string): Promise<void> {
+    const live = this.hosts.filter((h) => h.child.exitCode === null && !h.child.killed);
+    await Promise.all(
+      live.map(
+        (host) =>
+          new Promise<void>((resolve) => {
+            const onMessage = (message: { profiled?: string }) => {
+              if (message.profiled !== action) return;
+              host.child.off('message', onMessage);
+              resolve();
+            };
+            host.child.on('message', onMessage);
+            host.child.send({
+              profile: action,
+              ...(dir === undefined ? {} : { file: join(dir, `${host.child.pid}.cpuprofile`) }),
+            });
+          }),
+      ),
+    );
   }
 
   async close(): Promise<void> {
