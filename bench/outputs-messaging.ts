@@ -1,11 +1,11 @@
 /**
  * The SQS, SNS and EventBridge keys of `npm run bench -- outputs`: each writer (SendMessageBatch, PublishBatch,
- * PutEvents, 10 entries a request) against the one moto server, side by side with a naive writer sending one
+ * PutEvents, 10 entries a request) against its local server (moto; SQS also on ElasticMQ), side by side with a naive writer sending one
  * request per record (SendMessage, Publish, PutEvents of one entry) to the same server in the same run.
  */
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createEventBridgeWriter } from '../shared/outputs/eventbridge-writer.ts';
 import type { Output } from '../shared/outputs/output.ts';
 import { createSnsWriter } from '../shared/outputs/sns-writer.ts';
@@ -56,37 +56,78 @@ const compare = async (
   return { batched, naive };
 };
 
+/** Records a round sends to one fresh queue: no queue grows past it (moto's SQS slows as a queue grows). */
+const SQS_ROUND = 1_000;
+
+/**
+ * Times `count` records in rounds of at most SQS_ROUND, each round to a queue created for it and deleted after
+ * it, both outside the timing; requests are counted inside the timing only. The batched and the naive writer
+ * are measured this same way, on the same server.
+ */
+const sqsRounds = async (
+  bench: MessagingBench,
+  sqs: SQSClient,
+  requests: () => number,
+  prefix: string,
+  count: number,
+  send: (queueUrl: string, queueName: string, records: readonly FlowRecord[]) => Promise<void>,
+): Promise<Measured> => {
+  let seconds = 0;
+  let sent = 0;
+  for (let done = 0, round = 0; done < count; done += SQS_ROUND, round++) {
+    const queueName = `${prefix}-${round}`;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+    const records = bench.records(Math.min(SQS_ROUND, count - done));
+    const before = requests();
+    const started = process.hrtime.bigint();
+    await send(QueueUrl as string, queueName, records);
+    seconds += Number(process.hrtime.bigint() - started) / 1e9;
+    sent += requests() - before;
+    await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+  }
+  return { recordsPerSec: count / seconds, requestsPer1000: (sent * 1000) / count };
+};
+
+/**
+ * SQS on one server (ElasticMQ or moto): the batched writer and one SendMessage per record, each in rounds to
+ * fresh queues (sqsRounds), after a warm-up round of 10 each.
+ */
 export const benchSqs = async (
   bench: MessagingBench,
   endpoint: string,
-  _n: number,
+  n: number,
   size: number,
   naiveN: number,
+  server: string,
 ) => {
   const sqs = new SQSClient(local(endpoint));
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${bench.run}-queue` })))
-    .QueueUrl as string;
-  const naiveUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${bench.run}-queue-naive` })))
-    .QueueUrl as string;
   const requests = bench.countRequests(sqs);
-  const output = createSqsWriter({
-    name: 'sqs',
-    queueUrl,
-    queueName: `${bench.run}-queue`,
-    attributes: [],
-    fifo: false,
-    concurrency: 4,
-    retry,
-    client: () => sqs,
-  });
-  // moto's SQS sends slow down as a queue grows (seconds per batch at ~7,000 messages), so both writers send the
-  // same number of records, each to its own queue.
-  const result = await compare(bench, naiveN, size, naiveN, requests, output, (record) =>
-    sqs.send(new SendMessageCommand({ QueueUrl: naiveUrl, MessageBody: body(record) })),
-  );
-  for (const url of [queueUrl, naiveUrl]) await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+  const batchedSend = async (queueUrl: string, queueName: string, records: readonly FlowRecord[]) =>
+    bench.writeBatches(
+      createSqsWriter({
+        name: 'sqs',
+        queueUrl,
+        queueName,
+        attributes: [],
+        fifo: false,
+        concurrency: 4,
+        retry,
+        client: () => sqs,
+      }),
+      records,
+      size,
+    );
+  const naiveSend = async (queueUrl: string, _name: string, records: readonly FlowRecord[]) => {
+    for (const record of records)
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body(record) }));
+  };
+  const prefix = `${bench.run}-${server}`;
+  await sqsRounds(bench, sqs, requests, `${prefix}-warm-batched`, 10, batchedSend);
+  const batched = await sqsRounds(bench, sqs, requests, `${prefix}-batched`, n, batchedSend);
+  await sqsRounds(bench, sqs, requests, `${prefix}-warm-naive`, 10, naiveSend);
+  const naive = await sqsRounds(bench, sqs, requests, `${prefix}-naive`, naiveN, naiveSend);
   sqs.destroy();
-  return result;
+  return { batched, naive };
 };
 
 export const benchSns = async (

@@ -15,7 +15,7 @@ import { MissingPrerequisiteError } from './services/prerequisites.ts';
 // The SDK warns once per process on Node 20 about its future Node 22 floor; the Lambda runtime is Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const usage = `usage: npm run servers -- <up|down|status> [kafka|dynamodb|opensearch|s3|postgres ...]
+const usage = `usage: npm run servers -- <up|down|status> [kafka|dynamodb|opensearch|s3|postgres|elasticmq ...]
        npm start [-- --follow | --resume]   run the reference topology on the sample events (servers started as needed)
        SLUICE_TOPOLOGY=<dir>/topology.ts npm start   run another topology on the samples in <dir>/events/`;
 
@@ -76,7 +76,8 @@ const main = async (command: string | undefined, names: string[]): Promise<numbe
       return 0;
     }
     case 'down':
-      for (const { name, outcome } of await down(serverNames(names)))
+      // With no names, every server this checkout may have started (ElasticMQ too), not only the default ones.
+      for (const { name, outcome } of await (names.length > 0 ? down(serverNames(names)) : down()))
         console.log(`${name.padEnd(11)} ${outcome}`);
       return 0;
     case 'status':

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildKafkaStreams, kafkaStreamsBuildIsCurrent } from '../bench/kafka-streams/build.ts';
 import { ensureGraphviz } from './graph/install.ts';
 import {
+  elasticmqLibs,
   kafkaLibs,
   opensearchHome,
   projectRoot,
@@ -47,6 +48,14 @@ try {
       if (!existsSync(join(opensearchHome, 'bin')))
         throw new Error(`OpenSearch was not unpacked into ${opensearchHome}`);
     });
+  }
+  if (existsSync(elasticmqLibs)) {
+    console.log(`setup: ElasticMQ ${versions.elasticmq} already in .servers/`);
+  } else {
+    timed(
+      `ElasticMQ ${versions.elasticmq} (the outputs benchmark's SQS server) fetched from Maven Central`,
+      () => run('mvn', ['-q', '-B', '-f', 'local/servers/elasticmq-pom.xml', 'process-resources']),
+    );
   }
   const pip = join(pythonVenv, 'bin', 'pip');
   const have = (tool: string) => existsSync(join(pythonVenv, 'bin', tool));

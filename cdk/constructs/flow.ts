@@ -48,7 +48,8 @@ import {
   lakeObjectsArn,
   producedTopics,
 } from './flow-grants.ts';
-import { messagingAlarms, messagingEnvironment } from './messaging.ts';
+import { messagingEnvironment } from './messaging.ts';
+import { outputAlarms } from './output-alarms.ts';
 
 /**
  * A flow role's physical name, `<flows stack>-<flow>`: the search domain's policy (in the data stack, deployed
@@ -451,7 +452,7 @@ export class FlowFunction extends Construct {
         1,
         'the mapping gave up on records and no on-failure destination kept them (they are lost)',
       ),
-      ...messagingAlarms(flow).map(({ id, metric, what }) => alarm(id, metric, 1, what)),
+      ...outputAlarms(flow).map(({ id, metric, what }) => alarm(id, metric, 1, what)),
       ...(failureTarget
         ? [
             alarm(

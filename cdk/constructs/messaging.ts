@@ -1,15 +1,12 @@
-import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MetricName } from '../../shared/metrics.ts';
 import type { OutputSpec } from '../../shared/outputs/spec.ts';
 import type { Flow, Topology } from '../../shared/topology/index.ts';
-import { FlowMetrics } from '../metrics.ts';
 import { acknowledge } from '../nag.ts';
 
 /** The output kinds that send to an SQS queue, an SNS topic or an EventBridge bus. */
@@ -81,35 +78,6 @@ export const messagingEnvironment = (scope: Construct, flow: Flow): Record<strin
   flow.outputs.some((o) => o.kind === 'sns' && !refOf(o).startsWith('arn:'))
     ? { SLUICE_ACCOUNT_ID: Stack.of(scope).account }
     : {};
-
-/** One output's metric from the runtime's per-output EMF line (dimensions service, flow, output). */
-const outputMetric = (flow: Flow, output: OutputSpec, metricName: string) =>
-  new cloudwatch.Metric({
-    namespace: FlowMetrics.namespace,
-    metricName,
-    dimensionsMap: { ...FlowMetrics.dimensions(flow.name), output: output.name },
-    statistic: 'Sum',
-    period: Duration.minutes(5),
-  });
-
-/** Per SQS, SNS or EventBridge output: an alarm on its dead letters and one on its target throttling it. */
-export const messagingAlarms = (flow: Flow): { id: string; metric: cloudwatch.IMetric; what: string }[] =>
-  flow.outputs.flatMap((output, i) =>
-    isMessagingOutput(output)
-      ? [
-          {
-            id: `Output${i}DeadLettered`,
-            metric: outputMetric(flow, output, MetricName.RecordsDeadLettered),
-            what: `${output.name} refused records (dead-lettered)`,
-          },
-          {
-            id: `Output${i}Throttled`,
-            metric: outputMetric(flow, output, MetricName.OutputThrottled),
-            what: `${output.name} throttled requests (retried; the batch fails if it persists)`,
-          },
-        ]
-      : [],
-  );
 
 export interface MessagingTargetsProps {
   readonly topology: Topology;

@@ -11,6 +11,7 @@ const shapes: Record<NodeKind, string> = {
   [NodeKind.FailedBatches]: 'shape=cylinder, style=filled',
   [NodeKind.Destination]: 'shape=cds, style=filled',
   [NodeKind.Messaging]: 'shape=parallelogram, style=filled',
+  [NodeKind.Endpoint]: 'shape=hexagon, style=filled',
 };
 
 const failure = `color="${failureColour}", fontcolor="${failureColour}"`;

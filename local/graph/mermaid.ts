@@ -11,6 +11,7 @@ const shapes: Record<NodeKind, readonly [string, string]> = {
   [NodeKind.FailedBatches]: ['[(', ')]'],
   [NodeKind.Destination]: ['>', ']'],
   [NodeKind.Messaging]: ['[/', '/]'],
+  [NodeKind.Endpoint]: ['{{', '}}'],
 };
 
 /**

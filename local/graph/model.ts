@@ -17,6 +17,8 @@ export const NodeKind = {
   Destination: 'destination',
   /** An SQS queue, SNS topic or EventBridge bus an output sends to. */
   Messaging: 'messaging',
+  /** An HTTP endpoint (its origin) an http output sends to. */
+  Endpoint: 'endpoint',
 } as const;
 export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind];
 
@@ -93,6 +95,11 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
     return node(NodeKind.Messaging, `${kind}:${ref}`, [name, what], name);
   };
 
+  const endpoint = (origin: string) => {
+    const host = URL.canParse(origin) ? new URL(origin).host : origin;
+    return node(NodeKind.Endpoint, origin, [host, 'HTTP endpoint'], host);
+  };
+
   for (const t of topology.topics) topic(t.name);
   for (const t of topology.tables) table(t.name);
   if (topology.bucket) bucket(topology.bucket.name);
@@ -118,7 +125,7 @@ export const topologyGraph = (topology: Topology): TopologyGraph => {
       const targets = outputTargets(
         spec,
         topology,
-        { topic, table, bucket, index, postgresTable, messaging },
+        { topic, table, bucket, index, postgresTable, messaging, endpoint },
         routedBy,
       );
       for (const { to, detail } of targets) {
@@ -192,6 +199,8 @@ interface Nodes {
   index(name: string): string;
   /** An SQS queue, SNS topic or EventBridge bus an output sends to, by name or ARN. */
   messaging(kind: string, ref: string): string;
+  /** An HTTP endpoint, by origin. */
+  endpoint(origin: string): string;
 }
 
 const outputTargets = (
@@ -212,6 +221,7 @@ const outputTargets = (
   ];
   const messaging = r.queue ?? r.notificationTopic ?? r.eventBus;
   if (messaging !== undefined) targets.push({ to: nodes.messaging(spec.kind, messaging) });
+  if (r.endpoint !== undefined) targets.push({ to: nodes.endpoint(r.endpoint) });
   if (spec.kind === 's3') {
     const named = (r as { bucket?: unknown }).bucket;
     const name = typeof named === 'string' ? named : topology.bucket?.name;

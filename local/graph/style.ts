@@ -13,6 +13,7 @@ export const classOf: Record<NodeKind, NodeClass> = {
   [NodeKind.FailedBatches]: NodeClass.Failure,
   [NodeKind.Destination]: NodeClass.Failure,
   [NodeKind.Messaging]: NodeClass.Store,
+  [NodeKind.Endpoint]: NodeClass.Store,
 };
 
 /** One palette, so the README's Mermaid and the SVG look alike. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dynamodb } from './dynamodb.ts';
+import { elasticmq } from './elasticmq.ts';
 import { kafka } from './kafka.ts';
 import { withServiceLock } from './lock.ts';
 import { markedProcesses, markerEnv, stopMarked } from './marker.ts';
@@ -11,7 +12,14 @@ import { postgres } from './postgres.ts';
 import { groupAlive, launchDetached, stopGroup, tail } from './process.ts';
 import { s3 } from './s3.ts';
 import type { ServiceDefinition } from './service.ts';
-import { readState, type ServiceName, type ServiceState, serviceNames, updateState } from './state.ts';
+import {
+  defaultServiceNames,
+  readState,
+  type ServiceName,
+  type ServiceState,
+  serviceNames,
+  updateState,
+} from './state.ts';
 
 export const services: Readonly<Record<ServiceName, ServiceDefinition>> = {
   kafka,
@@ -19,6 +27,7 @@ export const services: Readonly<Record<ServiceName, ServiceDefinition>> = {
   opensearch,
   s3,
   postgres,
+  elasticmq,
 };
 
 export class ServiceStartError extends Error {}
@@ -109,7 +118,7 @@ export const unrecordedProcesses = (name: ServiceName): number[] => {
 };
 
 export const resolveNames = (names: readonly string[]): ServiceName[] => {
-  if (names.length === 0) return [...serviceNames];
+  if (names.length === 0) return [...defaultServiceNames];
   for (const name of names) {
     if (!(serviceNames as readonly string[]).includes(name)) {
       throw new ServiceStartError(`unknown server "${name}"; expected one of: ${serviceNames.join(', ')}`);
@@ -119,7 +128,7 @@ export const resolveNames = (names: readonly string[]): ServiceName[] => {
 };
 
 /** Starts servers in parallel (the JVMs dominate start time; dynalite and moto are quick). */
-export const up = async (names: readonly ServiceName[] = serviceNames) => {
+export const up = async (names: readonly ServiceName[] = defaultServiceNames) => {
   const results = await Promise.allSettled(names.map((name) => startService(name)));
   const failures = results.flatMap((r) =>
     r.status === 'rejected' ? [String((r.reason as Error).message)] : [],

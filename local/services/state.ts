@@ -2,8 +2,13 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { withServiceLock } from './lock.ts';
 import { localDir, stateFile } from './paths.ts';
 
-export const serviceNames = ['kafka', 'dynamodb', 'opensearch', 's3', 'postgres'] as const;
+export const serviceNames = ['kafka', 'dynamodb', 'opensearch', 's3', 'postgres', 'elasticmq'] as const;
 export type ServiceName = (typeof serviceNames)[number];
+/**
+ * What `up()` starts when no server is named: all but ElasticMQ, which only the outputs benchmark's SQS key uses
+ * (the flows and tests use moto's SQS).
+ */
+export const defaultServiceNames: readonly ServiceName[] = serviceNames.filter((n) => n !== 'elasticmq');
 
 /** What one running server left behind: how to reach it and how to stop it. */
 export interface ServiceState {

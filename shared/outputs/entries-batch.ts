@@ -92,7 +92,9 @@ export const sendEntries = async <E>(
   records: readonly FlowRecord[],
   context: OutputContext,
   options: EntriesBatchOptions<E>,
-): Promise<OutputResult & { readonly requests: number; readonly throttled: number }> => {
+): Promise<
+  OutputResult & { readonly requests: number; readonly throttled: number; readonly skipped: number }
+> => {
   const deadLetters: DeadLetter[] = [];
   const reject = (record: FlowRecord, error: RecordRejectedError) =>
     deadLetters.push({ record, stage: Stage.Output, error, component: options.name });
@@ -198,7 +200,13 @@ export const sendEntries = async <E>(
       ? failure
       : new RetriableError(`${options.target}: ${describe(failure)}`, { cause: failure });
   }
-  return { written: records.length - deadLetters.length - skipped, deadLetters, requests, throttled };
+  return {
+    written: records.length - deadLetters.length - skipped,
+    deadLetters,
+    requests,
+    throttled,
+    skipped,
+  };
 };
 
 // Error names (SDK v3's `error.name`, the service's code) across SQS, SNS and EventBridge.

@@ -97,6 +97,7 @@ export const createEventBridgeWriter = (deps: EventBridgeWriterDeps): Output => 
     return {
       written: result.written,
       deadLetters: result.deadLetters,
+      ...(result.skipped > 0 ? { skipped: result.skipped } : {}),
       ...(result.throttled > 0 ? { throttled: result.throttled } : {}),
     };
   },

@@ -16,7 +16,13 @@ export const HttpOutcome = {
 
 export type SendResult =
   | { readonly outcome: typeof HttpOutcome.Delivered; readonly status: number }
-  | { readonly outcome: typeof HttpOutcome.Retry; readonly problem: string; readonly retryAfterMs?: number }
+  | {
+      readonly outcome: typeof HttpOutcome.Retry;
+      readonly problem: string;
+      readonly retryAfterMs?: number;
+      /** The answer's status; none for a timeout or no answer. */
+      readonly status?: number;
+    }
   | { readonly outcome: typeof HttpOutcome.Refused; readonly problem: string; readonly status?: number }
   | { readonly outcome: typeof HttpOutcome.Rejected; readonly problem: string; readonly status: number };
 
@@ -91,7 +97,12 @@ const classify = async (response: Response, now: number): Promise<SendResult> =>
   const problem = `answered ${status}${text ? `: ${text}` : ''}`;
   if (status === 429 || status === 408 || status >= 500) {
     const after = retryAfterMs(response.headers.get('retry-after'), now);
-    return { outcome: HttpOutcome.Retry, problem, ...(after === undefined ? {} : { retryAfterMs: after }) };
+    return {
+      outcome: HttpOutcome.Retry,
+      problem,
+      status,
+      ...(after === undefined ? {} : { retryAfterMs: after }),
+    };
   }
   // Credentials and proxies: every record would be refused alike.
   if (status === 401 || status === 403 || status === 407)

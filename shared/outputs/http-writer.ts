@@ -86,6 +86,8 @@ export const createHttpWriter = (deps: HttpWriterDeps): Output => {
       const deadline = waitDeadline(context.deadlineMs, started);
       const retryUntil = started + retryBudget(deps.retry.budgetMs, context.deadlineMs);
       let failure: RetriableError | undefined;
+      // 429 and 503 are the endpoint asking the flow to slow down: counted for the output's throttling alarm.
+      let throttled = 0;
 
       const headersFor = async (request: HttpRequestPlan): Promise<Record<string, string>> => ({
         'content-type': contentType,
@@ -133,6 +135,7 @@ export const createHttpWriter = (deps: HttpWriterDeps): Output => {
               return;
             }
             case HttpOutcome.Retry: {
+              if (result.status === 429 || result.status === 503) throttled += 1;
               const delay = Math.max(
                 result.retryAfterMs ?? 0,
                 jitteredDelay(attempt, deps.retry, clock.random),
@@ -161,7 +164,11 @@ export const createHttpWriter = (deps: HttpWriterDeps): Output => {
       };
       await Promise.all(lanes.map(runLane));
       if (failure) throw failure;
-      return { written: records.length - deadLetters.length, deadLetters };
+      return {
+        written: records.length - deadLetters.length,
+        deadLetters,
+        ...(throttled > 0 ? { throttled } : {}),
+      };
     },
   };
 };

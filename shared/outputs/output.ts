@@ -28,6 +28,8 @@ export interface OutputResult {
   readonly deadLetters: readonly DeadLetter[];
   /** Records left out as copies of records already written (an upstream replay); neither written nor lost. */
   readonly replayed?: number;
+  /** Records the output leaves out by design (tombstones, which a message or an event cannot carry). */
+  readonly skipped?: number;
   /**
    * Records written although their lineage path had already passed their origin offset: copies that came later
    * than the replay guard remembers (possible duplicates), or real records after test events (replay-guard.ts).

@@ -53,6 +53,15 @@ export const isTransient = (error: unknown): boolean => {
   );
 };
 
+/**
+ * The database or the pool turning the flow away for load, not failing: too many connections (53300, also what
+ * RDS Proxy answers when its pool is full) or a wait for one of the pool's connections that timed out (pg-pool's
+ * own error, no SQLSTATE). Counted for the output's throttling alarm; retried like any transient error.
+ */
+export const isThrottling = (error: unknown): boolean =>
+  sqlState(error) === '53300' ||
+  (error instanceof Error && error.message === 'timeout exceeded when trying to connect');
+
 const describe = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
   const state = sqlState(error);
@@ -112,6 +121,7 @@ export const createPostgresWriter = (deps: PostgresWriterDeps): Output => {
         return { written: records.length - deadLetters.length, deadLetters };
       }
       const budget = { ...deps.retry, budgetMs: retryBudget(deps.retry.budgetMs, context.deadlineMs) };
+      let throttled = 0;
 
       /** One statement, retried in place while the failure is transient and the budget lasts. */
       const run = async (text: string, rows: readonly PlannedRow[]): Promise<number> => {
@@ -123,6 +133,7 @@ export const createPostgresWriter = (deps: PostgresWriterDeps): Output => {
             return result.rowCount ?? 0;
           } catch (error) {
             if (isRowError(error)) throw error;
+            if (isThrottling(error)) throttled += 1;
             if (!isTransient(error) || !(await wait())) {
               throw new RetriableError(`postgres table ${deps.table}: ${describe(error)}`, { cause: error });
             }
@@ -178,6 +189,7 @@ export const createPostgresWriter = (deps: PostgresWriterDeps): Output => {
         written: records.length - deadLetters.length - stale,
         deadLetters,
         ...(stale > 0 ? { replayed: stale } : {}),
+        ...(throttled > 0 ? { throttled } : {}),
       };
     },
   };

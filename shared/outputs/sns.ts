@@ -1,13 +1,8 @@
 import { ConfigError } from '../errors.ts';
 import type { Loose } from '../steps/step.ts';
-import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
-import { parseOptions } from './options.ts';
-import {
-  fifoCheck,
-  type MessageOutputOptions,
-  messageOptionsSchema,
-  messageTarget,
-} from './sns-sqs-options.ts';
+import type { DeclaredOutput } from './declared.ts';
+import { messageOutput } from './message-output.ts';
+import type { MessageOutputOptions } from './sns-sqs-options.ts';
 
 export interface SnsResources {
   /** The topic's name or ARN, as declared. */
@@ -47,38 +42,27 @@ export const topicArnOf = (ref: string, env: NodeJS.ProcessEnv = process.env): s
 export const toSns = <V = Loose>(
   topic: string,
   options: MessageOutputOptions<V> = {},
-): DeclaredOutput<'sns', SnsResources, V> => {
-  const target = messageTarget(topic, 'sns', topicName, 'toSns(topic)');
-  const path = `toSns(${target.name})`;
-  const opts = parseOptions(messageOptionsSchema, options, path);
-  const check = fifoCheck(target, opts.groupField, path);
-  const name = `sns:${target.name}`;
-  return {
-    kind: 'sns',
-    name,
-    ...whenOf(opts.when),
-    resources: { notificationTopic: target.ref, ...(opts.kmsKey ? { kmsKey: opts.kmsKey } : {}) },
-    check,
-    create: () =>
-      lazyOutput(name, async () => {
-        check(path);
+): DeclaredOutput<'sns', SnsResources, V> =>
+  messageOutput<'sns', SnsResources, V>(
+    {
+      kind: 'sns',
+      factory: 'toSns',
+      pattern: topicName,
+      resources: (target) => ({ notificationTopic: target.ref }),
+      writer: async (target, deps) => {
         const [{ snsClient }, { createSnsWriter }] = await Promise.all([
           import('../clients/sns.ts'),
           import('./sns-writer.ts'),
         ]);
         const client = await snsClient();
         return createSnsWriter({
-          name,
+          ...deps,
           topicArn: topicArnOf(target.ref),
           topicName: target.name,
-          ...(opts.body ? { body: opts.body } : {}),
-          attributes: opts.attributes ?? [],
-          ...(opts.groupField ? { groupField: opts.groupField } : {}),
-          fifo: target.fifo,
-          concurrency: opts.concurrency,
-          retry: { baseMs: 50, maxDelayMs: 2_000, budgetMs: opts.retryBudgetMs },
           client: () => client,
         });
-      }),
-  };
-};
+      },
+    },
+    topic,
+    options,
+  );

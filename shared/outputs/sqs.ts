@@ -1,12 +1,7 @@
 import type { Loose } from '../steps/step.ts';
-import { type DeclaredOutput, lazyOutput, whenOf } from './declared.ts';
-import { parseOptions } from './options.ts';
-import {
-  fifoCheck,
-  type MessageOutputOptions,
-  messageOptionsSchema,
-  messageTarget,
-} from './sns-sqs-options.ts';
+import type { DeclaredOutput } from './declared.ts';
+import { messageOutput } from './message-output.ts';
+import type { MessageOutputOptions } from './sns-sqs-options.ts';
 
 export interface SqsResources {
   /** The queue's name or ARN, as declared. */
@@ -27,21 +22,14 @@ const queueName = /^[A-Za-z0-9_-]{1,75}(\.fifo|[A-Za-z0-9_-]{0,5})$/;
 export const toSqs = <V = Loose>(
   queue: string,
   options: MessageOutputOptions<V> = {},
-): DeclaredOutput<'sqs', SqsResources, V> => {
-  const target = messageTarget(queue, 'sqs', queueName, 'toSqs(queue)');
-  const path = `toSqs(${target.name})`;
-  const opts = parseOptions(messageOptionsSchema, options, path);
-  const check = fifoCheck(target, opts.groupField, path);
-  const name = `sqs:${target.name}`;
-  return {
-    kind: 'sqs',
-    name,
-    ...whenOf(opts.when),
-    resources: { queue: target.ref, ...(opts.kmsKey ? { kmsKey: opts.kmsKey } : {}) },
-    check,
-    create: () =>
-      lazyOutput(name, async () => {
-        check(path);
+): DeclaredOutput<'sqs', SqsResources, V> =>
+  messageOutput<'sqs', SqsResources, V>(
+    {
+      kind: 'sqs',
+      factory: 'toSqs',
+      pattern: queueName,
+      resources: (target) => ({ queue: target.ref }),
+      writer: async (target, deps) => {
         const [{ sqsClient }, { createSqsWriter }, { GetQueueUrlCommand }] = await Promise.all([
           import('../clients/sqs.ts'),
           import('./sqs-writer.ts'),
@@ -57,18 +45,9 @@ export const toSqs = <V = Loose>(
           }),
         );
         if (!QueueUrl) throw new Error(`GetQueueUrl gave no URL for queue ${target.name}`);
-        return createSqsWriter({
-          name,
-          queueUrl: QueueUrl,
-          queueName: target.name,
-          ...(opts.body ? { body: opts.body } : {}),
-          attributes: opts.attributes ?? [],
-          ...(opts.groupField ? { groupField: opts.groupField } : {}),
-          fifo: target.fifo,
-          concurrency: opts.concurrency,
-          retry: { baseMs: 50, maxDelayMs: 2_000, budgetMs: opts.retryBudgetMs },
-          client: () => client,
-        });
-      }),
-  };
-};
+        return createSqsWriter({ ...deps, queueUrl: QueueUrl, queueName: target.name, client: () => client });
+      },
+    },
+    queue,
+    options,
+  );

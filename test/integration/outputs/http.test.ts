@@ -163,8 +163,8 @@ describe('the HTTP output', () => {
     );
 
     // Act: one record, then another.
-    await writer(server.url).write([flowRecord({ offset: 1 })], context);
-    await writer(server.url).write([flowRecord({ offset: 2 })], context);
+    const once = await writer(server.url).write([flowRecord({ offset: 1 })], context);
+    const again = await writer(server.url).write([flowRecord({ offset: 2 })], context);
 
     // Assess: the same request came again no sooner than asked (an HTTP date has whole seconds: ≥ 1 s).
     const [first, second, third, fourth] = server.received;
@@ -172,6 +172,11 @@ describe('the HTTP output', () => {
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(990);
     expect(fourth?.headers['idempotency-key']).toBe(third?.headers['idempotency-key']);
     expect((fourth?.at ?? 0) - (third?.at ?? 0)).toBeGreaterThanOrEqual(990);
+    // Each write counts the one throttled answer for the output's throttling alarm.
+    expect([once, again]).toEqual([
+      { written: 1, deadLetters: [], throttled: 1 },
+      { written: 1, deadLetters: [], throttled: 1 },
+    ]);
   });
 
   it('fails the batch at once, retriably, when Retry-After asks for more time than the invocation has', async () => {

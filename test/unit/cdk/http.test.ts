@@ -46,6 +46,17 @@ const statementsOf = (flows: Template, prefix: string): Statement[] =>
 const secretStatements = (statements: Statement[]) =>
   statements.filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
 
+/** The alarms on one output's own metrics (those with an `output` dimension): [alarm name, metric, output]. */
+const perOutputAlarms = (template: Template): string[][] =>
+  resourcesOf(template, 'AWS::CloudWatch::Alarm')
+    .map(
+      ([, alarm]) =>
+        alarm as { AlarmName: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] },
+    )
+    .filter((alarm) => alarm.Dimensions?.some((d) => d.Name === 'output'))
+    .map((a) => [a.AlarmName, a.MetricName, a.Dimensions?.find((d) => d.Name === 'output')?.Value ?? ''])
+    .sort();
+
 let synth: Synthesized;
 let flows: Template;
 beforeAll(() => {
@@ -56,6 +67,29 @@ beforeAll(() => {
 describe('http outputs in the CDK app', () => {
   it('passes cdk-nag', () => {
     expect(synth.findings).toEqual([]);
+  });
+
+  it('alarms per http output on its dead letters and on throttling (429 and 503 answers)', () => {
+    expect(perOutputAlarms(flows)).toEqual(
+      [
+        [
+          'SluiceFlows-reviews-to-crm-Output0DeadLettered',
+          'RecordsDeadLettered',
+          'http:crm.example.com/v1/reviews',
+        ],
+        ['SluiceFlows-reviews-to-crm-Output0Throttled', 'OutputThrottled', 'http:crm.example.com/v1/reviews'],
+        [
+          'SluiceFlows-reviews-to-partner-Output0DeadLettered',
+          'RecordsDeadLettered',
+          'http:partner.example.net/hooks/reviews',
+        ],
+        [
+          'SluiceFlows-reviews-to-partner-Output0Throttled',
+          'OutputThrottled',
+          'http:partner.example.net/hooks/reviews',
+        ],
+      ].sort(),
+    );
   });
 
   it('grants reading the auth secret, that secret only, and nothing for a flow without auth', () => {

@@ -51,6 +51,17 @@ const functionOf = (template: Template) => {
   };
 };
 
+/** The alarms on one output's own metrics (those with an `output` dimension): [alarm name, metric, output]. */
+const perOutputAlarms = (template: Template): string[][] =>
+  resourcesOf(template, 'AWS::CloudWatch::Alarm')
+    .map(
+      ([, alarm]) =>
+        alarm as { AlarmName: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] },
+    )
+    .filter((alarm) => alarm.Dimensions?.some((d) => d.Name === 'output'))
+    .map((a) => [a.AlarmName, a.MetricName, a.Dimensions?.find((d) => d.Name === 'output')?.Value ?? ''])
+    .sort();
+
 describe('a toPostgres flow in the CDK app, with the database it creates', () => {
   let synth: Synthesized;
   let data: Template;
@@ -106,6 +117,13 @@ describe('a toPostgres flow in the CDK app, with the database it creates', () =>
     expect(resource).toContain(':dbuser:');
     expect(resource).toContain('/sluice_mart');
     expect(resource).toMatch(/MartClusterProxy\w+DBProxyArn/);
+  });
+
+  it('alarms on the output’s own dead letters and on throttling (too many connections, a pool wait timed out)', () => {
+    expect(perOutputAlarms(flows).map(([, metric, output]) => [metric, output])).toEqual([
+      ['RecordsDeadLettered', 'postgres:review_facts'],
+      ['OutputThrottled', 'postgres:review_facts'],
+    ]);
   });
 
   it('tells the function where the proxy is and how to sign in, and alarms on its dead letters', () => {

@@ -7,9 +7,9 @@ import { RetriableError } from '../../../shared/errors.ts';
  * way the real client fails on infrastructure trouble, so the fuzz can tell injected failures from
  * content-caused ones.
  */
-export const faults = { kafka: false, s3: false };
+export const faults = { kafka: false, s3: false, sns: false };
 
-export const sent = { kafka: 0, s3Puts: 0, bulk: 0, tableWrites: 0, postgresRows: 0 };
+export const sent = { kafka: 0, s3Puts: 0, bulk: 0, tableWrites: 0, postgresRows: 0, notifications: 0 };
 
 /** Keys of the S3 objects put since the last clear: the fuzz checks every lake key is well formed. */
 export const putKeys: string[] = [];
@@ -131,5 +131,30 @@ export const fakePostgres = {
     }
     sent.postgresRows += rows.length;
     return { rowCount: rows.length, rows: [] };
+  },
+};
+
+/**
+ * A stand-in for SNS behind `snsClient`: PublishBatch answers per entry, as the real service does, refusing an
+ * entry whose message is empty (SNS's InvalidParameter, the sender's fault) and taking the rest. The real
+ * behaviour is held by test/integration/outputs/messaging.test.ts against moto.
+ */
+export const fakeSns = {
+  async send(command: {
+    constructor: { name: string };
+    input: { PublishBatchRequestEntries?: { Id?: string; Message?: string }[] };
+  }): Promise<unknown> {
+    // An infrastructure refusal that fails the batch at once (a 5xx would be retried for the whole budget).
+    if (faults.sns)
+      throw Object.assign(new Error('not authorized (injected by the fuzz)'), {
+        name: 'AuthorizationErrorException',
+        $metadata: { httpStatusCode: 403 },
+      });
+    const entries = command.input.PublishBatchRequestEntries ?? [];
+    const Failed = entries
+      .filter((e) => !e.Message)
+      .map((e) => ({ Id: e.Id, Code: 'InvalidParameter', Message: 'Empty message', SenderFault: true }));
+    sent.notifications += entries.length - Failed.length;
+    return { Successful: [], Failed };
   },
 };

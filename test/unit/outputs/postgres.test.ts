@@ -4,7 +4,7 @@ import { toPostgres } from '../../../shared/outputs/postgres.ts';
 import { planPostgresWrites } from '../../../shared/outputs/postgres-plan.ts';
 import { postgresConfigFromEnv } from '../../../shared/outputs/postgres-pool.ts';
 import { deleteSql, quoteTable, upsertSql } from '../../../shared/outputs/postgres-sql.ts';
-import { isRowError, isTransient } from '../../../shared/outputs/postgres-writer.ts';
+import { createPostgresWriter, isRowError, isTransient } from '../../../shared/outputs/postgres-writer.ts';
 import { flowRecord } from './records.ts';
 
 const planOptions = {
@@ -154,6 +154,42 @@ describe('database errors are sorted into the record’s fault and the infrastru
       true,
     );
     expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
+  });
+});
+
+describe('the database turning the flow away for load', () => {
+  it('is counted as throttling for the output’s alarm, retried, and the batch still written', async () => {
+    // Prepare: a fake pool (no local server can be made to refuse connections on cue without starving the
+    // other tests' connections): too many connections, then the pool's own wait timing out, then the upsert.
+    const answers: unknown[] = [
+      Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+      new Error('timeout exceeded when trying to connect'),
+    ];
+    const pool = {
+      query: async () => {
+        const next = answers.shift();
+        if (next) throw next;
+        return { rowCount: 1, rows: [] };
+      },
+    };
+    const writer = createPostgresWriter({
+      ...planOptions,
+      name: 'postgres:review_facts',
+      table: 'review_facts',
+      columns: ['review_id'],
+      pool: async () => pool,
+      rowsPerStatement: 500,
+      maxStatementBytes: 1_000_000,
+      retry: { baseMs: 1, maxDelayMs: 2, budgetMs: 5_000 },
+    });
+
+    // Act
+    const result = await writer.write([flowRecord({ key: 'r-1', value: { review_id: 'r-1' } })], {
+      flowName: 'reviews-mart',
+    });
+
+    // Assess
+    expect(result).toEqual({ written: 1, deadLetters: [], throttled: 2 });
   });
 });
 
