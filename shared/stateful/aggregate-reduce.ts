@@ -20,6 +20,11 @@ export interface Reduction<V = Loose, A = Loose, R = Loose> {
   readonly input: (value: V, record: FlowRecord<V>) => unknown;
   readonly add: (accumulator: A, input: Loose) => A;
   readonly result: (accumulator: A) => R;
+  /**
+   * Two accumulators as one (Kafka Streams' session `Merger`): what session windows do when a record bridges two
+   * sessions. Absent: the reduction cannot be used with `session(gap)` (a load-time error).
+   */
+  readonly merge?: (a: A, b: A) => A;
 }
 
 /**
@@ -56,6 +61,7 @@ export const count = <V = Loose>(): Reduction<V, number, number> => ({
   input: () => 1,
   add: (n) => n + 1,
   result: (n) => n,
+  merge: (a, b) => a + b,
 });
 
 /**
@@ -68,6 +74,7 @@ export const sum = <V = Loose>(field: NumberSelector<V>): Reduction<V, number, n
   input: numberOf(field, 'sum'),
   add: (total, n: number) => total + n,
   result: (total) => total,
+  merge: (a, b) => a + b,
 });
 
 /**
@@ -80,6 +87,7 @@ export const min = <V = Loose>(field: NumberSelector<V>): Reduction<V, number | 
   input: numberOf(field, 'min'),
   add: (least, n: number) => (least === null || n < least ? n : least),
   result: (least) => least,
+  merge: (a, b) => (a === null ? b : b === null ? a : Math.min(a, b)),
 });
 
 /**
@@ -92,6 +100,7 @@ export const max = <V = Loose>(field: NumberSelector<V>): Reduction<V, number | 
   input: numberOf(field, 'max'),
   add: (most, n: number) => (most === null || n > most ? n : most),
   result: (most) => most,
+  merge: (a, b) => (a === null ? b : b === null ? a : Math.max(a, b)),
 });
 
 /**
@@ -106,6 +115,7 @@ export const avg = <V = Loose>(
   input: numberOf(field, 'avg'),
   add: (a, n: number) => ({ sum: a.sum + n, count: a.count + 1 }),
   result: (a) => (a.count === 0 ? null : a.sum / a.count),
+  merge: (a, b) => ({ sum: a.sum + b.sum, count: a.count + b.count }),
 });
 
 /** Options of a typed `reduce`. */
@@ -126,6 +136,14 @@ export interface ReduceOptions<V, A, R> {
    * @example result: (a) => a.total
    */
   readonly result?: (accumulator: A) => R;
+  /**
+   * Two sessions' accumulators as one, for `session(gap)` windows (required there): a record that falls within
+   * the gap of two sessions joins them. Called first with the initial value, as Kafka Streams' `Merger` is; must
+   * not mutate its arguments.
+   * @default none (not usable with session windows)
+   * @example merge: (a, b) => ({ total: a.total + b.total, ids: [...a.ids, ...b.ids] })
+   */
+  readonly merge?: (a: A, b: A) => A;
 }
 
 /**
@@ -147,6 +165,7 @@ export const reduce = <V = Loose, A = Loose, R = A>(options: ReduceOptions<V, A,
     },
     add: (a, input: { value: V; record: FlowRecord<V> }) => options.add(a, input.value, input.record),
     result: options.result ?? ((a) => a as unknown as R),
+    ...(options.merge ? { merge: options.merge } : {}),
   };
 };
 

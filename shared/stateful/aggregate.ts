@@ -8,6 +8,7 @@ import { deadLetterOf } from '../steps/per-record.ts';
 import type { BatchDelivery, Loose, Step, StepContext, StepResult } from '../steps/step.ts';
 import { assertTableRef, KeyType, type TableRef } from '../topology/resources.ts';
 import { isReduction, type Reduction } from './aggregate-reduce.ts';
+import { checkSessionReduction, runSessions } from './session.ts';
 import {
   StateAttribute as A,
   MAX_GROUP_KEY_BYTES,
@@ -25,6 +26,7 @@ import {
   type Duration,
   durationMs,
   resolveWindow,
+  type SessionDef,
   type WindowDef,
   type WindowSpec,
   windowsFor,
@@ -39,7 +41,7 @@ import { WindowCache } from './window-cache.ts';
 export interface WindowResult<R = Loose> {
   readonly key: string;
   readonly windowStart: number;
-  /** Exclusive. */
+  /** Exclusive; for session windows the session's last record's time (inclusive, as Kafka Streams' end). */
   readonly windowEnd: number;
   readonly value: R;
 }
@@ -74,8 +76,10 @@ export interface AggregateOptions<In = Loose, R = Loose> {
    */
   readonly key: Selector<In>;
   /**
-   * The windows: `tumbling(size)` or `hopping(size, advance)`.
+   * The windows: `tumbling(size)`, `hopping(size, advance)` or `session(gap)` (sessions need a reduction with a
+   * `merge`; a session closes at its last record + gap + grace, and its `windowEnd` is that last record's time).
    * @example window: tumbling('1h')
+   * @example window: session('30m')
    */
   readonly window: WindowSpec;
   /**
@@ -136,7 +140,7 @@ const KNOWN = new Set([
 ]);
 
 interface Resolved {
-  readonly window: WindowDef;
+  readonly window: WindowDef | SessionDef;
   readonly graceMs: number;
   readonly maxFutureMs: number;
   readonly retentionMs: number;
@@ -176,6 +180,7 @@ const resolve = (o: AggregateOptions, table: TableRef, path: string): Resolved =
       `${path}.cachedWindows`,
       `must be a whole number ≥ 1 (got ${JSON.stringify(cachedWindows)})`,
     );
+  if (window.type === 'session') checkSessionReduction(o.reduce, `${path}.reduce`);
   const keyRead = selectorPath(o.key, `${path}.key`);
   const keyOf = (record: FlowRecord): string => {
     const key = keyRead(record.value, record);
@@ -274,6 +279,8 @@ export const aggregate = <In = Loose, R = Loose>(
 
   const run = async (records: readonly FlowRecord[], context: StepContext): Promise<StepResult> => {
     const c = config();
+    if (c.window.type === 'session')
+      return runSessions({ ...c, window: c.window, name, table }, records, context);
     cache ??= new WindowCache(c.cachedWindows);
     const windowCache = cache;
     const client = (context.ports.dynamodb as StatePort | undefined) ?? (await dynamoDbClient());
@@ -559,7 +566,7 @@ const accept = (record: FlowRecord, c: Resolved, streamTime: number | null, name
   }
   const next = streamTime === null ? time : Math.max(streamTime, time);
   const closeTime = next - c.graceMs;
-  const windows = windowsFor(c.window, time).filter((w) => w.end > closeTime);
+  const windows = windowsFor(c.window as WindowDef, time).filter((w) => w.end > closeTime);
   if (windows.length === 0) {
     const error = new LateRecordError(
       `${name}: event time ${new Date(time).toISOString()} is late: stream time ${new Date(next).toISOString()} less grace ${c.graceMs} ms has closed every window it falls in`,

@@ -16,4 +16,12 @@ export {
   sum,
 } from './aggregate-reduce.ts';
 export { readWindows, type WindowState } from './state-query.ts';
-export { type Duration, hopping, tumbling, type WindowDef, type WindowSpec, windowsFor } from './window.ts';
+export {
+  type Duration,
+  hopping,
+  session,
+  tumbling,
+  type WindowDef,
+  type WindowSpec,
+  windowsFor,
+} from './window.ts';

@@ -33,10 +33,22 @@ export const readWindows = async <R = unknown>(
       const expires = item[A.Expires];
       return !(typeof expires === 'number' && expires < nowSeconds);
     })
-    .map((item) => ({
-      key: item[A.Key] as string,
-      windowStart: item[A.Start] as number,
-      windowEnd: item[A.End] as number,
-      value: item[A.Result] as R,
-    }));
+    .flatMap((item) =>
+      // Session windows keep a key's sessions in one item (shared/stateful/session.ts).
+      Array.isArray(item.sessions)
+        ? (item.sessions as { start: number; end: number; result: R }[]).map((s) => ({
+            key: item[A.Key] as string,
+            windowStart: s.start,
+            windowEnd: s.end,
+            value: s.result,
+          }))
+        : [
+            {
+              key: item[A.Key] as string,
+              windowStart: item[A.Start] as number,
+              windowEnd: item[A.End] as number,
+              value: item[A.Result] as R,
+            },
+          ],
+    );
 };

@@ -218,6 +218,29 @@ export class StateStore {
     }
   }
 
+  /**
+   * One item unless the table's item already has `field` at or above `value` (the session windows' meta commit:
+   * their state items are fenced each, so a commit another invocation moved further is left as it is).
+   */
+  async putUnlessAhead(item: Item, field: string, value: number): Promise<void> {
+    const { PutItemCommand, marshall } = await loadSdk();
+    this.#onCall('PutItem');
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table.name,
+          Item: marshall(item, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(#f) OR #f < :f',
+          ExpressionAttributeNames: { '#f': field },
+          ExpressionAttributeValues: { ':f': { N: String(value) } },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return;
+      throw this.#classify(error);
+    }
+  }
+
   /** The items of one partition key whose sort key is below `below`, in sort-key order (consistent). */
   async query(pk: string, below: string): Promise<Item[]> {
     const { QueryCommand, unmarshall } = await loadSdk();

@@ -30,9 +30,13 @@ export const durationMs = (value: unknown, path: string): number => {
  * A time window as declared: sizes as written, checked when the flow is defined (`resolveWindow`), so a mistake
  * names the flow and the field.
  */
-export type WindowSpec =
+export type WindowSpec = TimeWindowSpec | SessionSpec;
+/** Fixed-size windows as declared: `tumbling(size)` or `hopping(size, advance)`. */
+export type TimeWindowSpec =
   | { readonly type: 'tumbling'; readonly size: Duration }
   | { readonly type: 'hopping'; readonly size: Duration; readonly advance: Duration };
+/** Session windows as declared: `session(gap)`. */
+export type SessionSpec = { readonly type: 'session'; readonly gap: Duration };
 
 /**
  * A checked time window, as Kafka Streams' `TimeWindows` defines it: windows are `[start, start + size)`, starts
@@ -42,6 +46,15 @@ export interface WindowDef {
   readonly type: 'tumbling' | 'hopping';
   readonly sizeMs: number;
   readonly advanceMs: number;
+}
+
+/**
+ * Checked session windows, as Kafka Streams' `SessionWindows` defines them: a key's records closer than `gapMs`
+ * to each other form one session `[first, last]` (both inclusive). See `session-plan.ts`.
+ */
+export interface SessionDef {
+  readonly type: 'session';
+  readonly gapMs: number;
 }
 
 /** One window a record falls in. */
@@ -55,27 +68,49 @@ export interface WindowBounds {
  * Fixed-size, non-overlapping windows aligned to the epoch: every record falls in exactly one.
  * @example tumbling('1h')
  */
-export const tumbling = (size: Duration): WindowSpec => Object.freeze({ type: 'tumbling', size });
+export const tumbling = (size: Duration): TimeWindowSpec => Object.freeze({ type: 'tumbling', size });
 
 /**
  * Fixed-size windows that start every `advance`: a record falls in `size / advance` of them (rounded up).
  * `advance` must not exceed `size` (Kafka Streams' rule: larger would leave gaps no window covers).
  * @example hopping('1h', '15m')
  */
-export const hopping = (size: Duration, advance: Duration): WindowSpec =>
+export const hopping = (size: Duration, advance: Duration): TimeWindowSpec =>
   Object.freeze({ type: 'hopping', size, advance });
 
+/**
+ * Sessions of activity: a key's records less than `gap` apart (inclusive) fall in one session, which grows
+ * (and merges with the key's other sessions a record bridges) until stream time passes its last record + gap +
+ * grace. `gap` must be longer than 0 ms.
+ * @example session('30m')
+ */
+export const session = (gap: Duration): SessionSpec => Object.freeze({ type: 'session', gap });
+
 /** The window in milliseconds, or a ConfigError whose path starts at `path` (the step's `window`). */
-export const resolveWindow = (spec: WindowSpec, path: string): WindowDef => {
-  if (typeof spec !== 'object' || spec === null || (spec.type !== 'tumbling' && spec.type !== 'hopping'))
-    throw new ConfigError(path, "must be tumbling(size) or hopping(size, advance) from 'shared/stateful'");
+export function resolveWindow(spec: TimeWindowSpec, path: string): WindowDef;
+export function resolveWindow(spec: WindowSpec, path: string): WindowDef | SessionDef;
+export function resolveWindow(spec: WindowSpec, path: string): WindowDef | SessionDef {
+  if (
+    typeof spec !== 'object' ||
+    spec === null ||
+    (spec.type !== 'tumbling' && spec.type !== 'hopping' && spec.type !== 'session')
+  )
+    throw new ConfigError(
+      path,
+      "must be tumbling(size), hopping(size, advance) or session(gap) from 'shared/stateful'",
+    );
+  if (spec.type === 'session')
+    return Object.freeze({
+      type: 'session',
+      gapMs: positive(durationMs(spec.gap, `${path}.gap`), `${path}.gap`),
+    });
   const sizeMs = positive(durationMs(spec.size, `${path}.size`), `${path}.size`);
   if (spec.type === 'tumbling') return Object.freeze({ type: 'tumbling', sizeMs, advanceMs: sizeMs });
   const advanceMs = positive(durationMs(spec.advance, `${path}.advance`), `${path}.advance`);
   if (advanceMs > sizeMs)
     throw new ConfigError(`${path}.advance`, `must not exceed the size (${advanceMs} ms > ${sizeMs} ms)`);
   return Object.freeze({ type: 'hopping', sizeMs, advanceMs });
-};
+}
 
 const positive = (ms: number, path: string): number => {
   if (ms <= 0) throw new ConfigError(path, 'must be longer than 0 ms');

@@ -6,7 +6,7 @@ import { BatchFailedError, runBatch } from '../../../shared/handler/run-batch.ts
 import type { OutputSpec } from '../../../shared/outputs/spec.ts';
 import { aggregate, type WindowResult } from '../../../shared/stateful/aggregate.ts';
 import { avg, count, max, min, type Reduction, sum } from '../../../shared/stateful/aggregate-reduce.ts';
-import { hopping, tumbling, type WindowSpec } from '../../../shared/stateful/window.ts';
+import { hopping, session, tumbling, type WindowSpec } from '../../../shared/stateful/window.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
 import { kafkaEvent } from '../../unit/runtime/kafka-events.ts';
@@ -48,7 +48,7 @@ const reductionOf = (name: AggregateSpec['reduce']): Reduction => {
 const windowOf = (window: AggregateSpec['window']): WindowSpec => {
   if (window.type === 'tumbling') return tumbling(window.sizeMs);
   if (window.type === 'hopping') return hopping(window.sizeMs, window.advanceMs);
-  throw new Error('aggregate under test: session windows are not implemented yet');
+  return session(window.gapMs);
 };
 
 const topics = defineTopics({

@@ -80,6 +80,12 @@ export interface AggregateAnswer {
   readonly results: readonly WindowResult[];
   /** Ids of records dropped as late (Sluice: dead-lettered with stage `late`). */
   readonly late: readonly string[];
+  /**
+   * The oracle only: ids among `late` that Kafka Streams counted as dropped although the session it emitted at
+   * once includes them (its session store refuses a merged session ending exactly gap + grace before stream
+   * time, after the processor accepted it). Sluice counts such a record and does not call it late.
+   */
+  readonly droppedButEmitted?: readonly string[];
 }
 
 export interface JoinAnswer {
