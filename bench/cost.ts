@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { topology } from '../functions/topology.ts';
+import { EVENT_OVERHEAD_BYTES, MAX_PAYLOAD_BYTES } from '../local/esm/event.ts';
 import { projectRoot } from '../local/services/paths.ts';
 import { dynamoDbClient } from '../shared/clients/dynamodb.ts';
 import { type Flow, FlowDefaults } from '../shared/topology/flow.ts';
@@ -52,6 +53,8 @@ const PROCESSOR_WINDOWS_MS = [0, 1000, 5000] as const;
 const REVIEW_FLOWS = ['cleanse-reviews', 'enrich-reviews', 'lake-sink', 'search-sink'] as const;
 const DELIVERY_FLOWS = ['lake-sink', 'search-sink'];
 const CUSTOMER_CHANGES_PER_SEC = 100;
+/** Lambda's 6 MB synchronous payload, less the event's envelope, as the emulator's batcher counts them. */
+const INVOCATION_PAYLOAD_RECORD_BYTES = MAX_PAYLOAD_BYTES - EVENT_OVERHEAD_BYTES;
 /** The enrich cache's TTL (shared/enrich/enrich.ts default; the reference flow sets none). */
 const ENRICH_CACHE_TTL_SECONDS = 300;
 
@@ -192,6 +195,9 @@ const flowInput = (
       book,
     ),
     logBytesPerBatch: run.logBytesPerBatch,
+    deadLetterLineBytes: run.deadLetterLineBytes,
+    deadLetterRate: run.deadLetterRate,
+    maxRecordsPerInvocation: Math.floor(INVOCATION_PAYLOAD_RECORD_BYTES / run.eventBytesPerRecord),
     platformLogs: FlowDefaults.platformLogs,
     customMetrics: run.metrics.length,
     s3PutsPerBatch: s3.puts,
