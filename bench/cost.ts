@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { topology } from '../functions/topology.ts';
+import { EVENT_OVERHEAD_BYTES, MAX_PAYLOAD_BYTES } from '../local/esm/event.ts';
 import { projectRoot } from '../local/services/paths.ts';
 import { dynamoDbClient } from '../shared/clients/dynamodb.ts';
 import { type Flow, FlowDefaults } from '../shared/topology/flow.ts';
@@ -47,11 +48,18 @@ const RATES = [1_000, 10_000, 100_000] as const;
 const HEADLINE_RATE = 10_000;
 const TARGET = 0.05;
 const MEMORY_SIZES = [256, 512, 1024, 1769, 3008] as const;
-/** Batching windows for cleanse-reviews and enrich-reviews (0 as declared; the mapping takes whole seconds). */
-const PROCESSOR_WINDOWS_MS = [0, 1000, 5000] as const;
+/**
+ * Batching for cleanse-reviews and enrich-reviews: the windows a Kafka mapping accepts (0, Lambda's 500 ms default
+ * by leaving it unset, whole seconds) by batch sizes.
+ */
+const PROCESSOR_WINDOWS_MS = [0, 500, 1000] as const;
+const PROCESSOR_BATCH_SIZES = [100, 125, 250, 500, 1000] as const;
+const PROCESSOR_FLOWS = ['cleanse-reviews', 'enrich-reviews'];
 const REVIEW_FLOWS = ['cleanse-reviews', 'enrich-reviews', 'lake-sink', 'search-sink'] as const;
 const DELIVERY_FLOWS = ['lake-sink', 'search-sink'];
 const CUSTOMER_CHANGES_PER_SEC = 100;
+/** Lambda's 6 MB synchronous payload, less the event's envelope, as the emulator's batcher counts them. */
+const INVOCATION_PAYLOAD_RECORD_BYTES = MAX_PAYLOAD_BYTES - EVENT_OVERHEAD_BYTES;
 /** The enrich cache's TTL (shared/enrich/enrich.ts default; the reference flow sets none). */
 const ENRICH_CACHE_TTL_SECONDS = 300;
 
@@ -192,6 +200,9 @@ const flowInput = (
       book,
     ),
     logBytesPerBatch: run.logBytesPerBatch,
+    deadLetterLineBytes: run.deadLetterLineBytes,
+    deadLetterRate: run.deadLetterRate,
+    maxRecordsPerInvocation: Math.floor(INVOCATION_PAYLOAD_RECORD_BYTES / run.eventBytesPerRecord),
     platformLogs: FlowDefaults.platformLogs,
     customMetrics: run.metrics.length,
     s3PutsPerBatch: s3.puts,
@@ -256,15 +267,22 @@ export const main = async (args: string[]): Promise<void> => {
   const sluiceAt = (
     rate: number,
     flows: readonly string[],
-    change: { memoryMb?: number; processorWindowMs?: number; platformLogs?: boolean } = {},
+    change: {
+      memoryMb?: number;
+      processorWindowMs?: number;
+      processorBatchSize?: number;
+      platformLogs?: boolean;
+    } = {},
   ) =>
     flows
       .map((n) => {
-        const windowed = change.processorWindowMs !== undefined && !DELIVERY_FLOWS.includes(n);
+        const windowed = change.processorWindowMs !== undefined && PROCESSOR_FLOWS.includes(n);
+        const sized = change.processorBatchSize !== undefined && PROCESSOR_FLOWS.includes(n);
         const input: FlowInput = {
           ...(inputs.get(n) as FlowInput),
           ...(change.memoryMb ? { memoryMb: change.memoryMb } : {}),
           ...(windowed ? { batchingWindowMs: change.processorWindowMs } : {}),
+          ...(sized ? { batchSize: change.processorBatchSize } : {}),
           ...(change.platformLogs !== undefined ? { platformLogs: change.platformLogs } : {}),
         };
         return flowCost(input, rate, book);
@@ -333,13 +351,39 @@ export const main = async (args: string[]): Promise<void> => {
       ),
       platformLogs: !FlowDefaults.platformLogs,
     },
-    windowWhatIf: PROCESSOR_WINDOWS_MS.map((windowMs) => ({
-      windowMs,
-      sluiceDollarsPerMillion: perMillion(
-        sluiceAt(HEADLINE_RATE, REVIEW_FLOWS, { processorWindowMs: windowMs }),
-        HEADLINE_RATE,
-      ),
-    })),
+    windowWhatIf: PROCESSOR_WINDOWS_MS.flatMap((windowMs) =>
+      PROCESSOR_BATCH_SIZES.map((batchSize) => {
+        const change = { processorWindowMs: windowMs, processorBatchSize: batchSize };
+        return {
+          windowMs,
+          batchSize,
+          sluiceDollarsPerMillion: perMillion(sluiceAt(HEADLINE_RATE, REVIEW_FLOWS, change), HEADLINE_RATE),
+          // What the window adds per hop at most: the first record of a batch waits until it is full or the
+          // window ends; at the e2e latency run's offered rate (its half capacity) and at the headline rate.
+          waitMsPerHop: Object.fromEntries(
+            [
+              ['e2eHalfCapacity', e2e.processingPathLatency?.inputRate],
+              ['headline', HEADLINE_RATE],
+            ].map(([at, rate]) => [
+              at,
+              rate === undefined
+                ? null
+                : Math.max(
+                    ...PROCESSOR_FLOWS.map((n) => {
+                      const input = inputs.get(n) as FlowInput;
+                      const partitions =
+                        at === 'headline'
+                          ? flowCost({ ...input, batchSize, batchingWindowMs: windowMs }, HEADLINE_RATE, book)
+                              .partitions
+                          : input.partitions;
+                      return Math.min(windowMs, (batchSize / (Number(rate) / partitions)) * 1000);
+                    }),
+                  ),
+            ]),
+          ),
+        };
+      }),
+    ),
     inputs: {
       e2eMeasuredAt: e2e.measuredAt ?? null,
       flows: Object.fromEntries(

@@ -11,6 +11,8 @@ export interface E2eResults {
   /** Per flow, µs per record by stage (helper "perf"'s breakdown); a `total` entry wins over the sum. */
   readonly cpuMicrosPerRecordByStage?: Readonly<Record<string, Readonly<Record<string, number>> | number>>;
   readonly peakRssMbByFlow?: Readonly<Record<string, number>>;
+  /** The latency run: its offered rate is half the processing path's measured capacity. */
+  readonly processingPathLatency?: { readonly inputRate?: number; readonly p99Ms?: number };
 }
 
 export interface CpuFigure {

@@ -67,8 +67,14 @@ export interface FlowRun {
   readonly batches: number;
   /** In-process CPU (user + system) per record: the handler's own work, outputs captured, not sent. */
   readonly cpuMicrosPerRecord: number;
-  /** Bytes written to stdout per batch: the summary line and the EMF lines. */
+  /** Bytes written per batch whatever it held: the EMF documents (and any line a clean batch prints). */
   readonly logBytesPerBatch: number;
+  /** Mean bytes of the summary line a batch prints (WARN) when it dead-lettered records; 0 if none did. */
+  readonly deadLetterLineBytes: number;
+  /** Records dead-lettered over records in, on these samples (their bad records are there on purpose). */
+  readonly deadLetterRate: number;
+  /** Mean bytes of a record in the invocation's event JSON (base64 key and value, headers), for the 6 MB cap. */
+  readonly eventBytesPerRecord: number;
   /** Distinct metrics (namespace, name, dimension values) in the EMF lines. */
   readonly metrics: readonly string[];
   /** What each output received, values as the flow made them. */
@@ -151,32 +157,52 @@ export const runFlow = async (
   }
 
   let logBytes = 0;
+  let deadLetterLines = 0;
+  let deadLetterLineBytes = 0;
+  let deadLettered = 0;
   const metrics = new Set<string>();
-  const write = process.stdout.write;
+  // Powertools' Logger writes WARN and ERROR to stderr, EMF and the rest to stdout: Lambda sends both to the logs.
+  const writes = { out: process.stdout.write, err: process.stderr.write };
   const cpuBefore = process.cpuUsage();
   let request = 0;
   for (const { partition, event } of events) {
     const lines: string[] = [];
-    process.stdout.write = ((chunk: string | Uint8Array) => {
+    const capture = ((chunk: string | Uint8Array) => {
       lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return true;
     }) as typeof process.stdout.write;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
     try {
       await (handlers.get(partition) as ReturnType<typeof handlerFor>)(event, contextFor(flow, request++));
     } finally {
-      process.stdout.write = write;
+      process.stdout.write = writes.out;
+      process.stderr.write = writes.err;
     }
-    for (const chunk of lines) {
-      logBytes += Buffer.byteLength(chunk);
-      for (const line of chunk.split('\n')) if (line.trim()) for (const m of metricsOf(line)) metrics.add(m);
+    for (const line of lines.join('').split('\n')) {
+      if (!line.trim()) continue;
+      const bytes = Buffer.byteLength(line) + 1;
+      const summary = line.includes('"message":"batch"')
+        ? (JSON.parse(line) as { deadLettered?: number })
+        : {};
+      if (summary.deadLettered) {
+        deadLetterLines++;
+        deadLetterLineBytes += bytes;
+        deadLettered += summary.deadLettered;
+      } else logBytes += bytes;
+      for (const m of metricsOf(line)) metrics.add(m);
     }
   }
   const cpu = process.cpuUsage(cpuBefore);
+  const eventBytes = events.reduce((a, e) => a + Buffer.byteLength(JSON.stringify(e.event)), 0);
   return {
     records: records.length,
     batches: events.length,
     cpuMicrosPerRecord: (cpu.user + cpu.system) / records.length,
     logBytesPerBatch: logBytes / events.length,
+    deadLetterLineBytes: deadLetterLines > 0 ? deadLetterLineBytes / deadLetterLines : 0,
+    deadLetterRate: deadLettered / Math.max(1, records.length),
+    eventBytesPerRecord: eventBytes / Math.max(1, records.length),
     metrics: [...metrics].sort(),
     outputs,
   };

@@ -19,8 +19,14 @@ export interface FlowInput {
   readonly partitions: number;
   /** Billed time per batch spent waiting on the network (sends, lookups, writes). */
   readonly ioWaitMsPerBatch: number;
-  /** Log bytes the handler writes per batch (summary line and EMF lines), Lambda's own lines not included. */
+  /** Log bytes the handler writes per batch whatever it held (the EMF documents), Lambda's own lines not included. */
   readonly logBytesPerBatch: number;
+  /** Bytes of the summary line a batch prints at the default level when it dead-lettered records (WARN). */
+  readonly deadLetterLineBytes: number;
+  /** Share of records dead-lettered: a batch of n prints that line with probability 1 − (1 − rate)^n. */
+  readonly deadLetterRate: number;
+  /** Records the 6 MB invocation payload holds (the mapping cuts a batch there, whatever the batch size). */
+  readonly maxRecordsPerInvocation: number;
   /** Lambda's own START/END/REPORT lines are kept (the CDK app drops them unless `sluice:platformLogs`). */
   readonly platformLogs: boolean;
   /** Distinct CloudWatch metrics (name and dimensions) the flow emits. */
@@ -89,11 +95,12 @@ export const flowCost = (flow: FlowInput, rate: number, book: PriceBook): FlowCo
   const busy = busySecondsPerRecord(flow.cpuMicrosPerRecord, flow.memoryMb, a.lambdaMbPerVcpu);
   const ioSeconds = flow.ioWaitMsPerBatch / 1000;
   // At full batches a partition carries batchSize records per (busy + io) seconds.
-  const perPartitionCapacity = flow.batchSize / (flow.batchSize * busy + ioSeconds);
+  const batchSize = Math.min(flow.batchSize, flow.maxRecordsPerInvocation);
+  const perPartitionCapacity = batchSize / (batchSize * busy + ioSeconds);
   const partitions = Math.max(flow.partitions, Math.ceil(rate / (a.busyTarget * perPartitionCapacity)));
   const n = recordsPerBatch(
     rate / partitions,
-    flow.batchSize,
+    batchSize,
     flow.batchingWindowMs / 1000,
     busy,
     ioSeconds + a.invokeOverheadMs / 1000,
@@ -101,7 +108,8 @@ export const flowCost = (flow: FlowInput, rate: number, book: PriceBook): FlowCo
   const invocationsPerSec = rate / n;
   const gbSecondsPerSec = invocationsPerSec * (flow.memoryMb / 1024) * (n * busy + ioSeconds);
   const platformBytes = flow.platformLogs ? a.platformLogBytesPerInvocation : 0;
-  const logBytesPerSec = invocationsPerSec * (flow.logBytesPerBatch + platformBytes);
+  const deadLetterLine = flow.deadLetterLineBytes * (1 - (1 - flow.deadLetterRate) ** n);
+  const logBytesPerSec = invocationsPerSec * (flow.logBytesPerBatch + deadLetterLine + platformBytes);
   const perSecond: CostItems = {
     compute: gbSecondsPerSec * need(book, 'lambdaArmGbSecond'),
     requests: invocationsPerSec * need(book, 'lambdaRequest'),

@@ -36,10 +36,16 @@ export interface CostReport {
     readonly sluiceDollarsPerMillion: number;
     readonly belowPeakRss: readonly string[];
   }[];
-  /** cleanse-reviews and enrich-reviews at other batching windows (the sinks as declared). */
   /** The same stream with Lambda's START/END/REPORT lines the other way (kept, when the default drops them). */
   readonly platformLogsWhatIf: { readonly sluiceDollarsPerMillion: number; readonly platformLogs: boolean };
-  readonly windowWhatIf: readonly { readonly windowMs: number; readonly sluiceDollarsPerMillion: number }[];
+  /** cleanse-reviews and enrich-reviews at other batching windows and batch sizes (the sinks as declared). */
+  readonly windowWhatIf: readonly {
+    readonly windowMs: number;
+    readonly batchSize: number;
+    readonly sluiceDollarsPerMillion: number;
+    /** The longest a record waits for its batch to close, per hop, by offered rate. */
+    readonly waitMsPerHop: Readonly<Record<string, number | null>>;
+  }[];
   readonly inputs: Record<string, unknown>;
   readonly prices: {
     readonly file: string;
@@ -65,6 +71,25 @@ const money = (usd: number): string => {
   return `$${usd.toPrecision(2)}`;
 };
 const rate = (n: number): string => `${n.toLocaleString('en-US')}/s`;
+
+/** cleanse-reviews and enrich-reviews by batching window and batch size: a table, the wait it adds per hop. */
+const batching = (report: CostReport): string[] => {
+  const sizes = [...new Set(report.windowWhatIf.map((w) => w.batchSize))];
+  const windows = [...new Set(report.windowWhatIf.map((w) => w.windowMs))];
+  const cell = (windowMs: number, batchSize: number) => {
+    const w = report.windowWhatIf.find((x) => x.windowMs === windowMs && x.batchSize === batchSize);
+    if (!w) return '';
+    const wait = w.waitMsPerHop.e2eHalfCapacity;
+    return `${money(w.sluiceDollarsPerMillion)}${wait === null || wait === undefined ? '' : ` (${Math.round(wait)} ms)`}`;
+  };
+  return [
+    `cleanse-reviews and enrich-reviews at other batching (Sluice per million at ${rate(report.atRecordsPerSec)}; in brackets the longest a record waits for its batch per hop at the e2e latency run's offered rate; a window of 0 waits for nothing):`,
+    '',
+    `| window \\ batch size | ${sizes.join(' | ')} |`,
+    `| --- | ${sizes.map(() => '---:').join(' | ')} |`,
+    ...windows.map((w) => `| ${w} ms | ${sizes.map((b) => cell(w, b)).join(' | ')} |`),
+  ];
+};
 
 /** The README section (markers included): a table per rate, the target, the inputs in one paragraph. */
 export const renderSection = (report: CostReport): string => {
@@ -106,9 +131,9 @@ export const renderSection = (report: CostReport): string => {
     ...flows,
     '',
     `Every flow at another memory size (${rate(report.atRecordsPerSec)}, per million): ${memory}.`,
-    `cleanse-reviews and enrich-reviews at another batching window (${rate(report.atRecordsPerSec)}, per million; each second of window adds up to a second of latency per hop): ${report.windowWhatIf
-      .map((w) => `${w.windowMs / 1000} s ${money(w.sluiceDollarsPerMillion)}`)
-      .join(', ')}.`,
+    '',
+    ...batching(report),
+    '',
     `Lambda's own START/END/REPORT lines ${report.platformLogsWhatIf.platformLogs ? 'kept (`sluice:platformLogs=true`)' : 'dropped'}: ${money(report.platformLogsWhatIf.sluiceDollarsPerMillion)} per million at ${rate(report.atRecordsPerSec)}.`,
     `The customers-table loader is priced per change, apart: ${money(report.customersTable.dollarsPerMillionChanges)} per million changes at ${rate(report.customersTable.atChangesPerSec)}.`,
     `Prices: \`${report.prices.file}\` (${report.prices.region}, checked ${report.prices.checked}); not confirmed: ${report.prices.unverified.join(', ') || 'none'}.`,

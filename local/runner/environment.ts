@@ -24,6 +24,9 @@ export const functionEnvironment = (
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: functionName,
+    // Lambda's application log level, as a function set to DEBUG has it: the runner's report reads every batch's
+    // summary line, which the handler logs at DEBUG (WARN with dead letters).
+    AWS_LAMBDA_LOG_LEVEL: 'DEBUG',
     // The local runner, not Lambda: lets the OpenSearch client talk unsigned http to the local server.
     SLUICE_LOCAL: 'true',
     POWERTOOLS_METRICS_NAMESPACE: 'Sluice',

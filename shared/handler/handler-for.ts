@@ -68,8 +68,8 @@ const invocationKeys = (logger: Logger): middy.MiddlewareObj<KafkaEvent, unknown
 /**
  * The Lambda handler of a flow: `export const handler = handlerFor(flow)`. Everything that should outlive an
  * invocation (outputs and their clients, Logger, Metrics) is created here or lazily on first use, once per
- * execution environment. Each batch logs exactly one summary line (info; error when it fails) and flushes its
- * EMF metrics; records are never logged.
+ * execution environment. Each batch logs exactly one summary line (debug; warn when it dead-lettered records or
+ * partly failed; error when it failed) and flushes its EMF metrics; records are never logged.
  */
 export const handlerFor = (flow: Flow, options: HandlerOptions = {}): FlowHandler => {
   const logger = options.logger ?? new Logger({ serviceName: flow.name });
@@ -107,8 +107,13 @@ export const handlerFor = (flow: Flow, options: HandlerOptions = {}): FlowHandle
           ...logFields(outcome.summary),
           batchItemFailures: failures.map((f) => `${f.itemIdentifier.partition}@${f.itemIdentifier.offset}`),
         });
+      } else if (outcome.summary.deadLettered > 0) {
+        // Dead letters stay findable at the default level: which partitions and offsets, and by stage.
+        logger.warn('batch', logFields(outcome.summary));
       } else {
-        logger.info('batch', logFields(outcome.summary));
+        // A clean batch's line is DEBUG: its counts are in the EMF metrics, and at one line per batch it was the
+        // largest log cost (bench/cost). Lambda's application log level DEBUG shows it.
+        logger.debug('batch', logFields(outcome.summary));
       }
       return outcome.response;
     } catch (error) {

@@ -63,6 +63,9 @@ const flow: FlowInput = {
   partitions: 2,
   ioWaitMsPerBatch: 50,
   logBytesPerBatch: 1024 * 1024,
+  deadLetterLineBytes: 0,
+  deadLetterRate: 0,
+  maxRecordsPerInvocation: 10_000,
   platformLogs: false,
   customMetrics: 10,
   s3PutsPerBatch: 2,
@@ -110,6 +113,31 @@ describe('the cost model', () => {
     // Assess: 10 × 1 KiB/s more, at $0.5 per GB
     expect(dropped.perSecond.logs).toBeCloseTo(0.0048828125, 15);
     expect(kept.perSecond.logs - dropped.perSecond.logs).toBeCloseTo((10 * 1024 * 0.5) / 1024 ** 3, 15);
+  });
+
+  it("adds the dead-letter summary line's bytes as often as a batch of that size holds a dead letter", () => {
+    // Prepare: full batches of 1,000 (as above), 1 in 1,000 records dead-lettered, a 1 KiB WARN line
+    const clean = flowCost({ ...flow, logBytesPerBatch: 0 }, 10_000, book());
+    // Act
+    const dirty = flowCost(
+      { ...flow, logBytesPerBatch: 0, deadLetterLineBytes: 1024, deadLetterRate: 0.001 },
+      10_000,
+      book(),
+    );
+    // Assess: 10 batches/s, each prints the line with probability 1 − 0.999^1000 ≈ 0.632
+    expect(clean.perSecond.logs).toBe(0);
+    const bytesPerSec = 10 * 1024 * (1 - 0.999 ** 1000);
+    expect(dirty.perSecond.logs).toBeCloseTo((bytesPerSec / 1024 ** 3) * 0.5, 15);
+  });
+
+  it('cuts batches at the 6 MB invocation payload whatever the batch size', () => {
+    // Act: 1,000 records per batch configured, 400 fit in the payload
+    const cost = flowCost({ ...flow, maxRecordsPerInvocation: 400 }, 10_000, book());
+    // Assess: busy 200 µs, 400 / (0.08 + 0.05) ≈ 3,077/s per partition, half busy: 7 partitions; 1,429/s each
+    // over a 1 s window passes 400, so full 400-record batches: 25 invocations/s
+    expect(cost.partitions).toBe(7);
+    expect(cost.recordsPerBatch).toBe(400);
+    expect(cost.invocationsPerSec).toBe(25);
   });
 
   it('fills a batch with what arrives while the previous one runs when the window is 0', () => {

@@ -109,10 +109,11 @@ const recorded = (flow: Flow) => {
   });
   const wrapped: Flow = { ...flow, outputs: flow.outputs.map(wrap), deadLetter: wrap(flow.deadLetter) };
   const logger = new Logger({ serviceName: flow.name, logLevel: 'SILENT' });
-  const info = vi.spyOn(logger, 'info');
+  // The summary line: DEBUG for a clean batch, WARN when it dead-lettered records.
+  const summaryLines = [vi.spyOn(logger, 'debug'), vi.spyOn(logger, 'warn')];
   const metrics = new Metrics({ namespace: 'Fuzz', serviceName: flow.name });
   const handler = handlerFor(wrapped, { logger, metrics, ports: { dynamodb: fakeDynamoDb } });
-  return { handler, calls, info, deadLetterName: flow.deadLetter.name };
+  return { handler, calls, summaryLines, deadLetterName: flow.deadLetter.name };
 };
 
 // ---- arbitraries -------------------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ const key = (r: FlowRecord) => `${r.source.partition}/${r.source.offset}`;
 const check = async (harness: ReturnType<typeof recorded>, event: KafkaEvent, injected: typeof faults) => {
   harness.calls.length = 0;
   putKeys.length = 0;
-  harness.info.mockClear();
+  for (const spy of harness.summaryLines) spy.mockClear();
   Object.assign(faults, injected);
   try {
     await harness.handler(event, context);
@@ -290,7 +291,7 @@ const check = async (harness: ReturnType<typeof recorded>, event: KafkaEvent, in
   } finally {
     Object.assign(faults, { kafka: false, s3: false, sns: false });
   }
-  const summary = harness.info.mock.calls.find((c) => c[0] === 'batch')?.[1] as
+  const summary = harness.summaryLines.flatMap((spy) => spy.mock.calls).find((c) => c[0] === 'batch')?.[1] as
     | { recordsIn: number; filtered: number; deadLettered: number }
     | undefined;
   if (!summary) return 'no summary line';

@@ -55,6 +55,7 @@ const build = (overrides: Partial<FlowOptions> = {}, source: Partial<FlowOptions
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   const metrics = new Metrics({ namespace: 'Test', serviceName: 'test' });
   const logs = {
+    debug: vi.spyOn(logger, 'debug'),
     info: vi.spyOn(logger, 'info'),
     warn: vi.spyOn(logger, 'warn'),
     error: vi.spyOn(logger, 'error'),
@@ -90,8 +91,12 @@ describe('handlerFor', () => {
       [DeadLetterHeader.SourceOffset]: '12',
       [DeadLetterHeader.Flow]: 'cleanse-reviews',
     });
-    expect(logs.info).toHaveBeenCalledTimes(1);
-    expect(logs.info.mock.calls[0]?.[1]).toMatchObject({
+    // A batch that dead-lettered a record says so at WARN, the default level's floor for the handler's lines.
+    expect(logs.info).not.toHaveBeenCalled();
+    expect(logs.debug).not.toHaveBeenCalled();
+    expect(logs.warn).toHaveBeenCalledTimes(1);
+    expect(logs.warn.mock.calls[0]?.[0]).toBe('batch');
+    expect(logs.warn.mock.calls[0]?.[1]).toMatchObject({
       flow: 'cleanse-reviews',
       topic: 'reviews.raw',
       partitions: [
@@ -143,7 +148,7 @@ describe('handlerFor', () => {
   it('handles an event with no records as an empty, successful batch', async () => {
     const { handler, logs } = build();
     await expect(handler({ eventSource: 'aws:kafka', records: {} }, context)).resolves.toBeUndefined();
-    expect(logs.info.mock.calls[0]?.[1]).toMatchObject({ recordsIn: 0, partitions: [] });
+    expect(logs.debug.mock.calls[0]?.[1]).toMatchObject({ recordsIn: 0, partitions: [] });
   });
 
   it('creates each output once per execution environment, not per invocation', async () => {
@@ -171,7 +176,7 @@ describe('handlerFor', () => {
       context,
     );
     expect(clean.output.records.map((r) => r.key)).toEqual(['k-2']);
-    expect(logs.info.mock.calls[0]?.[1]).toMatchObject({ filtered: 1 });
+    expect(logs.debug.mock.calls[0]?.[1]).toMatchObject({ filtered: 1 });
   });
 
   it('counts the replayed copies an output left out, in the summary line and as a metric', async () => {
@@ -182,7 +187,7 @@ describe('handlerFor', () => {
     // Act
     await handler(kafkaEvent([{ offset: 1, value: { reviewId: 'r', rating: 4 } }]), context);
     // Assess
-    expect(logs.info.mock.calls[0]?.[1]).toMatchObject({ counters: { [MetricName.RecordsReplayed]: 2 } });
+    expect(logs.debug.mock.calls[0]?.[1]).toMatchObject({ counters: { [MetricName.RecordsReplayed]: 2 } });
     expect(metricValue(addMetric, MetricName.RecordsReplayed)).toBe(2);
   });
 

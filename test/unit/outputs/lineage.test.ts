@@ -114,13 +114,13 @@ describe('a flow’s produced lineage', () => {
       deadLetter: dead.spec,
     });
     const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
-    const info = vi.spyOn(logger, 'info');
+    const debug = vi.spyOn(logger, 'debug');
     const handler = handlerFor(flow, { logger, metrics: new Metrics({ namespace: 'T' }), ports: {} });
     await handler(
       kafkaEvent([1, 2].map((offset) => ({ topic: source.name, offset, value: { offset }, headers }))),
       context,
     );
-    const summary = info.mock.calls[0]?.[1] as { counters: Record<string, number> };
+    const summary = debug.mock.calls[0]?.[1] as { counters: Record<string, number> };
     return { sent, dead: dead.sent, summary };
   };
   const forged = { 'sluice.path': 'x/0>y/0', 'sluice.origin.offset': '999999', trace: 't-1' };
