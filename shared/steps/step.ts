@@ -20,6 +20,11 @@ export interface StepContext {
   readonly flowName: string;
   readonly metrics: MetricsSink;
   readonly ports: StepPorts;
+  /**
+   * Whether the records' inbound lineage headers are believed (the source topic is `internal`): a stateful step
+   * then recognises an upstream replay's copies by their origin. Absent: not believed.
+   */
+  readonly trustsLineage?: boolean;
 }
 
 export interface StepResult {
