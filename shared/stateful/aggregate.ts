@@ -485,6 +485,7 @@ export const aggregate = <In = Loose, R = Loose>(
     name,
     keepsStateIn: [table],
     stateKeys: stateKeyPatterns(name),
+    groupsBy: typeof options.key === 'string' ? options.key : 'function',
     check: (path) => {
       resolved = resolve(options as AggregateOptions, table, path);
     },
