@@ -71,6 +71,7 @@ export const topics = defineTopics({
     format: 'json',
     partitions: 3,
     internal: true,
+    keyedBy: 'productId',
   }),
   reviewsProductStats: typed<WindowResult<ProductRatings>>({
     name: 'reviews.product-stats',

@@ -11,7 +11,10 @@ export const MetricName = {
    * again). `RecordsDeadLettered` is also published per output, when not zero.
    */
   OutputThrottled: 'OutputThrottled',
-  /** Copies of already-written records the outputs left out: a flow upstream replayed them. */
+  /**
+   * Copies of already-written records the outputs left out, or of already-counted records a stateful step left out
+   * (by their lineage origin): a flow upstream replayed them.
+   */
   RecordsReplayed: 'RecordsReplayed',
   /**
    * Written although their lineage path had passed their origin offset: copies older than the replay guard's

@@ -85,6 +85,7 @@ export const runBatch = async (flow: Flow, event: KafkaEvent, deps: BatchDeps): 
   const context: StepContext = {
     flowName: flow.name,
     ports: deps.ports,
+    trustsLineage: source.topic.internal,
     metrics: { count: (name, value) => counters.set(name, (counters.get(name) ?? 0) + value) },
   };
   const schemas = flow.schemas;

@@ -44,7 +44,7 @@ const hop = /^[a-zA-Z0-9._-]{1,249}\/\d{1,10}$/;
 const originDigits = /^\d{1,16}$/;
 
 /** The inbound lineage a record carries, if it is well formed and within LineageLimit; undefined otherwise. */
-const inboundLineage = (record: FlowRecord): Lineage | undefined => {
+export const inboundLineage = (record: FlowRecord): Lineage | undefined => {
   const path = record.headers[LineageHeader.Path];
   const origin = record.headers[LineageHeader.OriginOffset];
   if (path === undefined || origin === undefined) return undefined;

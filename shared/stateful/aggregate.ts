@@ -8,6 +8,7 @@ import { deadLetterOf } from '../steps/per-record.ts';
 import type { BatchDelivery, Loose, Step, StepContext, StepResult } from '../steps/step.ts';
 import { assertTableRef, KeyType, type TableRef } from '../topology/resources.ts';
 import { isReduction, type Reduction } from './aggregate-reduce.ts';
+import { ORIGINS_ATTRIBUTE, OriginFence, originOf, separateLateCopies } from './origin-fence.ts';
 import { checkSessionReduction, runSessions } from './session.ts';
 import {
   StateAttribute as A,
@@ -348,6 +349,22 @@ export const aggregate = <In = Loose, R = Loose>(
       }
       streamTimes.set(p, streamTime);
     }
+    // Origin fence (origin-fence.ts): a late record that is an upstream replay's copy is skipped, not late.
+    const sorted = await separateLateCopies(
+      deadLetters,
+      context.trustsLineage,
+      (record) => {
+        const key = c.keyOf(record);
+        return windowsFor(c.window as WindowDef, c.timeOf(record)).map((w) => ({
+          pk: windowPk(name, key),
+          sk: windowSk(w.start),
+        }));
+      },
+      (keys) => store.read(keys),
+    );
+    deadLetters.splice(0, deadLetters.length, ...sorted.deadLetters);
+    const copies = new Set<FlowRecord>();
+    dropped += sorted.copies;
     const late = deadLetters.filter((d) => d.stage === Stage.Late).length;
     if (late > 0) context.metrics.count(MetricName.LateRecords, late);
 
@@ -389,11 +406,18 @@ export const aggregate = <In = Loose, R = Loose>(
         });
       let acc = item === undefined ? c.reduction.initial() : item[A.Accumulator];
       let applied = -1;
+      const origins = OriginFence.of(item);
       for (const contribution of w.contributions) {
         if (contribution.offset <= fence) continue;
+        const origin = originOf(contribution.record, context.trustsLineage);
+        if (!origins.admits(origin)) {
+          copies.add(contribution.record);
+          continue;
+        }
         try {
           acc = c.reduction.add(acc, contribution.input);
           applied = contribution.offset;
+          origins.add(origin);
         } catch (error) {
           deadLetters.push(deadLetterOf(contribution.record, error, name));
         }
@@ -414,6 +438,7 @@ export const aggregate = <In = Loose, R = Loose>(
         [A.Accumulator]: acc,
         [A.Result]: result,
         [A.Fences]: fences,
+        [ORIGINS_ATTRIBUTE]: origins.attribute(),
         [A.Version]: ((item?.[A.Version] as number | undefined) ?? 0) + 1,
         [A.Expires]: Math.ceil((w.end + c.graceMs + c.retentionMs) / 1000),
       };
@@ -436,6 +461,9 @@ export const aggregate = <In = Loose, R = Loose>(
     }
     // They are the table's items now: kept while this environment stays the partition's only committer.
     for (const w of writes) windowCache.set(w.id, w.partition, w.item);
+    dropped += copies.size;
+    if (sorted.copies + copies.size > 0)
+      context.metrics.count(MetricName.RecordsReplayed, sorted.copies + copies.size);
 
     // Emit what stream time has closed: the markers below the close time, in window-end order.
     const out: FlowRecord[] = [];
@@ -528,6 +556,7 @@ export const aggregate = <In = Loose, R = Loose>(
     name,
     keepsStateIn: [table],
     stateKeys: stateKeyPatterns(name),
+    groupsBy: typeof options.key === 'string' ? options.key : 'function',
     check: (path) => {
       resolved = resolve(options as AggregateOptions, table, path);
     },

@@ -77,10 +77,11 @@ export const checkJoins = (flows: readonly Flow[]): void => {
         `join "${name}": ${both} read topics that are not co-partitioned: "${l.flow.source.topic.name}" has ${lp} partitions, "${r.flow.source.topic.name}" has ${rp}`,
       );
     for (const s of [l, r]) {
-      if (!s.join.topicKeyed)
+      // A topic declared keyedBy the join's field is keyed by it (shared/topology/repartition.ts reads the same).
+      if (!s.join.topicKeyed && s.flow.source.topic.keyedBy !== s.join.keyedBy)
         throw new ConfigError(
           `${s.path}.key`,
-          `join "${name}": ${both} are not co-partitioned: flow ${s.flow.name} joins on ${s.join.keyedBy}, which is not the key of topic "${s.flow.source.topic.name}"; key the topic by it (and declare topicKeyed: true) so both topics place a key in the same partition`,
+          `join "${name}": ${both} are not co-partitioned: flow ${s.flow.name} joins on ${s.join.keyedBy}, which is not the key of topic "${s.flow.source.topic.name}"; key the topic by it (declare the topic keyedBy: '${s.join.keyedBy}', or topicKeyed: true on the join) so both topics place a key in the same partition`,
         );
     }
   }

@@ -34,7 +34,7 @@ export const perRecordStep = (
   kind: string,
   name: string,
   apply: (record: FlowRecord) => FlowRecord | typeof DROP,
-  extra: Partial<Pick<Step, 'reads' | 'routesTo'>> = {},
+  extra: Partial<Pick<Step, 'reads' | 'routesTo' | 'rekeysBy'>> = {},
 ): Step => ({
   kind,
   name,

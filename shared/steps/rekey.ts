@@ -35,16 +35,21 @@ export const rekey = <In = Loose>(options: RekeyOptions<NoInfer<In>>): Step<In, 
     typeof field === 'function'
       ? (field as (value: unknown, record: FlowRecord) => unknown)
       : (value: unknown) => (value as Record<string, unknown> | null)?.[field as string];
-  return perRecordStep('rekey', name, (record) => {
-    if (isTombstone(record)) return record;
-    const raw = read(record.value, record);
-    const key = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : raw;
-    if (typeof key !== 'string' || key.length === 0)
-      throw new StepError(
-        `${name}: the new key is ${raw === undefined ? 'missing' : typeof raw === 'string' ? 'empty' : `a ${typeof raw}`}, not a string or number`,
-      );
-    if (Buffer.byteLength(key) > MAX_KEY_BYTES)
-      throw new StepError(`${name}: the new key is longer than ${MAX_KEY_BYTES} bytes`);
-    return { ...record, key };
-  });
+  return perRecordStep(
+    'rekey',
+    name,
+    (record) => {
+      if (isTombstone(record)) return record;
+      const raw = read(record.value, record);
+      const key = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : raw;
+      if (typeof key !== 'string' || key.length === 0)
+        throw new StepError(
+          `${name}: the new key is ${raw === undefined ? 'missing' : typeof raw === 'string' ? 'empty' : `a ${typeof raw}`}, not a string or number`,
+        );
+      if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+        throw new StepError(`${name}: the new key is longer than ${MAX_KEY_BYTES} bytes`);
+      return { ...record, key };
+    },
+    { rekeysBy: typeof field === 'string' ? field : 'function' },
+  );
 };

@@ -20,6 +20,11 @@ export interface StepContext {
   readonly flowName: string;
   readonly metrics: MetricsSink;
   readonly ports: StepPorts;
+  /**
+   * Whether the records' inbound lineage headers are believed (the source topic is `internal`): a stateful step
+   * then recognises an upstream replay's copies by their origin. Absent: not believed.
+   */
+  readonly trustsLineage?: boolean;
 }
 
 export interface StepResult {
@@ -79,6 +84,17 @@ export interface Step<In = Loose, Out = In> {
    * app limits its grant on `keepsStateIn` to them (`dynamodb:LeadingKeys`). Absent: the whole table.
    */
   readonly stateKeys?: readonly string[];
+  /**
+   * The value field this step groups records by (a windowed aggregation's key; 'function' when a function gives
+   * it): `defineTopology` requires the flow's source topic to be declared `keyedBy` it, else records of one key
+   * would be spread over partitions, each with its own stream time.
+   */
+  readonly groupsBy?: string;
+  /**
+   * The value field this step makes each record's key (`rekey`; 'function' when a function gives it):
+   * `defineTopology` requires the flow's topic outputs to be declared `keyedBy` it.
+   */
+  readonly rekeysBy?: string;
   /** Topics this step may route records to: each must be one of the flow's topic outputs. */
   readonly routesTo?: readonly TopicRef[];
   /** Top-level value fields this step adds (enrich's `as`): a source filter, which runs before it, cannot read them. */

@@ -31,6 +31,11 @@ export interface TopicRef<V = unknown> {
    * @default false
    */
   readonly internal: boolean;
+  /**
+   * The value field its producers key records by (so one partition holds each value of it): what a windowed
+   * aggregation groups by, or a join joins on, must be this (see TopicOptions.keyedBy).
+   */
+  readonly keyedBy?: string;
   /** The schema registry framing the records of an avro, protobuf or json-schema topic. */
   readonly registry?: RegistryRef;
   /** How keys are encoded: `string` (UTF-8 text) or the registry format of the values. @default 'string' */
@@ -100,6 +105,9 @@ const topicSchema = z.strictObject({
       .check(z.minimum(1024, 'must be ≥ 1024'), z.maximum(2 ** 31 - 1, 'must be ≤ 2^31-1')),
   ),
   internal: z._default(z.boolean('must be true or false'), false),
+  keyedBy: z.optional(
+    z.string('must be a value field name').check(z.minLength(1, 'must be a value field name')),
+  ),
   registry: z.optional(
     z.custom<RegistryRef>(isRegistryRef, 'must be a registry made with glueRegistry or confluentRegistry'),
   ),
@@ -219,6 +227,15 @@ export interface TopicOptions {
    * @example internal: true
    */
   internal?: boolean;
+  /**
+   * The top-level value field the topic's records are keyed by (producers set the Kafka key to it, so all records
+   * of one value share a partition). `defineTopology` requires it where partitioning matters: a windowed
+   * aggregation must group by its source topic's `keyedBy`, and a flow that `rekey`s by a field must write
+   * topics keyed by that field: a repartition topic, as Kafka Streams writes through one.
+   * @default none (keyed by something no step relies on)
+   * @example keyedBy: 'productId'
+   */
+  keyedBy?: string;
   /**
    * The schema registry of an avro, protobuf or json-schema topic (required for them, refused for others).
    * @default none

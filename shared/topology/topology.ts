@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.ts';
 import { checkJoins } from '../stateful/join-topology.ts';
 import type { Flow } from './flow.ts';
+import { checkRepartitioning } from './repartition.ts';
 import { type BucketRef, type IndexRef, isTopicRef, type TableRef, type TopicRef } from './resources.ts';
 
 export interface TopologyOptions {
@@ -109,6 +110,7 @@ export const defineTopology = (options: TopologyOptions): Topology => {
 
   checkInternalTopics(options.topics ?? {}, topics, flows);
   checkJoins(flows);
+  checkRepartitioning(flows, topics);
 
   const flowList = Object.freeze([...flows]);
   const topicList = Object.freeze([...topics.values()]);

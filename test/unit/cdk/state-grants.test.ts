@@ -14,7 +14,7 @@ import { defineTopology } from '../../../shared/topology/topology.ts';
 import { memoryTopic } from '../runtime/memory-output.ts';
 
 const topics = defineTopics({
-  reviews: { name: 'reviews.clean', format: 'json', partitions: 2 },
+  reviews: { name: 'reviews.clean', format: 'json', partitions: 2, keyedBy: 'productId' },
   stats: { name: 'reviews.product-stats', format: 'json', partitions: 2, internal: true },
   dead: { name: 'reviews.dlq', format: 'bytes', partitions: 1, internal: true },
 });

@@ -64,7 +64,8 @@ describe("the cost model's inputs", () => {
     expect(cpuFromE2e({ cpuMicrosPerRecordByStage: { a: { parse: 10, total: 55 } } }, 'a')?.micros).toBe(55);
     // What AWS bills: the environment's total without the local host's invocation plumbing.
     expect(
-      cpuFromE2e({ cpuMicrosPerRecordByStage: { a: { hostPlumbing: 2, total: 55, function: 53 } } }, 'a')?.micros,
+      cpuFromE2e({ cpuMicrosPerRecordByStage: { a: { hostPlumbing: 2, total: 55, function: 53 } } }, 'a')
+        ?.micros,
     ).toBe(53);
     expect(cpuFromE2e({ records: 10 }, 'missing')).toBeUndefined();
   });
