@@ -3,7 +3,7 @@ import { LateRecordError, Stage, StepError } from '../errors.ts';
 import type { DeadLetter } from '../outputs/output.ts';
 import type { FlowRecord } from '../record.ts';
 import type { Loose, Step, StepResult } from '../steps/step.ts';
-import { checkJoinOptions, type JoinDescription, type JoinOptions } from './join-options.ts';
+import { checkJoinName, checkJoinOptions, type JoinDescription, type JoinOptions } from './join-options.ts';
 import type { Decision, KeptRecord, PlanRecord } from './join-plan.ts';
 import type { JoinState, StoredRecord } from './join-state.ts';
 import { closeTime, emitsUnmatched, otherSide, pairRange } from './join-window.ts';
@@ -41,20 +41,20 @@ const field = (value: unknown, path: string): unknown => {
  * joins, a record that found no pair is emitted alone once its window closes (or at once if it had already
  * ended), unless a pair was found for it meanwhile. The close watermark advances only in the commit phase,
  * after the batch is delivered.
+ * Options are checked when `defineFlow` runs (a mistake names `flows.<flow>.steps[i].<field>`), or at first use.
  * @example join({ name: 'verified-reviews', state: tables.joinState, side: 'left', other: topics.orders,
- *   key: 'customerId', within: { before: 30 * 86_400_000, after: 0 }, grace: 3_600_000 })
+ *   key: 'customerId', within: { before: '30d', after: 0 }, grace: '1h' })
  */
 export const join = <In = Loose, Other = Loose, Out = Loose>(
   options: JoinOptions<In, Other, Out>,
 ): JoinStep<In, Out> => {
-  const description = checkJoinOptions(options as JoinOptions);
-  const { side, window: w, type } = description;
-  const name = description.name;
+  const name = checkJoinName(options as JoinOptions);
+  // Checked by defineFlow with the step's place (so errors name the flow), else at first use.
+  let checked: JoinDescription | undefined;
+  const described = (): JoinDescription => (checked ??= checkJoinOptions(options as JoinOptions));
   const keyOf = options.key;
   const eventTime = options.eventTime ?? 'timestamp';
   const joiner = options.as ?? ((left: unknown, right: unknown) => ({ left, right }));
-  const maxFutureMs = options.maxFutureMs ?? 86_400_000;
-  const ttlSeconds = options.stateTtlSeconds ?? 604_800;
   const concurrency = options.concurrency ?? 16;
 
   const readKey = (record: FlowRecord): string => {
@@ -74,7 +74,7 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
     return raw;
   };
 
-  const readTime = (record: FlowRecord, now: number): number => {
+  const readTime = (record: FlowRecord, now: number, maxFutureMs: number): number => {
     let t: number;
     if (eventTime === 'timestamp') t = record.source.timestamp;
     else {
@@ -94,11 +94,19 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
   return {
     kind: 'join',
     name,
-    join: description,
-    keepsStateIn: [description.state],
+    get join() {
+      return described();
+    },
+    get keepsStateIn() {
+      return [described().state];
+    },
     // Every item of this join starts with its name (join-state.ts): the CDK grant is limited to them.
     stateKeys: [`${name}#*`],
+    check: (path) => {
+      checked = checkJoinOptions(options as JoinOptions, path);
+    },
     async run(records, context): Promise<StepResult> {
+      const description = described();
       const now = Date.now();
       const deadLetters: DeadLetter[] = [];
       let dropped = 0;
@@ -110,7 +118,11 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
           continue;
         }
         try {
-          const entry = { record, key: readKey(record), t: readTime(record, now) };
+          const entry = {
+            record,
+            key: readKey(record),
+            t: readTime(record, now, description.maxFutureMs),
+          };
           const value = JSON.stringify(record.value);
           if (value.length > MAX_VALUE_CHARS)
             throw new StepError(`value is too large to keep for the join (${value.length} characters)`);
@@ -135,13 +147,13 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
         client,
         description.state,
         name,
-        () => Math.floor(Date.now() / 1000) + ttlSeconds,
+        () => Math.floor(Date.now() / 1000) + description.stateTtlSeconds,
         () => Math.floor(Date.now() / 1000),
       );
       const out: { order: number; record: FlowRecord }[] = [];
       const closed: { partition: number; before: number }[] = [];
       for (const [partition, entries] of byPartition) {
-        const result = await runPartition(state, partition, entries);
+        const result = await runPartition(description, state, partition, entries);
         for (const d of result.late) deadLetters.push(d);
         for (const r of result.emitted) out.push(r);
         if (result.closedBefore !== undefined) closed.push({ partition, before: result.closedBefore });
@@ -164,6 +176,7 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
   };
 
   async function runPartition(
+    { side, window: w, type }: JoinDescription,
     state: JoinState,
     partition: number,
     entries: readonly { record: FlowRecord; key: string; t: number }[],
