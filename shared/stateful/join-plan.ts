@@ -22,6 +22,8 @@ export interface Decision {
   readonly late: boolean;
   /** Its results were claimed (a replay emits only those again). */
   readonly claimed?: boolean;
+  /** The outer-join store's records it claimed to emit alone (result ids): a replay emits those again. */
+  readonly alone?: readonly string[];
 }
 
 /** A record of the batch, in source order, with its decision when it was processed before. */

@@ -171,13 +171,14 @@ export class JoinState {
               [this.table]: {
                 Keys: pending,
                 ConsistentRead: true,
-                ProjectionExpression: '#id, #at, #ot, #late, #done',
+                ProjectionExpression: '#id, #at, #ot, #late, #done, #alone',
                 ExpressionAttributeNames: {
                   '#id': 'id',
                   '#at': 'at',
                   '#ot': 'ot',
                   '#late': 'late',
                   '#done': 'done',
+                  '#alone': 'alone',
                 },
               },
             },
@@ -190,6 +191,7 @@ export class JoinState {
             otherTime: item.ot?.N === undefined ? undefined : Number(item.ot.N),
             late: item.late?.BOOL === true,
             claimed: item.done?.BOOL === true,
+            ...(item.alone?.SS ? { alone: item.alone.SS } : {}),
           });
         }
         pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
@@ -392,24 +394,65 @@ export class JoinState {
     return items;
   }
 
-  /** Marks a record's claims as made: a replay of it then only emits again what it claimed. */
-  async claimed(key: Item): Promise<void> {
+  /**
+   * Marks a record's claims as made, with the outer-join store's records it won to emit alone: a replay of it then
+   * only emits again what it claimed.
+   */
+  async claimed(key: Item, alone: readonly string[] = []): Promise<void> {
     await this.call(
       new (commands().UpdateItemCommand)({
         TableName: this.table,
         Key: key,
-        UpdateExpression: 'SET #done = :yes',
-        ExpressionAttributeNames: { '#done': 'done' },
-        ExpressionAttributeValues: { ':yes': { BOOL: true } },
+        UpdateExpression: alone.length > 0 ? 'SET #done = :yes, #alone = :alone' : 'SET #done = :yes',
+        ExpressionAttributeNames: { '#done': 'done', ...(alone.length > 0 ? { '#alone': 'alone' } : {}) },
+        ExpressionAttributeValues: {
+          ':yes': { BOOL: true },
+          ...(alone.length > 0 ? { ':alone': { SS: [...alone] } } : {}),
+        },
       }),
     );
+  }
+
+  /** The records claimed to be emitted alone under these result ids, as their claims keep them (consistent reads). */
+  async aloneClaims(
+    partition: number,
+    results: readonly string[],
+  ): Promise<Map<string, StoredRecord & { readonly offset: number; readonly owner: string }>> {
+    const found = new Map<string, StoredRecord & { readonly offset: number; readonly owner: string }>();
+    for (const result of results) {
+      const out = await this.call<{ Item?: Item }>(
+        new (commands().GetItemCommand)({
+          TableName: this.table,
+          Key: this.key(this.pkOf(partition, 'claim'), result),
+          ConsistentRead: true,
+        }),
+      );
+      const item = out.Item;
+      if (item?.rid?.S === undefined) continue;
+      found.set(result, {
+        id: item.rid.S,
+        side: item.side?.S === 'right' ? 'right' : 'left',
+        key: item.k?.S ?? '',
+        t: Number(item.t?.N),
+        value: item.v?.S ?? 'null',
+        offset: Number(item.off?.N),
+        owner: item.owner?.S ?? '',
+      });
+    }
+    return found;
   }
 
   /**
    * Claims one result for `owner`: true when this owner holds it (first, or claimed by it before: a replay emits
    * again). `owner` 'matched' marks a record as paired, so that nobody emits it alone afterwards.
    */
-  async claim(partition: number, result: string, owner: string, onlyIfMine = false): Promise<boolean> {
+  async claim(
+    partition: number,
+    result: string,
+    owner: string,
+    onlyIfMine = false,
+    alone?: StoredRecord & { readonly offset: number },
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new (commands().PutItemCommand)({
@@ -417,6 +460,17 @@ export class JoinState {
           Item: {
             ...this.key(this.pkOf(partition, 'claim'), result),
             owner: { S: owner },
+            // A record emitted alone is kept with its claim: a replay of the claimer emits it again from here.
+            ...(alone
+              ? {
+                  rid: { S: alone.id },
+                  side: { S: alone.side },
+                  k: { S: alone.key },
+                  t: { N: String(alone.t) },
+                  off: { N: String(alone.offset) },
+                  v: { S: alone.value },
+                }
+              : {}),
             [EXPIRES]: { N: String(this.expiresAt()) },
           },
           ConditionExpression: onlyIfMine

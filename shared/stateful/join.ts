@@ -320,26 +320,67 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
     );
     // Records of the outer-join store removed with a matched one (one list per time, side and key).
     for (const m of plan.matched) marks.add(m.side === 'left' ? resultId(m, null) : resultId(null, m));
-    const claims: { order: number; result: string; owner: string; emit?: () => FlowRecord }[] = [];
+    const claims: {
+      order: number;
+      result: string;
+      owner: string;
+      by?: number;
+      record?: KeptRecord;
+      emit?: () => FlowRecord;
+    }[] = [];
+    const offsetOf = (r: KeptRecord): number | undefined =>
+      offsets.get(r.id)?.offset ?? entries.find((e) => idOf(e.record) === r.id)?.record.source.offset;
     plan.alone.forEach((a, n) => {
+      // A replayed record emits again only what it claimed the first time (below), as for pairs.
+      if (replayed(a.by)) return;
       const [l, r] = a.record.side === 'left' ? [a.record, null] : [null, a.record];
       claims.push({
         order: a.by * 1e6 + 5e5 + n,
         result: resultId(l, r),
         owner: idOf((entries[a.by] as (typeof entries)[number]).record),
+        by: a.by,
+        record: a.record,
         emit: emit(a.by, a.record.key, l, r),
       });
     });
     for (const result of marks) claims.push({ order: -1, result, owner: 'matched' });
+    const won = new Map<number, string[]>();
+    const wonIds = new Set<string>();
     await inParallel(claims, concurrency, async (c) => {
-      if (!(await state.claim(partition, c.result, c.owner)) || !c.emit) return;
+      const offset = c.record ? offsetOf(c.record) : undefined;
+      const alone =
+        c.record && offset !== undefined
+          ? { ...c.record, value: values.get(c.record.id) ?? 'null', offset }
+          : undefined;
+      if (!(await state.claim(partition, c.result, c.owner, false, alone)) || !c.emit) return;
       emitted.push({ order: c.order, record: c.emit() });
+      if (c.by !== undefined && c.record) {
+        won.set(c.by, [...(won.get(c.by) ?? []), c.result]);
+        wonIds.add(c.record.id);
+      }
     });
+    // Replayed records: what they claimed to emit alone, from the claims (the store may have changed since).
+    const again: { side: JoinSide; t: number; offset: number }[] = [];
+    for (const [by, r] of planRecords.entries()) {
+      if (!replayed(by) || !r.decided?.alone?.length) continue;
+      const owner = r.id;
+      const found = await state.aloneClaims(partition, r.decided.alone);
+      for (const [n, result] of r.decided.alone.entries()) {
+        const c = found.get(result);
+        if (!c || c.owner !== owner) continue;
+        values.set(c.id, c.value);
+        const [l, rr] = c.side === 'left' ? [c, null] : [null, c];
+        emitted.push({ order: by * 1e6 + 5e5 + n, record: emit(by, c.key, l, rr)() });
+        again.push(c);
+      }
+    }
     await inParallel(
-      entries.flatMap((e, i) => (replayed(i) ? [] : [e])),
+      entries.flatMap((e, i) => (replayed(i) ? [] : [{ e, i }])),
       concurrency,
-      (e) => state.claimed(state.recordKey(partition, side, e.key, e.t, e.record.source.offset)),
+      ({ e, i }) =>
+        state.claimed(state.recordKey(partition, side, e.key, e.t, e.record.source.offset), won.get(i)),
     );
+    const matchedIds = new Set(plan.matched.map((m) => m.id));
 
     const commit = async (failedAt: number | undefined) => {
       // With a partial batch response, only the records before the failed one were delivered: their plan is the
@@ -363,10 +404,14 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
             offset: e.record.source.offset,
           };
         }),
-        remove: p.removed.flatMap((r) => {
-          const at = offsets.get(r.id);
-          return at ? [at] : [];
-        }),
+        // Only what this batch emitted alone or matched: a record whose claim another holds stays for its replay.
+        remove: [
+          ...p.removed.flatMap((r) => {
+            const at = offsets.get(r.id);
+            return at && (wonIds.has(r.id) || matchedIds.has(r.id)) ? [at] : [];
+          }),
+          ...again,
+        ],
         minTime: p.minTime,
         readVersion: time.version ?? 0,
         committedOffset: last.source.offset,
