@@ -156,6 +156,8 @@ export class JoinState {
   /** The decisions stored with records already processed once (a replay decides them as it did then). */
   async decided(keys: readonly Item[]): Promise<Map<string, Decision>> {
     const found = new Map<string, Decision>();
+    // A delivery can hold one record twice (a rewind over a batch): BatchGetItem refuses duplicate keys.
+    keys = [...new Map(keys.map((k) => [JSON.stringify(k), k])).values()];
     for (let i = 0; i < keys.length; i += 100) {
       let pending: Item[] = keys.slice(i, i + 100);
       for (let attempt = 0; pending.length > 0; attempt++) {
