@@ -34,6 +34,17 @@ export type EnrichedReview = Review & {
   readonly product: Pick<Product, 'productId' | 'name' | 'category' | 'priceCents'>;
 };
 
+/** A review with the order that verifies it (verified-reviews' and verified-orders' output, keyed by review id). */
+export interface VerifiedReview {
+  readonly reviewId: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly rating: number;
+  readonly createdAt: EnrichedReview['createdAt'];
+  readonly orderId: string;
+  readonly orderTime: number;
+}
+
 /** One product's ratings in one hour (product-ratings' window result). */
 export interface ProductRatings {
   readonly count: number;
@@ -79,6 +90,29 @@ export const topics = defineTopics({
     partitions: 3,
     internal: true,
   }),
+  // The repartition topics of the verified-reviews join: reviews and orders keyed by customer, so a customer's
+  // reviews and orders land in the same partition number (co-partitioned: same partition count, same key).
+  reviewsByCustomer: typed<EnrichedReview>({
+    name: 'reviews.by-customer',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+    keyedBy: 'customerId',
+  }),
+  ordersByCustomer: typed<Order>({
+    name: 'orders.by-customer',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+    keyedBy: 'customerId',
+  }),
+  reviewsVerified: typed<VerifiedReview>({
+    name: 'reviews.verified',
+    format: 'json',
+    partitions: 3,
+    internal: true,
+    keyedBy: 'reviewId',
+  }),
   customersCdc: { name: 'customers.cdc', format: 'json', partitions: 2 },
   // Written by the order service in Avro through the Glue Schema Registry; `schema` is the readers' (and the lake's).
   orders: typed<Order>({
@@ -94,6 +128,8 @@ export const topics = defineTopics({
   ordersDeadLetters: { name: 'orders.dlq', format: 'bytes', partitions: 1 },
   // product-ratings' own (late reviews among them): reviews.dlq stays the tier-1 and tier-2 reviews' rejects.
   ratingsDeadLetters: { name: 'ratings.dlq', format: 'bytes', partitions: 1 },
+  // The verified-reviews join's hops and sides (orders.dlq stays orders-lake's, whose check counts it).
+  verifiedDeadLetters: { name: 'verified.dlq', format: 'bytes', partitions: 1 },
 });
 
 export const tables = defineTables({
@@ -101,6 +137,8 @@ export const tables = defineTables({
   products: typed<Product>({ name: 'products', partitionKey: 'productId' }),
   // product-ratings' windows, kept current as reviews arrive (the interactive query: npm run query).
   productStats: { name: 'product-stats', partitionKey: 'pk', sortKey: 'sk' },
+  // The verified-reviews join's state: both sides' records within the window, and the claims of its pairs.
+  joinState: { name: 'join-state', partitionKey: 'pk', sortKey: 'sk' },
 });
 
 export const lake = defineBucket({ name: 'sluice-lake' });

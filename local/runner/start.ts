@@ -30,6 +30,7 @@ import { emptyStateTables, provision } from './provision.ts';
 import { publish } from './publish.ts';
 import { localGlue, registerTopicSchemas, topicEncoder } from './registry.ts';
 import { type Check, checkTable, flowTable } from './report.ts';
+import { verifiedBefore, verifiedPairsFor, verifiedReviewsChecks } from './verified-reviews.ts';
 import {
   indexCount,
   lakeCopiesOf,
@@ -140,6 +141,7 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
   const topicNames = topology.topics.map((t) => t.name);
   const before = await topicEnds(admin, topicNames);
   const statsBefore = reference ? await partitionEnds(admin, productStats.topic) : new Map<number, number>();
+  const verifiedSince = reference ? await verifiedBefore(admin) : new Map<number, number>();
   const lakeBefore = topology.bucket ? await lakeKeys(state, topology.bucket.name, '') : new Set<string>();
   const logMarks = new Map([...pipeline.functions.values()].map((f) => [f.name, f.pool.spec.logFile]));
   const logsFrom = logOffsets(logMarks);
@@ -298,6 +300,14 @@ export const runLocalPipeline = async (options: StartOptions): Promise<number> =
           expected.lateReviews,
           delta('ratings.dlq'),
         ),
+        ...(await verifiedReviewsChecks(
+          kafka,
+          admin,
+          verifiedSince,
+          verifiedPairsFor(reviews, orders, expected.enrichedReviewIds),
+          expectedOrders.deadLetters,
+          delta('verified.dlq'),
+        )),
       ];
   if (reference) {
     // The reviews mart: one row per sample review, and a few rows compared column by column with the samples.

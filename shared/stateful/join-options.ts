@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.ts';
 import type { FlowRecord } from '../record.ts';
 import { assertTableRef, isTopicRef, type TableRef, type TopicRef } from '../topology/resources.ts';
 import type { JoinSide, JoinType, JoinWindow } from './join-window.ts';
+import { type Duration, durationMs } from './window.ts';
 
 /**
  * A stream–stream join, declared on both of its sides: the flow reading the left topic and the flow reading the
@@ -52,15 +53,16 @@ export interface JoinOptions<In = unknown, Other = unknown, Out = unknown> {
    */
   eventTime?: string;
   /**
-   * The join window in milliseconds, from the left side's view.
-   * @example within: { before: 30 * 86_400_000, after: 0 }
+   * The join window from the left side's view, as durations (the type `aggregate` takes: text such as `'30d'`,
+   * or a number of milliseconds).
+   * @example within: { before: '30d', after: 0 }
    */
-  within: { before: number; after: number };
+  within: { before: Duration; after: Duration };
   /**
-   * How long after a window ends (in stream time) out-of-order records are still admitted, in milliseconds.
-   * @example grace: 3_600_000
+   * How long after a window ends (in stream time) out-of-order records are still admitted.
+   * @example grace: '1h'
    */
-  grace: number;
+  grace: Duration;
   /**
    * inner: pairs only; left: also left records that found no pair, once their window closed; outer: both sides.
    * @default 'inner'
@@ -76,16 +78,17 @@ export interface JoinOptions<In = unknown, Other = unknown, Out = unknown> {
   /**
    * Event times further ahead of the clock than this are refused (dead-lettered): one would move stream time
    * and make every other record late.
-   * @default 86_400_000 (one day)
-   * @example maxFutureMs: 3_600_000
+   * @default '1d'
+   * @example maxFuture: '1h'
    */
-  maxFutureMs?: number;
+  maxFuture?: Duration;
   /**
-   * How long state items live after they are written (DynamoDB TTL, plus a read-time filter), in seconds.
-   * @default 604_800 (7 days, Kafka's default retention)
-   * @example stateTtlSeconds: 40 * 86_400
+   * How long state items live after they are written (DynamoDB TTL, plus a read-time filter); whole seconds
+   * are kept (TTL's unit).
+   * @default '7d' (Kafka's default retention)
+   * @example stateTtl: '40d'
    */
-  stateTtlSeconds?: number;
+  stateTtl?: Duration;
   /**
    * Conditional writes (claims) in flight at once.
    * @default 16
@@ -102,6 +105,10 @@ export interface JoinDescription {
   readonly other: TopicRef;
   readonly window: JoinWindow;
   readonly type: JoinType;
+  /** `maxFuture` in milliseconds. */
+  readonly maxFutureMs: number;
+  /** `stateTtl` in whole seconds (at least 1). */
+  readonly stateTtlSeconds: number;
   readonly topicKeyed: boolean;
   /** The key field, when the key is one ('record key' for the Kafka key, 'function' for a function). */
   readonly keyedBy: string;
@@ -119,17 +126,10 @@ const KNOWN = new Set([
   'grace',
   'type',
   'as',
-  'maxFutureMs',
-  'stateTtlSeconds',
+  'maxFuture',
+  'stateTtl',
   'concurrency',
 ]);
-
-const nonNegativeInt = (value: unknown, path: string): number => {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value))
-    throw new ConfigError(path, 'must be a whole number of milliseconds');
-  if (value < 0) throw new ConfigError(path, `must be ≥ 0 (got ${value})`);
-  return value;
-};
 
 const positiveInt = (value: unknown, fallback: number, path: string): number => {
   if (value === undefined) return fallback;
@@ -138,14 +138,25 @@ const positiveInt = (value: unknown, fallback: number, path: string): number => 
   return value;
 };
 
-/** Checks a join's options at load time; every mistake is a ConfigError naming `join(<name>).<field>`. */
-export const checkJoinOptions = (options: JoinOptions): JoinDescription => {
+/** The join's name, checked when the step is made (its state items and grant are named by it). */
+export const checkJoinName = (options: JoinOptions): string => {
   if (typeof options !== 'object' || options === null)
     throw new ConfigError('join', 'needs options: { name, state, side, other, within, grace }');
   const name = options.name;
   if (typeof name !== 'string' || !/^[a-zA-Z0-9._-]{1,100}$/.test(name))
     throw new ConfigError('join.name', 'must be 1-100 of a-z A-Z 0-9 . _ -');
-  const at = `join(${name})`;
+  return name;
+};
+
+/**
+ * Checks a join's options at load time; every mistake is a ConfigError naming `<at>.<field>`: `defineFlow` passes
+ * the step's place (`flows.<flow>.steps[i]`), a join used outside a flow is `join(<name>)`.
+ */
+export const checkJoinOptions = (
+  options: JoinOptions,
+  at = `join(${checkJoinName(options)})`,
+): JoinDescription => {
+  const name = checkJoinName(options);
   for (const key of Object.keys(options))
     if (!KNOWN.has(key)) throw new ConfigError(`${at}.${key}`, 'unknown key');
   const state = assertTableRef(options.state, `${at}.state`);
@@ -170,19 +181,23 @@ export const checkJoinOptions = (options: JoinOptions): JoinDescription => {
     throw new ConfigError(`${at}.eventTime`, "must be a value field (dot path) or 'timestamp'");
   const within = options.within as unknown;
   if (typeof within !== 'object' || within === null)
-    throw new ConfigError(`${at}.within`, 'must be { before, after } in milliseconds');
+    throw new ConfigError(
+      `${at}.within`,
+      "must be { before, after }: durations such as '30d' or milliseconds",
+    );
   for (const k of Object.keys(within))
     if (k !== 'before' && k !== 'after') throw new ConfigError(`${at}.within.${k}`, 'unknown key');
-  const beforeMs = nonNegativeInt((within as { before?: unknown }).before, `${at}.within.before`);
-  const afterMs = nonNegativeInt((within as { after?: unknown }).after, `${at}.within.after`);
-  const graceMs = nonNegativeInt(options.grace, `${at}.grace`);
+  const beforeMs = durationMs((within as { before?: unknown }).before, `${at}.within.before`);
+  const afterMs = durationMs((within as { after?: unknown }).after, `${at}.within.after`);
+  const graceMs = durationMs(options.grace, `${at}.grace`);
   const type = options.type ?? 'inner';
   if (type !== 'inner' && type !== 'left' && type !== 'outer')
     throw new ConfigError(`${at}.type`, "must be 'inner', 'left' or 'outer'");
   if (options.as !== undefined && typeof options.as !== 'function')
     throw new ConfigError(`${at}.as`, 'must be a function (left, right, key) => value');
-  positiveInt(options.maxFutureMs, 1, `${at}.maxFutureMs`);
-  positiveInt(options.stateTtlSeconds, 1, `${at}.stateTtlSeconds`);
+  const maxFutureMs = durationMs(options.maxFuture ?? '1d', `${at}.maxFuture`);
+  const stateTtlSeconds = Math.floor(durationMs(options.stateTtl ?? '7d', `${at}.stateTtl`) / 1000);
+  if (stateTtlSeconds < 1) throw new ConfigError(`${at}.stateTtl`, 'must be at least 1 s');
   positiveInt(options.concurrency, 1, `${at}.concurrency`);
   return Object.freeze({
     name,
@@ -191,6 +206,8 @@ export const checkJoinOptions = (options: JoinOptions): JoinDescription => {
     other: options.other,
     window: Object.freeze({ beforeMs, afterMs, graceMs }),
     type,
+    maxFutureMs,
+    stateTtlSeconds,
     topicKeyed: options.topicKeyed ?? key === undefined,
     keyedBy: key === undefined ? 'record key' : typeof key === 'function' ? 'function' : key,
   });

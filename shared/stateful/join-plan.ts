@@ -1,5 +1,4 @@
 import {
-  closeTime,
   emitsUnmatched,
   inWindow,
   isClosed,
@@ -7,6 +6,7 @@ import {
   type JoinSide,
   type JoinType,
   type JoinWindow,
+  lookAheadMs,
   otherSide,
   pairRange,
   windowEnded,
@@ -22,6 +22,8 @@ export interface Decision {
   readonly late: boolean;
   /** Its results were claimed (a replay emits only those again). */
   readonly claimed?: boolean;
+  /** The outer-join store's records it claimed to emit alone (result ids): a replay emits those again. */
+  readonly alone?: readonly string[];
 }
 
 /** A record of the batch, in source order, with its decision when it was processed before. */
@@ -55,8 +57,13 @@ export interface PlanInput {
   readonly records: readonly PlanRecord[];
   /** Kept records of the other side, by key, that may pair with the batch's records. */
   readonly others: ReadonlyMap<string, readonly KeptRecord[]>;
-  /** Kept unmatched records (either side) whose window closes before the batch's stream time. */
+  /** The outer-join store as committed: unmatched records (either side) not emitted yet, in any order. */
   readonly open: readonly KeptRecord[];
+  /**
+   * Kafka Streams' `minTime` of the outer-join store as committed (undefined: Long.MAX_VALUE, nothing to bound):
+   * unmatched records are looked at only when minTime + this side's look-ahead + grace is behind stream time.
+   */
+  readonly minTime?: number | undefined;
 }
 
 /** What a batch emits and keeps, decided in memory; `by` is the index of the record that claims the emission. */
@@ -67,23 +74,31 @@ export interface Plan {
   /** This side's store time after the batch. */
   readonly storeTime: number | undefined;
   readonly pairs: readonly { by: number; left: KeptRecord; right: KeptRecord }[];
-  /** Kept records of the other side that this batch matched: they must never be emitted alone once closed. */
+  /** Kept records of the other side that this batch matched: they must never be emitted alone afterwards. */
   readonly matched: readonly KeptRecord[];
   /** Records emitted alone (left/outer joins): at once when their window has ended, or when it closed. */
   readonly alone: readonly { by: number; record: KeptRecord }[];
-  /** The batch's own unmatched records whose window is still open: kept until it closes. */
+  /** The batch's own unmatched records still in the outer-join store after it (indexes): to keep at commit. */
   readonly opened: readonly number[];
+  /** Records of the committed outer-join store that the batch emitted or matched: to remove at commit. */
+  readonly removed: readonly KeptRecord[];
+  /** The outer-join store's minTime after the batch (undefined: Long.MAX_VALUE). */
+  readonly minTime: number | undefined;
   /** The stream time after the batch. */
   readonly streamTime: number | undefined;
-  /** The stream time up to which open records were closed in this batch (all closing before it are handled). */
-  readonly closedBefore: number | undefined;
 }
 
+/** Kafka Streams' outer-join store order: event time, then the right side before the left (its key bytes). */
+const storeOrder = (a: KeptRecord, b: KeptRecord): number =>
+  a.t - b.t || (a.side === b.side ? 0 : a.side === 'right' ? -1 : 1);
+
 /**
- * Runs a batch of one side through the join in source order, as Kafka Streams processes it: stream time advances
- * per record; a record at stream time first emits the unmatched records whose window closed; an expired record is
- * late; others pair with every kept record of the other side in their window, and an unmatched one of an emitting
- * side is emitted alone at once when its window has ended, else kept open.
+ * Runs a batch of one side through the join in source order, as Kafka Streams' `KStreamKStreamJoin` processes it:
+ * stream time advances per record; a record at stream time first emits the outer-join store's records whose
+ * window closed (`emitNonJoinedOuterRecords`, with its `minTime` gate); an expired record is late; others pair
+ * with every kept record of the other side in their window (removing the paired records' entries from the
+ * outer-join store), and an unmatched one of an emitting side is emitted alone at once when its window has ended,
+ * else put in the outer-join store.
  */
 export const planBatch = (input: PlanInput): Plan => {
   const { side, type, window: w } = input;
@@ -92,14 +107,45 @@ export const planBatch = (input: PlanInput): Plan => {
   const pairs: { by: number; left: KeptRecord; right: KeptRecord }[] = [];
   const matched = new Map<string, KeptRecord>();
   const alone: { by: number; record: KeptRecord }[] = [];
-  const opened: number[] = [];
-  const byClose = (a: KeptRecord, b: KeptRecord) => closeTime(w, a.side, a.t) - closeTime(w, b.side, b.t);
-  const open = [...input.open].sort(byClose);
-  const handled = new Set<string>();
+  const committed = new Set(input.open.map((o) => o.id));
+  const removed = new Map<string, KeptRecord>();
+  const ownIndex = new Map<string, number>();
+  // The outer-join store, by id (a record read back and added again is one entry).
+  let store = [...new Map(input.open.map((o) => [o.id, o])).values()];
+  let minTime = input.minTime;
   let streamTime = input.streamTime;
   let storeTime = input.storeTimes[side];
   const otherTime = input.storeTimes[otherSide(side)];
-  let closedBefore: number | undefined;
+  const drop = (o: KeptRecord) => {
+    if (committed.has(o.id)) removed.set(o.id, o);
+  };
+
+  /** `emitNonJoinedOuterRecords` of Kafka Streams 4.1, throttle off (the oracle's setting). */
+  const emitClosed = (by: number, at: number) => {
+    // minTime undefined is Long.MAX_VALUE, whose sum overflows in Java: the gate then lets the store be read.
+    if (minTime !== undefined && minTime + lookAheadMs(w, side) + w.graceMs >= at) return;
+    minTime = undefined;
+    const sorted = store.sort(storeOrder);
+    const open = { left: false, right: false };
+    const kept: KeptRecord[] = [];
+    for (let n = 0; n < sorted.length; n++) {
+      const o = sorted[n] as KeptRecord;
+      // Kafka Streams sets minTime to each record it looks at, the one it stops at included.
+      minTime = o.t;
+      if (open.left && open.right) {
+        kept.push(...sorted.slice(n));
+        break;
+      }
+      if (!isClosed(w, o.side, o.t, at)) {
+        open[o.side] = true;
+        kept.push(o);
+        continue;
+      }
+      alone.push({ by, record: o });
+      drop(o);
+    }
+    store = kept;
+  };
 
   input.records.forEach((r, i) => {
     const max = (a: number | undefined, b: number) => (a === undefined ? b : Math.max(a, b));
@@ -115,15 +161,8 @@ export const planBatch = (input: PlanInput): Plan => {
     storeTime = max(storeTime, r.t);
     if (decision.late) late.push(i);
 
-    if (r.t === at) {
-      // Kafka Streams closes windows only when a record moves stream time (or is at it).
-      for (const o of open) {
-        if (handled.has(o.id) || matched.has(o.id) || !isClosed(w, o.side, o.t, at)) continue;
-        handled.add(o.id);
-        alone.push({ by: i, record: o });
-      }
-      closedBefore = max(closedBefore, at);
-    }
+    // Kafka Streams looks at the outer-join store only when a record moves stream time (or is at it).
+    if (type !== 'inner' && r.t === at) emitClosed(i, at);
 
     const self: KeptRecord = { id: r.id, side, key: r.key, t: r.t };
     const range = pairRange(w, side, r.t);
@@ -135,13 +174,22 @@ export const planBatch = (input: PlanInput): Plan => {
       if (!inWindow(w, left.t, right.t)) continue;
       found = true;
       pairs.push({ by: i, left, right });
-      if (emitsUnmatched(type, otherSide(side))) matched.set(o.id, o);
+      if (!emitsUnmatched(type, otherSide(side))) continue;
+      matched.set(o.id, o);
+      // The outer-join store holds one list per (time, side, key): a match removes the whole list.
+      store = store.filter((s) => {
+        if (s.t !== o.t || s.side !== o.side || s.key !== o.key) return true;
+        matched.set(s.id, s);
+        drop(s);
+        return false;
+      });
     }
     if (found || !emitsUnmatched(type, side)) return;
     if (windowEnded(w, side, r.t, at)) alone.push({ by: i, record: self });
-    else {
-      opened.push(i);
-      open.push(self);
+    else if (!store.some((s) => s.id === self.id)) {
+      minTime = minTime === undefined ? r.t : Math.min(minTime, r.t);
+      store.push(self);
+      ownIndex.set(self.id, i);
     }
   });
 
@@ -152,8 +200,12 @@ export const planBatch = (input: PlanInput): Plan => {
     pairs,
     matched: [...matched.values()],
     alone,
-    opened,
+    opened: store.flatMap((s) => {
+      const i = ownIndex.get(s.id);
+      return i === undefined || committed.has(s.id) ? [] : [i];
+    }),
+    removed: [...removed.values()],
+    minTime,
     streamTime,
-    closedBefore,
   };
 };

@@ -4,6 +4,7 @@ import { RetriableError } from '../errors.ts';
 import type { TableRef } from '../topology/resources.ts';
 import type { Decision, KeptRecord } from './join-plan.ts';
 import type { JoinSide } from './join-window.ts';
+import { joinPk, padTime } from './state-keys.ts';
 
 /** The TTL attribute the CDK app turns on for state tables (shared with windowed aggregation). */
 const EXPIRES = '_sluice_expires';
@@ -18,16 +19,23 @@ export interface StoredRecord extends KeptRecord {
   readonly value: string;
 }
 
-/** The partition's times: stream time over both sides, each side's store time, the close watermark. */
+/**
+ * The partition's times: stream time over both sides, each side's store time, and what commits keep: the outer-join
+ * store's minTime (absent: Long.MAX_VALUE), its version (one more per commit that changed it) and each side's
+ * highest committed offset (records at or below it were delivered and committed: a rewind skips them).
+ */
 export interface JoinTimes {
   readonly streamTime?: number;
   readonly left?: number;
   readonly right?: number;
-  readonly closedBefore?: number;
+  readonly minTime?: number;
+  readonly version?: number;
+  readonly committedLeft?: number;
+  readonly committedRight?: number;
 }
 
 /** Time attributes of the partition's time item. */
-export const TimeAttribute = { stream: 'st', left: 'sl', right: 'sr', closed: 'closed' } as const;
+export const TimeAttribute = { stream: 'st', left: 'sl', right: 'sr' } as const;
 export type TimeAttribute = (typeof TimeAttribute)[keyof typeof TimeAttribute];
 
 type Item = Record<string, AttributeValue>;
@@ -48,10 +56,9 @@ const commands = (): Sdk => {
   return sdk;
 };
 
-// Fixed-width numbers sort as text: event times up to 10^15 ms (year 33658), offsets up to 2^53.
-const pad = (n: number, width: number): string => String(Math.max(0, Math.trunc(n))).padStart(width, '0');
-const time = (t: number): string => pad(t, 15);
-const offset = (o: number): string => pad(o, 16);
+// Fixed-width numbers sort as text: event times as every state item writes them (state-keys.ts), offsets up to 2^53.
+const time = (t: number): string => padTime(Math.max(0, Math.trunc(t)));
+const offset = (o: number): string => String(Math.max(0, Math.trunc(o))).padStart(16, '0');
 
 const UNPROCESSED_ATTEMPTS = 8;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -85,8 +92,8 @@ export class JoinState {
     return { [this.pk]: { S: pk }, [this.sk]: { S: sk } };
   }
 
-  private base(partition: number): string {
-    return `${this.join}#${partition}`;
+  private pkOf(partition: number, ...parts: readonly string[]): string {
+    return joinPk(this.join, partition, ...parts);
   }
 
   private async call<T>(command: unknown): Promise<T> {
@@ -98,7 +105,7 @@ export class JoinState {
   }
 
   recordKey(partition: number, side: JoinSide, key: string, t: number, off: number): Item {
-    return this.key(`${this.base(partition)}#${side}#${key}`, `${time(t)}#${offset(off)}`);
+    return this.key(this.pkOf(partition, side, key), `${time(t)}#${offset(off)}`);
   }
 
   /** The partition's times (strongly consistent). */
@@ -106,12 +113,20 @@ export class JoinState {
     const out = await this.call<{ Item?: Item }>(
       new (commands().GetItemCommand)({
         TableName: this.table,
-        Key: this.key(`${this.base(partition)}#time`, '-'),
+        Key: this.key(this.pkOf(partition, 'time'), '-'),
         ConsistentRead: true,
       }),
     );
     const times: Record<string, number> = {};
-    const names = { streamTime: 'st', left: 'sl', right: 'sr', closedBefore: 'closed' } as const;
+    const names = {
+      streamTime: 'st',
+      left: 'sl',
+      right: 'sr',
+      minTime: 'mn',
+      version: 'ov',
+      committedLeft: 'cl',
+      committedRight: 'cr',
+    } as const;
     for (const [name, attribute] of Object.entries(names)) {
       const n = out.Item?.[attribute]?.N;
       if (n !== undefined) times[name] = Number(n);
@@ -119,13 +134,13 @@ export class JoinState {
     return times;
   }
 
-  /** Moves a time attribute forward only (`st` stream time, `closed` the close watermark). */
-  async advance(partition: number, attribute: TimeAttribute, to: number): Promise<void> {
+  /** Moves a time attribute forward only (`st` stream time, `sl`/`sr` the sides' store times). */
+  async advance(partition: number, attribute: TimeAttribute | 'cl' | 'cr' | 'ov', to: number): Promise<void> {
     try {
       await this.client.send(
         new (commands().UpdateItemCommand)({
           TableName: this.table,
-          Key: this.key(`${this.base(partition)}#time`, '-'),
+          Key: this.key(this.pkOf(partition, 'time'), '-'),
           UpdateExpression: 'SET #a = :v',
           ConditionExpression: 'attribute_not_exists(#a) OR #a < :v',
           ExpressionAttributeNames: { '#a': attribute },
@@ -141,6 +156,8 @@ export class JoinState {
   /** The decisions stored with records already processed once (a replay decides them as it did then). */
   async decided(keys: readonly Item[]): Promise<Map<string, Decision>> {
     const found = new Map<string, Decision>();
+    // A delivery can hold one record twice (a rewind over a batch): BatchGetItem refuses duplicate keys.
+    keys = [...new Map(keys.map((k) => [JSON.stringify(k), k])).values()];
     for (let i = 0; i < keys.length; i += 100) {
       let pending: Item[] = keys.slice(i, i + 100);
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -156,13 +173,14 @@ export class JoinState {
               [this.table]: {
                 Keys: pending,
                 ConsistentRead: true,
-                ProjectionExpression: '#id, #at, #ot, #late, #done',
+                ProjectionExpression: '#id, #at, #ot, #late, #done, #alone',
                 ExpressionAttributeNames: {
                   '#id': 'id',
                   '#at': 'at',
                   '#ot': 'ot',
                   '#late': 'late',
                   '#done': 'done',
+                  '#alone': 'alone',
                 },
               },
             },
@@ -175,6 +193,7 @@ export class JoinState {
             otherTime: item.ot?.N === undefined ? undefined : Number(item.ot.N),
             late: item.late?.BOOL === true,
             claimed: item.done?.BOOL === true,
+            ...(item.alone?.SS ? { alone: item.alone.SS } : {}),
           });
         }
         pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
@@ -209,17 +228,37 @@ export class JoinState {
     await this.writeAll(requests);
   }
 
-  /** Keeps unmatched records until their window closes, under their close time. */
-  async open(
+  /** The outer-join store's item key of a record: Kafka Streams' order (time, right before left), then offset. */
+  private openKey(partition: number, r: { side: JoinSide; t: number; offset: number }): Item {
+    return this.key(
+      this.pkOf(partition, 'open'),
+      `${time(r.t)}#${r.side === 'right' ? 0 : 1}#${offset(r.offset)}`,
+    );
+  }
+
+  /**
+   * Commits a batch's changes to the outer-join store: its unmatched records put, the records it emitted or
+   * matched removed, then minTime and this side's committed offset. minTime is set only if no other commit came
+   * between the batch's read and now (the version); otherwise it is only lowered to the batch's own records, so
+   * the gate never hides a record (a concurrent batch may emit later than Kafka Streams would, never twice).
+   */
+  async commitOuter(
     partition: number,
-    records: readonly (StoredRecord & { readonly offset: number; readonly closesAt: number })[],
+    side: JoinSide,
+    change: {
+      readonly put: readonly (StoredRecord & { readonly offset: number })[];
+      readonly remove: readonly { readonly side: JoinSide; readonly t: number; readonly offset: number }[];
+      readonly minTime: number | undefined;
+      readonly readVersion: number;
+      readonly committedOffset: number;
+    },
   ): Promise<void> {
     const expires = String(this.expiresAt());
-    await this.writeAll(
-      records.map((r) => ({
+    await this.writeAll([
+      ...change.put.map((r) => ({
         PutRequest: {
           Item: {
-            ...this.key(`${this.base(partition)}#open`, `${time(r.closesAt)}#${r.side}#${offset(r.offset)}`),
+            ...this.openKey(partition, r),
             id: { S: r.id },
             side: { S: r.side },
             k: { S: r.key },
@@ -229,7 +268,58 @@ export class JoinState {
           },
         },
       })),
-    );
+      ...change.remove.map((r) => ({ DeleteRequest: { Key: this.openKey(partition, r) } })),
+    ]);
+    const committed = side === 'left' ? 'cl' : 'cr';
+    const key = this.key(this.pkOf(partition, 'time'), '-');
+    try {
+      await this.client.send(
+        new (commands().UpdateItemCommand)({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: `SET #ov = :next${change.minTime === undefined ? ' REMOVE #mn' : ', #mn = :mn'}`,
+          ConditionExpression: '(attribute_not_exists(#ov) AND :read = :zero) OR #ov = :read',
+          ExpressionAttributeNames: {
+            '#ov': 'ov',
+            '#mn': 'mn',
+          },
+          ExpressionAttributeValues: {
+            ':next': { N: String(change.readVersion + 1) },
+            ':read': { N: String(change.readVersion) },
+            ':zero': { N: '0' },
+            ...(change.minTime === undefined ? {} : { ':mn': { N: String(change.minTime) } }),
+          },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException')
+        throw classifyDynamoDbError(error, this.table);
+      const own = Math.min(...change.put.map((r) => r.t));
+      if (Number.isFinite(own)) await this.lower(partition, 'mn', own);
+      await this.advance(partition, committed, change.committedOffset);
+      await this.advance(partition, 'ov', change.readVersion + 1);
+      return;
+    }
+    await this.advance(partition, committed, change.committedOffset);
+  }
+
+  /** Moves a time attribute back only (minTime). */
+  private async lower(partition: number, attribute: string, to: number): Promise<void> {
+    try {
+      await this.client.send(
+        new (commands().UpdateItemCommand)({
+          TableName: this.table,
+          Key: this.key(this.pkOf(partition, 'time'), '-'),
+          UpdateExpression: 'SET #a = :v',
+          ConditionExpression: 'attribute_not_exists(#a) OR #a > :v',
+          ExpressionAttributeNames: { '#a': attribute },
+          ExpressionAttributeValues: { ':v': { N: String(to) } },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return;
+      throw classifyDynamoDbError(error, this.table);
+    }
   }
 
   private async writeAll(requests: readonly WriteRequest[]): Promise<void> {
@@ -255,11 +345,7 @@ export class JoinState {
     from: number,
     to: number,
   ): Promise<StoredRecord[]> {
-    const items = await this.query(
-      `${this.base(partition)}#${side}#${key}`,
-      `${time(from)}#`,
-      `${time(to)}#~`,
-    );
+    const items = await this.query(this.pkOf(partition, side, key), `${time(from)}#`, `${time(to)}#~`);
     return items.flatMap((item) =>
       item.late?.BOOL === true
         ? []
@@ -275,16 +361,16 @@ export class JoinState {
     );
   }
 
-  /** Unmatched records whose close time lies in [from, before). */
-  async opened(partition: number, from: number, before: number): Promise<StoredRecord[]> {
-    if (before <= from) return [];
-    const items = await this.query(`${this.base(partition)}#open`, `${time(from)}#`, `${time(before - 1)}#~`);
+  /** The outer-join store: every unmatched record kept, with its offset. */
+  async outer(partition: number): Promise<(StoredRecord & { readonly offset: number })[]> {
+    const items = await this.query(this.pkOf(partition, 'open'), '0', '~');
     return items.map((item) => ({
       id: item.id?.S ?? '',
       side: item.side?.S === 'right' ? 'right' : 'left',
       key: item.k?.S ?? '',
       t: Number(item.t?.N),
       value: item.v?.S ?? 'null',
+      offset: Number((item[this.sk]?.S ?? '').split('#')[2]),
     }));
   }
 
@@ -310,31 +396,83 @@ export class JoinState {
     return items;
   }
 
-  /** Marks a record's claims as made: a replay of it then only emits again what it claimed. */
-  async claimed(key: Item): Promise<void> {
+  /**
+   * Marks a record's claims as made, with the outer-join store's records it won to emit alone: a replay of it then
+   * only emits again what it claimed.
+   */
+  async claimed(key: Item, alone: readonly string[] = []): Promise<void> {
     await this.call(
       new (commands().UpdateItemCommand)({
         TableName: this.table,
         Key: key,
-        UpdateExpression: 'SET #done = :yes',
-        ExpressionAttributeNames: { '#done': 'done' },
-        ExpressionAttributeValues: { ':yes': { BOOL: true } },
+        UpdateExpression: alone.length > 0 ? 'SET #done = :yes, #alone = :alone' : 'SET #done = :yes',
+        ExpressionAttributeNames: { '#done': 'done', ...(alone.length > 0 ? { '#alone': 'alone' } : {}) },
+        ExpressionAttributeValues: {
+          ':yes': { BOOL: true },
+          ...(alone.length > 0 ? { ':alone': { SS: [...alone] } } : {}),
+        },
       }),
     );
+  }
+
+  /** The records claimed to be emitted alone under these result ids, as their claims keep them (consistent reads). */
+  async aloneClaims(
+    partition: number,
+    results: readonly string[],
+  ): Promise<Map<string, StoredRecord & { readonly offset: number; readonly owner: string }>> {
+    const found = new Map<string, StoredRecord & { readonly offset: number; readonly owner: string }>();
+    for (const result of results) {
+      const out = await this.call<{ Item?: Item }>(
+        new (commands().GetItemCommand)({
+          TableName: this.table,
+          Key: this.key(this.pkOf(partition, 'claim'), result),
+          ConsistentRead: true,
+        }),
+      );
+      const item = out.Item;
+      if (item?.rid?.S === undefined) continue;
+      found.set(result, {
+        id: item.rid.S,
+        side: item.side?.S === 'right' ? 'right' : 'left',
+        key: item.k?.S ?? '',
+        t: Number(item.t?.N),
+        value: item.v?.S ?? 'null',
+        offset: Number(item.off?.N),
+        owner: item.owner?.S ?? '',
+      });
+    }
+    return found;
   }
 
   /**
    * Claims one result for `owner`: true when this owner holds it (first, or claimed by it before: a replay emits
    * again). `owner` 'matched' marks a record as paired, so that nobody emits it alone afterwards.
    */
-  async claim(partition: number, result: string, owner: string, onlyIfMine = false): Promise<boolean> {
+  async claim(
+    partition: number,
+    result: string,
+    owner: string,
+    onlyIfMine = false,
+    alone?: StoredRecord & { readonly offset: number },
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new (commands().PutItemCommand)({
           TableName: this.table,
           Item: {
-            ...this.key(`${this.base(partition)}#claim`, result),
+            ...this.key(this.pkOf(partition, 'claim'), result),
             owner: { S: owner },
+            // A record emitted alone is kept with its claim: a replay of the claimer emits it again from here.
+            ...(alone
+              ? {
+                  rid: { S: alone.id },
+                  side: { S: alone.side },
+                  k: { S: alone.key },
+                  t: { N: String(alone.t) },
+                  off: { N: String(alone.offset) },
+                  v: { S: alone.value },
+                }
+              : {}),
             [EXPIRES]: { N: String(this.expiresAt()) },
           },
           ConditionExpression: onlyIfMine

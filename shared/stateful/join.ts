@@ -3,10 +3,11 @@ import { LateRecordError, Stage, StepError } from '../errors.ts';
 import type { DeadLetter } from '../outputs/output.ts';
 import type { FlowRecord } from '../record.ts';
 import type { Loose, Step, StepResult } from '../steps/step.ts';
-import { checkJoinOptions, type JoinDescription, type JoinOptions } from './join-options.ts';
+import { checkJoinName, checkJoinOptions, type JoinDescription, type JoinOptions } from './join-options.ts';
 import type { Decision, KeptRecord, PlanRecord } from './join-plan.ts';
-import type { JoinState, StoredRecord } from './join-state.ts';
-import { closeTime, emitsUnmatched, otherSide, pairRange } from './join-window.ts';
+import type { JoinState } from './join-state.ts';
+import { emitsUnmatched, type JoinSide, otherSide, pairRange } from './join-window.ts';
+import { joinKeyPatterns, MAX_GROUP_KEY_BYTES } from './state-keys.ts';
 
 /** A join step: a Step that also describes its join, for defineTopology's co-partitioning check. */
 export interface JoinStep<In = Loose, Out = Loose> extends Step<In, Out> {
@@ -20,8 +21,6 @@ export const JOIN_RIGHT_HEADER = 'sluice.join.right';
 
 // DynamoDB items are at most 400 KB; a value near it cannot be kept with its key and attributes.
 const MAX_VALUE_CHARS = 350_000;
-// DynamoDB partition keys are at most 2,048 bytes, and the key is part of one.
-const MAX_KEY_CHARS = 1_000;
 
 const field = (value: unknown, path: string): unknown => {
   let at: unknown = value;
@@ -41,20 +40,20 @@ const field = (value: unknown, path: string): unknown => {
  * joins, a record that found no pair is emitted alone once its window closes (or at once if it had already
  * ended), unless a pair was found for it meanwhile. The close watermark advances only in the commit phase,
  * after the batch is delivered.
+ * Options are checked when `defineFlow` runs (a mistake names `flows.<flow>.steps[i].<field>`), or at first use.
  * @example join({ name: 'verified-reviews', state: tables.joinState, side: 'left', other: topics.orders,
- *   key: 'customerId', within: { before: 30 * 86_400_000, after: 0 }, grace: 3_600_000 })
+ *   key: 'customerId', within: { before: '30d', after: 0 }, grace: '1h' })
  */
 export const join = <In = Loose, Other = Loose, Out = Loose>(
   options: JoinOptions<In, Other, Out>,
 ): JoinStep<In, Out> => {
-  const description = checkJoinOptions(options as JoinOptions);
-  const { side, window: w, type } = description;
-  const name = description.name;
+  const name = checkJoinName(options as JoinOptions);
+  // Checked by defineFlow with the step's place (so errors name the flow), else at first use.
+  let checked: JoinDescription | undefined;
+  const described = (): JoinDescription => (checked ??= checkJoinOptions(options as JoinOptions));
   const keyOf = options.key;
   const eventTime = options.eventTime ?? 'timestamp';
   const joiner = options.as ?? ((left: unknown, right: unknown) => ({ left, right }));
-  const maxFutureMs = options.maxFutureMs ?? 86_400_000;
-  const ttlSeconds = options.stateTtlSeconds ?? 604_800;
   const concurrency = options.concurrency ?? 16;
 
   const readKey = (record: FlowRecord): string => {
@@ -69,12 +68,13 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
       throw new StepError(
         `join key ${keyOf === undefined ? '(the record key)' : String(keyOf)} is missing or not a string or number`,
       );
-    if (raw.length > MAX_KEY_CHARS)
-      throw new StepError(`join key is longer than ${MAX_KEY_CHARS} characters`);
+    // DynamoDB partition keys are at most 2,048 bytes, and the key is part of one (as an aggregation's is).
+    if (Buffer.byteLength(raw) > MAX_GROUP_KEY_BYTES)
+      throw new StepError(`join key is longer than ${MAX_GROUP_KEY_BYTES} bytes`);
     return raw;
   };
 
-  const readTime = (record: FlowRecord, now: number): number => {
+  const readTime = (record: FlowRecord, now: number, maxFutureMs: number): number => {
     let t: number;
     if (eventTime === 'timestamp') t = record.source.timestamp;
     else {
@@ -94,11 +94,19 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
   return {
     kind: 'join',
     name,
-    join: description,
-    keepsStateIn: [description.state],
+    get join() {
+      return described();
+    },
+    get keepsStateIn() {
+      return [described().state];
+    },
     // Every item of this join starts with its name (join-state.ts): the CDK grant is limited to them.
-    stateKeys: [`${name}#*`],
+    stateKeys: joinKeyPatterns(name),
+    check: (path) => {
+      checked = checkJoinOptions(options as JoinOptions, path);
+    },
     async run(records, context): Promise<StepResult> {
+      const description = described();
       const now = Date.now();
       const deadLetters: DeadLetter[] = [];
       let dropped = 0;
@@ -110,7 +118,11 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
           continue;
         }
         try {
-          const entry = { record, key: readKey(record), t: readTime(record, now) };
+          const entry = {
+            record,
+            key: readKey(record),
+            t: readTime(record, now, description.maxFutureMs),
+          };
           const value = JSON.stringify(record.value);
           if (value.length > MAX_VALUE_CHARS)
             throw new StepError(`value is too large to keep for the join (${value.length} characters)`);
@@ -135,16 +147,17 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
         client,
         description.state,
         name,
-        () => Math.floor(Date.now() / 1000) + ttlSeconds,
+        () => Math.floor(Date.now() / 1000) + description.stateTtlSeconds,
         () => Math.floor(Date.now() / 1000),
       );
       const out: { order: number; record: FlowRecord }[] = [];
-      const closed: { partition: number; before: number }[] = [];
+      const commits: { partition: number; commit: (failedAt: number | undefined) => Promise<void> }[] = [];
       for (const [partition, entries] of byPartition) {
-        const result = await runPartition(state, partition, entries);
+        const result = await runPartition(description, state, partition, entries);
         for (const d of result.late) deadLetters.push(d);
         for (const r of result.emitted) out.push(r);
-        if (result.closedBefore !== undefined) closed.push({ partition, before: result.closedBefore });
+        dropped += result.skipped;
+        if (result.commit) commits.push({ partition, commit: result.commit });
       }
       out.sort((a, b) => a.order - b.order);
       context.metrics.count('JoinResults', out.length);
@@ -152,10 +165,10 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
         records: out.map((o) => o.record),
         deadLetters,
         dropped,
-        ...(closed.length > 0
+        ...(commits.length > 0
           ? {
-              commit: async () => {
-                for (const c of closed) await state.advance(c.partition, 'closed', c.before);
+              commit: async ({ failed }) => {
+                for (const c of commits) await c.commit(failed.get(c.partition));
               },
             }
           : {}),
@@ -164,17 +177,26 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
   };
 
   async function runPartition(
+    { side, window: w, type }: JoinDescription,
     state: JoinState,
     partition: number,
-    entries: readonly { record: FlowRecord; key: string; t: number }[],
+    all: readonly { record: FlowRecord; key: string; t: number }[],
   ): Promise<{
     late: DeadLetter[];
     emitted: { order: number; record: FlowRecord }[];
-    closedBefore?: number;
+    skipped: number;
+    commit?: (failedAt: number | undefined) => Promise<void>;
   }> {
     const idOf = (r: FlowRecord): string => `${r.source.topic}/${r.source.partition}/${r.source.offset}`;
+    const time = await state.readTime(partition);
+    // Records committed before (a rewind redelivers them) were joined and delivered: nothing to do again.
+    const committedOffset = side === 'left' ? time.committedLeft : time.committedRight;
+    const entries = all.filter(
+      (e) => committedOffset === undefined || e.record.source.offset > committedOffset,
+    );
+    if (entries.length === 0) return { late: [], emitted: [], skipped: all.length };
     const itemKeys = entries.map((e) => state.recordKey(partition, side, e.key, e.t, e.record.source.offset));
-    const [time, known] = await Promise.all([state.readTime(partition), state.decided(itemKeys)]);
+    const known = await state.decided(itemKeys);
     const planRecords: PlanRecord[] = entries.map((e) => {
       const decided = known.get(idOf(e.record));
       return { id: idOf(e.record), key: e.key, t: e.t, ...(decided ? { decided } : {}) };
@@ -231,52 +253,28 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
       for (const f of found) values.set(f.id, f.value);
       others.set(key, found);
     });
-    const open: StoredRecord[] =
-      type === 'inner' || first.streamTime === undefined
-        ? []
-        : await state.opened(partition, time.closedBefore ?? 0, first.streamTime);
-    for (const o of open) values.set(o.id, o.value);
+    // The outer-join store as committed (left and outer joins), which Kafka Streams reads in time order.
+    const open = type === 'inner' ? [] : await state.outer(partition);
+    const offsets = new Map<string, { side: JoinSide; t: number; offset: number }>();
+    for (const o of open) {
+      values.set(o.id, o.value);
+      offsets.set(o.id, o);
+    }
     for (const e of entries) values.set(idOf(e.record), JSON.stringify(e.record.value));
 
-    const plan = planBatch({
-      side,
-      type,
-      window: w,
-      streamTime: time.streamTime,
-      storeTimes,
-      records: planRecords,
-      others,
-      open,
-    });
-
-    // Records left open: kept under their close time, then stream time read again, since a concurrent batch of
-    // the other side may have closed up to a later time without seeing them.
-    const alone = [...plan.alone];
-    const closing = new Set(alone.map((a) => a.record.id));
-    if (plan.opened.length > 0) {
-      await state.open(
-        partition,
-        plan.opened.map((i) => {
-          const e = entries[i] as (typeof entries)[number];
-          return {
-            id: idOf(e.record),
-            side,
-            key: e.key,
-            t: e.t,
-            value: JSON.stringify(e.record.value),
-            offset: e.record.source.offset,
-            closesAt: closeTime(w, side, e.t),
-          };
-        }),
-      );
-      const now = await state.readTime(partition);
-      for (const i of plan.opened) {
-        const e = entries[i] as (typeof entries)[number];
-        if (closing.has(idOf(e.record))) continue;
-        if (now.streamTime !== undefined && closeTime(w, side, e.t) < now.streamTime)
-          alone.push({ by: i, record: { id: idOf(e.record), side, key: e.key, t: e.t } });
-      }
-    }
+    const planOf = (records: readonly PlanRecord[]) =>
+      planBatch({
+        side,
+        type,
+        window: w,
+        streamTime: time.streamTime,
+        storeTimes,
+        records,
+        others,
+        open,
+        minTime: time.minTime,
+      });
+    const plan = planOf(planRecords);
 
     const late: DeadLetter[] = plan.late.map((i) => {
       const e = entries[i] as (typeof entries)[number];
@@ -320,27 +318,106 @@ export const join = <In = Loose, Other = Loose, Out = Loose>(
         }
       },
     );
-    const claims: { order: number; result: string; owner: string; emit?: () => FlowRecord }[] = [];
-    alone.forEach((a, n) => {
+    // Records of the outer-join store removed with a matched one (one list per time, side and key).
+    for (const m of plan.matched) marks.add(m.side === 'left' ? resultId(m, null) : resultId(null, m));
+    const claims: {
+      order: number;
+      result: string;
+      owner: string;
+      by?: number;
+      record?: KeptRecord;
+      emit?: () => FlowRecord;
+    }[] = [];
+    const offsetOf = (r: KeptRecord): number | undefined =>
+      offsets.get(r.id)?.offset ?? entries.find((e) => idOf(e.record) === r.id)?.record.source.offset;
+    plan.alone.forEach((a, n) => {
+      // A replayed record emits again only what it claimed the first time (below), as for pairs.
+      if (replayed(a.by)) return;
       const [l, r] = a.record.side === 'left' ? [a.record, null] : [null, a.record];
       claims.push({
         order: a.by * 1e6 + 5e5 + n,
         result: resultId(l, r),
         owner: idOf((entries[a.by] as (typeof entries)[number]).record),
+        by: a.by,
+        record: a.record,
         emit: emit(a.by, a.record.key, l, r),
       });
     });
     for (const result of marks) claims.push({ order: -1, result, owner: 'matched' });
+    const won = new Map<number, string[]>();
+    const wonIds = new Set<string>();
     await inParallel(claims, concurrency, async (c) => {
-      if (!(await state.claim(partition, c.result, c.owner)) || !c.emit) return;
+      const offset = c.record ? offsetOf(c.record) : undefined;
+      const alone =
+        c.record && offset !== undefined
+          ? { ...c.record, value: values.get(c.record.id) ?? 'null', offset }
+          : undefined;
+      if (!(await state.claim(partition, c.result, c.owner, false, alone)) || !c.emit) return;
       emitted.push({ order: c.order, record: c.emit() });
+      if (c.by !== undefined && c.record) {
+        won.set(c.by, [...(won.get(c.by) ?? []), c.result]);
+        wonIds.add(c.record.id);
+      }
     });
+    // Replayed records: what they claimed to emit alone, from the claims (the store may have changed since).
+    const again: { side: JoinSide; t: number; offset: number }[] = [];
+    for (const [by, r] of planRecords.entries()) {
+      if (!replayed(by) || !r.decided?.alone?.length) continue;
+      const owner = r.id;
+      const found = await state.aloneClaims(partition, r.decided.alone);
+      for (const [n, result] of r.decided.alone.entries()) {
+        const c = found.get(result);
+        if (!c || c.owner !== owner) continue;
+        values.set(c.id, c.value);
+        const [l, rr] = c.side === 'left' ? [c, null] : [null, c];
+        emitted.push({ order: by * 1e6 + 5e5 + n, record: emit(by, c.key, l, rr)() });
+        again.push(c);
+      }
+    }
     await inParallel(
-      entries.flatMap((e, i) => (replayed(i) ? [] : [e])),
+      entries.flatMap((e, i) => (replayed(i) ? [] : [{ e, i }])),
       concurrency,
-      (e) => state.claimed(state.recordKey(partition, side, e.key, e.t, e.record.source.offset)),
+      ({ e, i }) =>
+        state.claimed(state.recordKey(partition, side, e.key, e.t, e.record.source.offset), won.get(i)),
     );
-    return { late, emitted, ...(plan.closedBefore !== undefined ? { closedBefore: plan.closedBefore } : {}) };
+    const matchedIds = new Set(plan.matched.map((m) => m.id));
+
+    const commit = async (failedAt: number | undefined) => {
+      // With a partial batch response, only the records before the failed one were delivered: their plan is the
+      // prefix of the batch's (records run in order), and the rest comes again.
+      const done =
+        failedAt === undefined
+          ? entries.length
+          : entries.findIndex((e) => e.record.source.offset >= failedAt);
+      if (done === 0) return;
+      const p = done === entries.length || done < 0 ? plan : planOf(planRecords.slice(0, done));
+      const last = (entries[(done < 0 ? entries.length : done) - 1] as (typeof entries)[number]).record;
+      await state.commitOuter(partition, side, {
+        put: p.opened.map((i) => {
+          const e = entries[i] as (typeof entries)[number];
+          return {
+            id: idOf(e.record),
+            side,
+            key: e.key,
+            t: e.t,
+            value: JSON.stringify(e.record.value),
+            offset: e.record.source.offset,
+          };
+        }),
+        // Only what this batch emitted alone or matched: a record whose claim another holds stays for its replay.
+        remove: [
+          ...p.removed.flatMap((r) => {
+            const at = offsets.get(r.id);
+            return at && (wonIds.has(r.id) || matchedIds.has(r.id)) ? [at] : [];
+          }),
+          ...again,
+        ],
+        minTime: p.minTime,
+        readVersion: time.version ?? 0,
+        committedOffset: last.source.offset,
+      });
+    };
+    return { late, emitted, skipped: all.length - entries.length, commit };
   }
 };
 

@@ -22,6 +22,16 @@ export const openBound = (time: number): string => padTime(Math.max(0, time + 1)
 export const metaPk = (name: string): string => `m|${name}`;
 export const metaSk = (partition: number): string => String(partition);
 
+/**
+ * A stream–stream join's items (join-state.ts) all start with `<name>#<source partition>#`: its times, each side's
+ * records by key, its outer-join store and its claims. Sort keys hold times as `padTime`.
+ */
+export const joinPk = (name: string, partition: number, ...parts: readonly string[]): string =>
+  [name, String(partition), ...parts].join('#');
+
+/** The partition keys of one join's items, as IAM `StringLike` patterns (both sides' grants' LeadingKeys). */
+export const joinKeyPatterns = (name: string): string[] => [`${name}#*`];
+
 /** The partition keys of one aggregation's items, as IAM `StringLike` patterns (its grant's LeadingKeys). */
 export const stateKeyPatterns = (name: string): string[] => [`w|${name}|*`, `o|${name}|*`, metaPk(name)];
 

@@ -40,8 +40,8 @@ const sides = async () => {
           key: 'customerId',
           topicKeyed: true,
           eventTime: 'at',
-          within: { before: 30 * DAY, after: 0 },
-          grace: 3_600_000,
+          within: { before: '30d', after: 0 },
+          grace: '1h',
           as: (review, order) => ({ review, order }),
         }),
       ],
@@ -123,7 +123,7 @@ describe('a join given bad input', () => {
     expect(outcome.summary.filtered).toBe(1);
   });
 
-  it('emits the same results again, same lineage, when a delivered batch is replayed after a crash', async () => {
+  it('emits nothing again when a delivered and committed batch comes again (a crash before the offsets were committed)', async () => {
     // Prepare
     const { reviews, orders } = await sides();
     await orders.send([{ offset: 0, value: { id: 'ord-1', customerId: 'c1', at: iso(NOW - DAY) } }]);
@@ -146,7 +146,7 @@ describe('a join given bad input', () => {
       offset: source.offset,
     }));
     expect(first).toHaveLength(1);
-    expect(all).toEqual([first[0], first[0]]);
+    expect(all).toEqual([first[0]]);
     expect(orders.joined.records).toEqual([]);
   });
 });

@@ -48,10 +48,7 @@ export const referenceModel = (): Implementation => ({
 export const implementationUnderTest = async (): Promise<Implementation> => ({
   name: "Sluice's aggregate and join steps (state in dynalite)",
   windowTypes: ['tumbling', 'hopping', 'session'],
-  // Left and outer joins agree on ~97% of generated cases: Kafka Streams holds back closing unmatched records
-  // while the outer store's earliest time + this side's `after` + grace is still ahead of stream time
-  // (KStreamKStreamJoin.emitNonJoinedOuterRecords), which Sluice does not keep yet (issue 14). Inner joins agree.
-  joinTypes: ['inner'],
+  joinTypes: ['inner', 'left', 'outer'],
   late: 'every-window',
   droppedButEmitted: 'counted',
   aggregate: aggregateUnderTest(),

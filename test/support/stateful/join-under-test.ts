@@ -91,7 +91,7 @@ export const joinFlows = (spec: JoinSpec, state: TableRef, name = 'under-test') 
           grace: spec.graceMs,
           type: spec.type,
           // Generated event times may be anywhere from the epoch on: none is refused as in the future.
-          maxFutureMs: Number.MAX_SAFE_INTEGER,
+          maxFuture: Number.MAX_SAFE_INTEGER,
         }),
       ],
       outputs: [joined],

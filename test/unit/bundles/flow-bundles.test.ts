@@ -45,11 +45,12 @@ const OnlyIn: Readonly<Record<string, readonly string[]>> = {
   '@opensearch-project/opensearch': ['search-sink'],
   'hyparquet-writer': ['lake-sink', 'orders-lake'],
   // product-ratings: the aggregate step's warm window cache.
-  'lru-cache': ['cleanse-reviews', 'enrich-reviews', 'orders-lake', 'product-ratings'],
-  // Schema registry formats: only orders-lake reads a registry topic (its codecs module holds all three).
-  avsc: ['orders-lake'],
-  protobufjs: ['orders-lake'],
-  ajv: ['orders-lake'],
+  'lru-cache': ['cleanse-reviews', 'enrich-reviews', 'orders-lake', 'orders-by-customer', 'product-ratings'],
+  // Schema registry formats: only orders-lake and orders-by-customer read a registry topic (the codecs module
+  // holds all three).
+  avsc: ['orders-lake', 'orders-by-customer'],
+  protobufjs: ['orders-lake', 'orders-by-customer'],
+  ajv: ['orders-lake', 'orders-by-customer'],
 };
 
 describe('function bundles', () => {

@@ -8,6 +8,7 @@ import { flow as cleanseReviews } from '../../../functions/cleanse-reviews.ts';
 import { flow as customersTable } from '../../../functions/customers-table.ts';
 import { flow as enrichReviews } from '../../../functions/enrich-reviews.ts';
 import { flow as lakeSink } from '../../../functions/lake-sink.ts';
+import { flow as reviewsByCustomer } from '../../../functions/reviews-by-customer.ts';
 import { flow as reviewsByProduct } from '../../../functions/reviews-by-product.ts';
 import { flow as reviewsMart } from '../../../functions/reviews-mart.ts';
 import { flow as searchSink } from '../../../functions/search-sink.ts';
@@ -327,6 +328,7 @@ const flows: readonly [Flow, fc.Arbitrary<unknown>][] = [
   [searchSink, review],
   [reviewsMart, enrichedReview],
   [reviewsByProduct, enrichedReview],
+  [reviewsByCustomer, enrichedReview],
   [alertsNotify, alert],
 ];
 
@@ -337,6 +339,9 @@ const flows: readonly [Flow, fc.Arbitrary<unknown>][] = [
 const leftOut: Readonly<Record<string, string>> = {
   'product-ratings': 'windowed state in DynamoDB (test/integration/windows, the aggregate oracle)',
   'orders-lake': 'Avro through the Glue registry (test/integration/schemas)',
+  'orders-by-customer': 'Avro through the Glue registry (test/integration/schemas)',
+  'verified-reviews': 'join state in DynamoDB (test/integration/joins, the join oracle)',
+  'verified-orders': 'join state in DynamoDB (test/integration/joins, the join oracle)',
 };
 
 /**

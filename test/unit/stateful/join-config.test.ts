@@ -24,8 +24,8 @@ const options = (overrides: Partial<JoinOptions> = {}): JoinOptions => ({
   state: tables.joins,
   side: 'left',
   other: topics.orders,
-  within: { before: 30 * 86_400_000, after: 0 },
-  grace: 3_600_000,
+  within: { before: '30d', after: 0 },
+  grace: '1h',
   ...overrides,
 });
 
@@ -60,25 +60,46 @@ const sides = (
 
 const topology = (flows: ReturnType<typeof sides>) => defineTopology({ topics, tables, flows });
 
-describe('a join declared wrong fails at load time, naming the field', () => {
+describe('a join declared wrong fails at load time, naming the flow and the field', () => {
   it.each([
-    ['a negative grace', { grace: -1 }, 'join(verified-reviews).grace'],
-    ['a negative before', { within: { before: -5, after: 0 } }, 'join(verified-reviews).within.before'],
-    ['a fractional after', { within: { before: 0, after: 1.5 } }, 'join(verified-reviews).within.after'],
-    [
-      'an unknown window key',
-      { within: { before: 0, after: 0, size: 3 } as never },
-      'join(verified-reviews).within.size',
-    ],
-    ['an unknown join type', { type: 'full' as never }, 'join(verified-reviews).type'],
-    ['an unknown option', { windowMs: 5 } as never, 'join(verified-reviews).windowMs'],
-    ['a state table without a sort key', { state: tables.customers }, 'join(verified-reviews).state'],
-    ['a side that is neither', { side: 'middle' as never }, 'join(verified-reviews).side'],
-  ])('%s', (_, overrides, path) => {
+    ['a negative grace', { grace: -1 }, 'grace'],
+    ['a grace in an unknown unit', { grace: '1w' as never }, 'grace'],
+    ['a negative before', { within: { before: -5, after: 0 } }, 'within.before'],
+    ['a fractional after', { within: { before: 0, after: 1.5 } }, 'within.after'],
+    ['an unknown window key', { within: { before: 0, after: 0, size: 3 } as never }, 'within.size'],
+    ['an unknown join type', { type: 'full' as never }, 'type'],
+    ['an unknown option', { windowMs: 5 } as never, 'windowMs'],
+    ['a state table without a sort key', { state: tables.customers }, 'state'],
+    ['a side that is neither', { side: 'middle' as never }, 'side'],
+    ['a maxFuture that is not a duration', { maxFuture: 'soon' as never }, 'maxFuture'],
+    ['a state TTL under a second', { stateTtl: 500 }, 'stateTtl'],
+  ])('%s', (_, overrides, field) => {
     // Act
-    const error = configError(() => join(options(overrides as Partial<JoinOptions>)));
+    const error = configError(() => sides(overrides as Partial<JoinOptions>));
     // Assess
-    expect(error.path).toBe(path);
+    expect(error.path).toBe(`flows.reviews-side.steps[0].${field}`);
+  });
+
+  it('names the join when it is checked outside a flow', () => {
+    // Act
+    const error = configError(() => join(options({ grace: -1 })).join);
+    // Assess
+    expect(error.path).toBe('join(verified-reviews).grace');
+  });
+});
+
+describe("a join's durations", () => {
+  it('takes what aggregate takes: text with a unit, or a number of milliseconds', () => {
+    // Act
+    const text = join(
+      options({ within: { before: '30d', after: '90s' }, grace: '1h', maxFuture: '10m' }),
+    ).join;
+    const ms = join(options({ within: { before: 2_592_000_000, after: 90_000 }, grace: 3_600_000 })).join;
+    // Assess
+    expect(text.window).toEqual({ beforeMs: 2_592_000_000, afterMs: 90_000, graceMs: 3_600_000 });
+    expect(ms.window).toEqual(text.window);
+    expect(text.maxFutureMs).toBe(600_000);
+    expect(text.stateTtlSeconds).toBe(604_800);
   });
 });
 

@@ -100,9 +100,10 @@ describe('a join batch, planned in memory', () => {
       ],
     });
     // Assess
-    expect(p.opened).toEqual([0, 1, 2]);
     expect(p.alone.map((a) => [a.by, a.record.id])).toEqual([[2, 'L1']]);
-    expect(p.closedBefore).toBe(116);
+    expect(p.opened).toEqual([1, 2]);
+    // Kafka Streams' minTime: the time of the record its look at the store stopped at (L2, still open).
+    expect(p.minTime).toBe(115);
   });
 
   it('emits an unmatched record alone at once when its window had already ended on arrival (Kafka Streams does)', () => {
@@ -140,6 +141,42 @@ describe('a join batch, planned in memory', () => {
     const p = plan({ type: 'outer', records: [{ id: 'L1', key: 'z', t: 150 }], open: [r1], streamTime: 200 });
     // Assess
     expect(ids(p).alone).toEqual(['L1']);
-    expect(p.closedBefore).toBeUndefined();
+    expect(p.removed).toEqual([]);
+  });
+
+  it("holds back a closed record while Kafka Streams' minTime gate says nothing can be due (its quirk, kept)", () => {
+    // Prepare: an outer join, window 0 before and 10 after, no grace: a left record waits 10 ms, a right one 0.
+    const w = { beforeMs: 0, afterMs: 10, graceMs: 0 };
+    const l1 = kept('L1', 'left', 100);
+    const r1 = kept('R1', 'right', 105, 'b');
+    // Act: a right record at 106 looks at the store (minTime 100 + 0 < 106): emits R1, L1 is still open, and
+    // minTime becomes 105, the last record looked at. A left record at 111 then finds minTime 105 + 10 ≥ 111.
+    const right = planBatch({
+      side: 'right',
+      type: 'outer',
+      window: w,
+      streamTime: 105,
+      storeTimes: {},
+      records: [{ id: 'R2', key: 'c', t: 106 }],
+      others: new Map(),
+      open: [l1, r1],
+      minTime: 100,
+    });
+    const left = planBatch({
+      side: 'left',
+      type: 'outer',
+      window: w,
+      streamTime: 106,
+      storeTimes: {},
+      records: [{ id: 'L2', key: 'd', t: 111 }],
+      others: new Map(),
+      open: [l1, kept('R2', 'right', 106, 'c')],
+      minTime: right.minTime,
+    });
+    // Assess
+    expect(ids(right).alone).toEqual(['R1']);
+    expect(right.minTime).toBe(105);
+    expect(ids(left).alone).toEqual([]);
+    expect(left.opened).toEqual([0]);
   });
 });
