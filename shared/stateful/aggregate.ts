@@ -1,4 +1,3 @@
-import { dynamoDbClient } from '../clients/dynamodb.ts';
 import { ConfigError, LateRecordError, RetriableError, Stage, StepError } from '../errors.ts';
 import type { FieldName } from '../fields.ts';
 import { MetricName } from '../metrics.ts';
@@ -22,7 +21,8 @@ import {
   windowPk,
   windowSk,
 } from './state-keys.ts';
-import { type Item, type Put, type StatePort, StateStore } from './state-store.ts';
+import type { Item, Put } from './state-store.ts';
+import { openBatchState } from './step-state.ts';
 import {
   type Duration,
   durationMs,
@@ -284,24 +284,9 @@ export const aggregate = <In = Loose, R = Loose>(
       return runSessions({ ...c, window: c.window, name, table }, records, context);
     cache ??= new WindowCache(c.cachedWindows);
     const windowCache = cache;
-    const client = (context.ports.dynamodb as StatePort | undefined) ?? (await dynamoDbClient());
-    const store = new StateStore(client, table, (call) =>
-      context.metrics.count(
-        call === 'BatchGetItem' || call === 'Query' ? MetricName.StateReads : MetricName.StateWrites,
-        1,
-      ),
-    );
+    const { store, byPartition, partitions, metas } = await openBatchState(name, table, records, context);
     const deadLetters: DeadLetter[] = [];
     let dropped = 0;
-
-    const byPartition = new Map<number, FlowRecord[]>();
-    for (const r of records) {
-      const list = byPartition.get(r.source.partition);
-      if (list) list.push(r);
-      else byPartition.set(r.source.partition, [r]);
-    }
-    const partitions = [...byPartition.keys()].sort((a, b) => a - b);
-    const metas = await store.read(partitions.map((p) => ({ pk: metaPk(name), sk: metaSk(p) })));
 
     const runs: PartitionRun[] = [];
     const touched = new Map<string, Touched>();

@@ -9,7 +9,6 @@
  * refused by a typed reduce), so a replay re-emits those dead letters instead of losing them. Open markers and the
  * per-partition meta item are the fixed windows' (`state-keys.ts`).
  */
-import { dynamoDbClient } from '../clients/dynamodb.ts';
 import { ConfigError, LateRecordError, RetriableError, Stage, StepError } from '../errors.ts';
 import { MetricName } from '../metrics.ts';
 import type { DeadLetter } from '../outputs/output.ts';
@@ -27,7 +26,8 @@ import {
   sessionCloseTime,
 } from './session-plan.ts';
 import { StateAttribute as A, metaPk, metaSk, openBound, openPk, openSk, windowPk } from './state-keys.ts';
-import { type Item, type Put, type StatePort, StateStore } from './state-store.ts';
+import type { Item, Put } from './state-store.ts';
+import { openBatchState } from './step-state.ts';
 import type { SessionDef } from './window.ts';
 
 /** The sort key of a key's sessions item (sorts before '~', the interactive query's bound). */
@@ -99,24 +99,9 @@ export const runSessions = async (
   const pkName = table.partitionKey.name;
   const skName = (table.sortKey as { name: string }).name;
   const times: SessionTimes = { gapMs: c.window.gapMs, graceMs: c.graceMs };
-  const client = (context.ports.dynamodb as StatePort | undefined) ?? (await dynamoDbClient());
-  const store = new StateStore(client, table, (call) =>
-    context.metrics.count(
-      call === 'BatchGetItem' || call === 'Query' ? MetricName.StateReads : MetricName.StateWrites,
-      1,
-    ),
-  );
+  const { store, byPartition, partitions, metas } = await openBatchState(name, table, records, context);
   const deadLetters: DeadLetter[] = [];
   let dropped = 0;
-
-  const byPartition = new Map<number, FlowRecord[]>();
-  for (const r of records) {
-    const list = byPartition.get(r.source.partition);
-    if (list) list.push(r);
-    else byPartition.set(r.source.partition, [r]);
-  }
-  const partitions = [...byPartition.keys()].sort((a, b) => a - b);
-  const metas = await store.read(partitions.map((p) => ({ pk: metaPk(name), sk: metaSk(p) })));
 
   // Pass 1: records past the committed offset, in offset order, read (key, time, input) or dead-lettered.
   interface Read {
