@@ -5,6 +5,7 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,8 @@ describe('enrichment against DynamoDB (dynalite)', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    // CreateTable answers while the table may still be CREATING: a loaded dynalite refuses writes until ACTIVE.
+    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
     const items = Array.from({ length: 250 }, (_, i) => ({
       customerId: `c-${i}`,
       name: `Customer ${i}`,

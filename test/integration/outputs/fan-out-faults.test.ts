@@ -1,4 +1,9 @@
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Client } from '@opensearch-project/opensearch';
@@ -47,6 +52,8 @@ describe('fan-out to the lake, the index and a table when OpenSearch stops mid-r
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       }),
     );
+    // CreateTable answers while the table may still be CREATING: a loaded dynalite refuses writes until ACTIVE.
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1 }, { TableName: table });
   });
   afterAll(async () => {
     if (!(await statusOf('opensearch')).healthy) await startService('opensearch');

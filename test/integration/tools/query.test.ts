@@ -1,6 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flow as productRatings } from '../../../functions/product-ratings.ts';
@@ -53,6 +58,11 @@ describe('npm run query -- product-ratings <productId>', () => {
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    // CreateTable answers while the table may still be CREATING: a loaded dynalite refuses writes until ACTIVE.
+    await waitUntilTableExists(
+      { client, maxWaitTime: 30, minDelay: 1 },
+      { TableName: tables.productStats.name },
+    );
     const emitted = memoryTopic(topics.reviewsProductStats);
     const flow = defineFlow({
       name: 'product-ratings',

@@ -90,7 +90,7 @@ const expectUnchanged = (after: Snapshot, was: Snapshot) => {
 
 /**
  * What product-ratings added while replayed copies reached it: no hour emitted again, and no review dead-lettered as
- * late but the sample's late ones (never counted, so a copy of one is late again); a copy of a counted review
+ * late but the sample's late ones (never counted, so each copy of one is late again); a copy of a counted review
  * is left out by its origin, not dead-lettered.
  */
 const expectNoLateCopies = async (statsSince: Map<number, number>, dlqSince: Map<number, number>) => {
@@ -100,7 +100,9 @@ const expectNoLateCopies = async (statsSince: Map<number, number>, dlqSince: Map
   const dead = (await readTopic('ratings.dlq', dlqSince))
     .map((m) => jsonOf(m).reviewId as string)
     .filter((id) => !nullKeyIds.has(id));
-  expect(dead).toEqual(lateIds);
+  // Each upstream flow replayed (cleanse, enrich, reviews-by-product) re-produces the late review once, and each
+  // copy is late again: one dead letter per copy, so the set, not the count, is what holds.
+  expect(new Set(dead)).toEqual(new Set(lateIds));
 };
 
 /** Every flow's group has committed its source topic to the end, twice in a row (upstream flows feed downstream). */
