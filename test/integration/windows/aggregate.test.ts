@@ -1,5 +1,5 @@
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { decodeBatch } from '../../../shared/decode/decode-batch.ts';
 import { RetriableError } from '../../../shared/errors.ts';
@@ -12,9 +12,9 @@ import { count, sum } from '../../../shared/stateful/aggregate-reduce.ts';
 import { readWindows } from '../../../shared/stateful/state-query.ts';
 import { tumbling } from '../../../shared/stateful/window.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
-import { defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
-import { localAws } from '../../support/endpoints.ts';
-import { createStateTable, dynamodbEndpoint } from '../../support/stateful/aggregate-under-test.ts';
+import { defineTopics } from '../../../shared/topology/resources.ts';
+import { dynamodbEndpoint } from '../../support/stateful/aggregate-under-test.ts';
+import { stateTablesForFile } from '../../support/stateful/state-table.ts';
 import { kafkaEvent, type RecordSpec } from '../../unit/runtime/kafka-events.ts';
 import { memoryTopic } from '../../unit/runtime/memory-output.ts';
 import { recordingMetrics } from '../../unit/runtime/records.ts';
@@ -50,22 +50,11 @@ class ThrottlingClient {
 }
 
 describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
-  let client: DynamoDBClient;
-  const made: TableRef[] = [];
-
-  beforeAll(() => {
-    client = new DynamoDBClient(localAws(dynamodbEndpoint()));
-  });
-  afterAll(async () => {
-    for (const t of made)
-      await client.send(new DeleteTableCommand({ TableName: t.name })).catch(() => undefined);
-    client.destroy();
-  });
+  const tables = stateTablesForFile(dynamodbEndpoint);
 
   /** A flow of one hourly aggregation over reviews, 10 minutes grace, with its own fresh state table. */
   const pipeline = async (options: Partial<AggregateOptions> = {}) => {
-    const state = await createStateTable(client);
-    made.push(state);
+    const state = await tables.table();
     const results = memoryTopic(topics.stats);
     const dead = memoryTopic(topics.dead);
     const step = aggregate({
@@ -91,7 +80,7 @@ describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
       offset: spec.offset ?? offset++,
       ...spec,
     });
-    const send = (records: RecordSpec[], port: unknown = client) =>
+    const send = (records: RecordSpec[], port: unknown = tables.client()) =>
       runBatch(flow, kafkaEvent(records), {
         outputFor: (o: OutputSpec) => o.create(),
         ports: { dynamodb: port as DynamoDBClient },
@@ -109,7 +98,8 @@ describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
         stage: r.headers[DeadLetterHeader.Stage],
         reason: r.headers[DeadLetterHeader.ErrorMessage],
       }));
-    const windows = (key: string, now = T0) => readWindows(state, 'ratings', key, { client, now });
+    const windows = (key: string, now = T0) =>
+      readWindows(state, 'ratings', key, { client: tables.client(), now });
     return { step, flow, state, results, dead, next, send, emitted, deadLetters, windows };
   };
 
@@ -207,7 +197,7 @@ describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
     await p.step.run(decoded.records, {
       flowName: 'product-ratings',
       metrics: recordingMetrics(),
-      ports: { dynamodb: client },
+      ports: { dynamodb: tables.client() },
     });
     const replay = await p.send(batch);
     // Assess
@@ -226,7 +216,7 @@ describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
     // Prepare: the batch's window write is throttled (its open markers are already written).
     const p = await pipeline();
     const batch = [p.next(review('p-1', 5, 1)), p.next(review('p-2', 5, 10)), p.next(review('p-3', 5, 100))];
-    const throttled = new ThrottlingClient(client, 'BatchWriteItemCommand', 2);
+    const throttled = new ThrottlingClient(tables.client(), 'BatchWriteItemCommand', 2);
     // Act
     const failed = await p.send(batch, throttled).catch((error: unknown) => error);
     await p.send(batch);
@@ -264,8 +254,7 @@ describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
 
   it('with partial batch response, commits only what was delivered: a result whose output failed is emitted again', async () => {
     // Prepare: b's results go to an output that is down; a's to one that works.
-    const state = await createStateTable(client);
-    made.push(state);
+    const state = await tables.table();
     const good = memoryTopic(topics.stats, where({ key: 'a' }));
     const down = memoryTopic(topics.reviews, where({ key: 'b' }));
     down.output.failWith = new RetriableError('broker unavailable');
@@ -289,7 +278,11 @@ describe('windowed aggregation with its state in DynamoDB (dynalite)', () => {
       outputs: [good, down],
       deadLetter: memoryTopic(topics.dead),
     });
-    const deps = { outputFor: (o: OutputSpec) => o.create(), ports: { dynamodb: client }, now: () => T0 };
+    const deps = {
+      outputFor: (o: OutputSpec) => o.create(),
+      ports: { dynamodb: tables.client() },
+      now: () => T0,
+    };
     const at = (offset: number, productId: string, minutes: number): RecordSpec => ({
       topic: topics.reviews.name,
       offset,

@@ -1,5 +1,4 @@
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { runBatch } from '../../../shared/handler/run-batch.ts';
 import { LineageHeader } from '../../../shared/outputs/lineage.ts';
@@ -10,9 +9,9 @@ import { sum } from '../../../shared/stateful/aggregate-reduce.ts';
 import { readWindows } from '../../../shared/stateful/state-query.ts';
 import { tumbling } from '../../../shared/stateful/window.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
-import { defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
-import { localAws } from '../../support/endpoints.ts';
-import { createStateTable, dynamodbEndpoint } from '../../support/stateful/aggregate-under-test.ts';
+import { defineTopics } from '../../../shared/topology/resources.ts';
+import { dynamodbEndpoint } from '../../support/stateful/aggregate-under-test.ts';
+import { stateTablesForFile } from '../../support/stateful/state-table.ts';
 import { kafkaEvent, type RecordSpec } from '../../unit/runtime/kafka-events.ts';
 import { memoryTopic } from '../../unit/runtime/memory-output.ts';
 
@@ -28,21 +27,11 @@ const topics = defineTopics({
 });
 
 describe('a windowed aggregation fenced by its records’ origin (lineage), state in dynalite', () => {
-  let client: DynamoDBClient;
-  const made: TableRef[] = [];
-  beforeAll(() => {
-    client = new DynamoDBClient(localAws(dynamodbEndpoint()));
-  });
-  afterAll(async () => {
-    for (const t of made)
-      await client.send(new DeleteTableCommand({ TableName: t.name })).catch(() => undefined);
-    client.destroy();
-  });
+  const tables = stateTablesForFile(dynamodbEndpoint);
 
   /** Hourly sums of ratings per product, 10 minutes grace, reading `source` with a fresh state table. */
   const pipeline = async (source = topics.byProduct) => {
-    const state = await createStateTable(client);
-    made.push(state);
+    const state = await tables.table();
     const results = memoryTopic(topics.stats);
     const dead = memoryTopic(topics.dead);
     const flow = defineFlow({
@@ -86,7 +75,7 @@ describe('a windowed aggregation fenced by its records’ origin (lineage), stat
     const send = (records: RecordSpec[]) =>
       runBatch(flow, kafkaEvent(records), {
         outputFor: (o: OutputSpec) => o.create(),
-        ports: { dynamodb: client },
+        ports: { dynamodb: tables.client() },
         now: () => T0,
       });
     const emitted = () =>
@@ -96,7 +85,10 @@ describe('a windowed aggregation fenced by its records’ origin (lineage), stat
         .filter((r: FlowRecord) => r.headers[DeadLetterHeader.Stage] === 'late')
         .map((r: FlowRecord) => Number(r.headers[DeadLetterHeader.SourceOffset]));
     const windows = async (key: string) =>
-      (await readWindows(state, 'ratings', key, { client, now: T0 })).map((w) => [w.windowStart, w.value]);
+      (await readWindows(state, 'ratings', key, { client: tables.client(), now: T0 })).map((w) => [
+        w.windowStart,
+        w.value,
+      ]);
     return { review, copy, send, emitted, late, windows };
   };
 

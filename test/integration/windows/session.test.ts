@@ -1,5 +1,4 @@
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader } from '../../../shared/dead-letter.ts';
 import { decodeBatch } from '../../../shared/decode/decode-batch.ts';
 import { RetriableError } from '../../../shared/errors.ts';
@@ -11,9 +10,9 @@ import { sum } from '../../../shared/stateful/aggregate-reduce.ts';
 import { readWindows } from '../../../shared/stateful/state-query.ts';
 import { session } from '../../../shared/stateful/window.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
-import { defineTopics, type TableRef } from '../../../shared/topology/resources.ts';
-import { localAws } from '../../support/endpoints.ts';
-import { createStateTable, dynamodbEndpoint } from '../../support/stateful/aggregate-under-test.ts';
+import { defineTopics } from '../../../shared/topology/resources.ts';
+import { dynamodbEndpoint } from '../../support/stateful/aggregate-under-test.ts';
+import { stateTablesForFile } from '../../support/stateful/state-table.ts';
 import { kafkaEvent, type RecordSpec } from '../../unit/runtime/kafka-events.ts';
 import { memoryTopic } from '../../unit/runtime/memory-output.ts';
 import { recordingMetrics } from '../../unit/runtime/records.ts';
@@ -29,22 +28,11 @@ const T0 = Date.parse('2026-11-30T10:00:00Z');
 const at = (minutes: number) => T0 + minutes * MINUTE;
 
 describe('session windows with their state in DynamoDB (dynalite)', () => {
-  let client: DynamoDBClient;
-  const made: TableRef[] = [];
-
-  beforeAll(() => {
-    client = new DynamoDBClient(localAws(dynamodbEndpoint()));
-  });
-  afterAll(async () => {
-    for (const t of made)
-      await client.send(new DeleteTableCommand({ TableName: t.name })).catch(() => undefined);
-    client.destroy();
-  });
+  const tables = stateTablesForFile(dynamodbEndpoint);
 
   /** Visits: clicks per user in sessions with a 10-minute gap and 5 minutes grace (closed at end + 15 min). */
   const pipeline = async (options: Partial<AggregateOptions> = {}) => {
-    const state = await createStateTable(client);
-    made.push(state);
+    const state = await tables.table();
     const results = memoryTopic(topics.visits);
     const dead = memoryTopic(topics.dead);
     const step = aggregate({
@@ -74,7 +62,7 @@ describe('session windows with their state in DynamoDB (dynalite)', () => {
     const send = (records: RecordSpec[]) =>
       runBatch(flow, kafkaEvent(records), {
         outputFor: (o: OutputSpec) => o.create(),
-        ports: { dynamodb: client },
+        ports: { dynamodb: tables.client() },
         now: () => T0,
       });
     const emitted = () =>
@@ -87,7 +75,8 @@ describe('session windows with their state in DynamoDB (dynalite)', () => {
         offset: Number(r.headers[DeadLetterHeader.SourceOffset]),
         stage: r.headers[DeadLetterHeader.Stage],
       }));
-    const sessions = (user: string) => readWindows(state, 'visits', user, { client, now: T0 });
+    const sessions = (user: string) =>
+      readWindows(state, 'visits', user, { client: tables.client(), now: T0 });
     return { step, results, dead, click, send, emitted, deadLetters, sessions };
   };
 
@@ -161,7 +150,7 @@ describe('session windows with their state in DynamoDB (dynalite)', () => {
     await p.step.run(decoded.records, {
       flowName: 'user-visits',
       metrics: recordingMetrics(),
-      ports: { dynamodb: client },
+      ports: { dynamodb: tables.client() },
     });
     p.results.output.failWith = new RetriableError('the output is down');
     const failed = await p.send(batch).catch((error: unknown) => error);
