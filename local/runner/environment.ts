@@ -1,5 +1,6 @@
 import type { LocalState } from '../services/state.ts';
 import { localAccountId } from './messaging.ts';
+import { flowUserUrl } from './postgres.ts';
 
 /**
  * A local function's environment: the endpoint settings the shared clients read, and what the Lambda runtime
@@ -36,7 +37,8 @@ export const functionEnvironment = (
     // moto's one server also holds the Glue Schema Registry that registry topics decode with.
     SLUICE_GLUE_ENDPOINT: need('s3'),
     SLUICE_OPENSEARCH_ENDPOINT: need('opensearch'),
-    SLUICE_POSTGRES_URL: need('postgres'),
+    // The flows' own database user, with rights on their tables' rows only (provisionPostgres creates it).
+    SLUICE_POSTGRES_URL: flowUserUrl(need('postgres')),
     // SQS, SNS and EventBridge outputs: moto too; a target named without an ARN is in moto's account.
     SLUICE_SQS_ENDPOINT: need('s3'),
     SLUICE_SNS_ENDPOINT: need('s3'),

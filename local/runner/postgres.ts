@@ -1,19 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import type { PostgresOutputSpec } from '../../shared/outputs/postgres.ts';
+import { MartFlowUser, martTablesWithDdl, provisionMart } from '../../shared/outputs/postgres-provision.ts';
 import type { Topology } from '../../shared/topology/topology.ts';
 import type { SampleRecord } from '../samples/generate.ts';
 import type { LocalState } from '../services/state.ts';
-
-/** The PostgreSQL tables the topology's flows write (`toPostgres`), in declaration order. */
-export const postgresTablesOf = (topology: Topology): string[] => [
-  ...new Set(
-    topology.flows.flatMap((flow) =>
-      flow.outputs.filter((o) => o.kind === 'postgres').map((o) => (o as PostgresOutputSpec).table),
-    ),
-  ),
-];
 
 const withClient = async <T>(state: LocalState, work: (client: pg.Client) => Promise<T>): Promise<T> => {
   const url = state.postgres?.endpoint;
@@ -29,25 +19,30 @@ const withClient = async <T>(state: LocalState, work: (client: pg.Client) => Pro
 
 /**
  * Creates each table a flow writes from its DDL, `<sqlDir>/<table>.sql` (idempotent: `CREATE … IF NOT
- * EXISTS`), as a database migration would before the flows deploy. A table without a file must exist already.
+ * EXISTS`), as a database migration would before the flows deploy, and the flows' own user with rights on those
+ * tables' rows only (the same provisioning the data stack runs on AWS). A table without a file must exist already.
  */
 export const provisionPostgres = async (
   topology: Topology,
   state: LocalState,
   sqlDir: string,
 ): Promise<string[]> => {
-  const tables = postgresTablesOf(topology);
+  const tables = martTablesWithDdl(topology, sqlDir);
   if (tables.length === 0) return [];
-  return withClient(state, async (client) => {
-    const created: string[] = [];
-    for (const table of tables) {
-      const file = join(sqlDir, `${table}.sql`);
-      if (!existsSync(file)) continue;
-      await client.query(readFileSync(file, 'utf8'));
-      created.push(table);
-    }
-    return created;
-  });
+  return withClient(state, (client) => provisionMart(client, { tables }));
+};
+
+/**
+ * The URL local flows sign in with: the server's, as the flows' user (trust authentication, no password) on the
+ * administrator's database, so a grant the flows lack fails locally as it would on AWS.
+ */
+export const flowUserUrl = (adminUrl: string, user = MartFlowUser): string => {
+  const url = new URL(adminUrl);
+  const database = url.pathname.length > 1 ? url.pathname.slice(1) : decodeURIComponent(url.username);
+  url.username = user;
+  url.password = '';
+  url.pathname = `/${database}`;
+  return url.toString();
 };
 
 interface SampleReview {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { loadTopologyModule } from '../../cdk/topology-module.ts';
@@ -6,6 +7,7 @@ import type { Topology } from '../../shared/topology/topology.ts';
 import { localKafka } from '../kafka-client.ts';
 import { FlowSummary } from '../runner/function-logs.ts';
 import { invokeEndpointFile, LocalPipeline } from '../runner/pipeline.ts';
+import { provisionPostgres } from '../runner/postgres.ts';
 import { provision } from '../runner/provision.ts';
 import { topicEnds } from '../runner/verify.ts';
 import { up } from '../services/manager.ts';
@@ -77,6 +79,7 @@ if (remote) {
   await up();
   const state = readState();
   await provision(topology, state, kafka, eventsDir);
+  await provisionPostgres(topology, state, join(functionsDir, 'sql'));
   let endpoint = existsSync(invokeEndpointFile) ? readFileSync(invokeEndpointFile, 'utf8').trim() : '';
   if (!endpoint || !(await reachable(endpoint))) {
     // No runner is serving: serve this one flow for the length of the call.

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topology } from '../../../functions/topology.ts';
-import { expectedFacts, matchingFacts, postgresTablesOf } from '../../../local/runner/postgres.ts';
+import { expectedFacts, matchingFacts } from '../../../local/runner/postgres.ts';
 import type { SampleRecord } from '../../../local/samples/generate.ts';
+import { martTablesOf } from '../../../shared/outputs/postgres-provision.ts';
 
 const sample = (reviewId: string, customerId: string, productId: string, rating: number): SampleRecord =>
   ({ key: reviewId, value: { reviewId, customerId, productId, rating } }) as unknown as SampleRecord;
@@ -12,7 +13,7 @@ const sample = (reviewId: string, customerId: string, productId: string, rating:
 describe("npm start's reviews-mart checks", () => {
   it('finds the PostgreSQL tables the reference flows write, whose DDL it runs', () => {
     // Act / Assess
-    expect(postgresTablesOf(topology)).toEqual(['review_facts']);
+    expect(martTablesOf(topology)).toEqual(['review_facts']);
   });
 
   it('expects each sampled review with its product category and its customer tier, null for an unknown customer', () => {
