@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { App, type AppProps, RemovalPolicy, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { martTablesWithDdl } from '../shared/outputs/postgres-provision.ts';
 import type { Topology } from '../shared/topology/index.ts';
 import { failedBatchesBucketName } from './constructs/failed-batches.ts';
 import type { DeploySettings } from './context.ts';
@@ -10,7 +12,7 @@ import type { KafkaCluster } from './kafka.ts';
 import { DataStack } from './stacks/data-stack.ts';
 import { FlowsStack } from './stacks/flows-stack.ts';
 import { SandboxStack } from './stacks/sandbox-stack.ts';
-import { checkKafkaAuth, flowEntries } from './topology.ts';
+import { checkKafkaAuth, defaultFunctionsDir, flowEntries } from './topology.ts';
 
 /** Feature flags the stacks rely on; set on the app, so they hold without a `cdk.json`. */
 export const FeatureFlags = {
@@ -126,7 +128,11 @@ export const addSluiceStacks = (
     searchDomainName: `${prefix.toLowerCase()}-search`,
     failedBatchesBucketName: failedBatchesBucketName(prefix),
     flowsStackName: `${prefix}Flows`,
-    ...(settings.postgres ? { postgres: settings.postgres } : {}),
+    ...(settings.postgres
+      ? { postgres: settings.postgres }
+      : {
+          martTables: martTablesWithDdl(topology, join(options.functionsDir ?? defaultFunctionsDir, 'sql')),
+        }),
     ...(settings.searchInstanceType ? { searchInstanceType: settings.searchInstanceType } : {}),
     ...(settings.searchDataNodes ? { searchDataNodes: settings.searchDataNodes } : {}),
   });

@@ -2,7 +2,9 @@ import { Duration, Fn, RemovalPolicy, type Stack, Validations } from 'aws-cdk-li
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { MartFlowUser, type MartTable } from '../../shared/outputs/postgres-provision.ts';
 import type { PostgresSettings } from '../context.ts';
+import { MartSchema } from './mart-schema.ts';
 
 /** What `toPostgres` flows need to reach and sign in to their database: the flows stack reads it. */
 export interface PostgresTarget {
@@ -33,6 +35,8 @@ export interface MartDatabaseProps {
   /** The flows' group: the only one the proxy admits. */
   readonly clients: ec2.ISecurityGroup;
   readonly removalPolicy: RemovalPolicy;
+  /** The tables the flows write, with their DDL: created at deploy time with the flows' user. */
+  readonly tables: readonly MartTable[];
   /**
    * Aurora Serverless v2 capacity units.
    * @default { min: 0.5, max: 2 }
@@ -42,18 +46,30 @@ export interface MartDatabaseProps {
 }
 
 /** The database the reference flows write when no existing proxy is given in context. */
-export const MartDefaults = { database: 'mart', user: 'sluice_mart', port: 5432 } as const;
+export const MartDefaults = {
+  database: 'mart',
+  /** The cluster's administrator: only the mart-schema provisioner signs in as it. */
+  admin: 'sluice_admin',
+  /** The flows' database user: rows of the mart tables only (`MartFlowPrivileges`). */
+  user: MartFlowUser,
+  port: 5432,
+} as const;
 
 /**
  * An Aurora PostgreSQL Serverless v2 cluster behind an RDS Proxy: the proxy pools the many Lambda environments'
- * connections onto few database connections, takes IAM auth tokens from the flows (the proxy itself signs in
- * with the cluster's generated secret) and requires TLS. Only the flows' security group reaches the proxy, and
- * only the proxy reaches the cluster.
+ * connections onto few database connections, takes IAM auth tokens from the flows and requires TLS. The proxy
+ * holds only the flows' user's secret, so a flow can sign in as that user alone, whose rights are the mart
+ * tables' rows; the administrator's secret is read only by the deploy-time provisioner (`MartSchema`), which
+ * creates the tables and that user. Only the flows' security group reaches the proxy; only the proxy and the
+ * provisioner reach the cluster.
  */
 export class MartDatabase extends Construct {
   readonly target: PostgresTarget;
   readonly proxy: rds.DatabaseProxy;
   readonly cluster: rds.DatabaseCluster;
+  /** The flows' user's credentials: the secret the proxy signs in to the cluster with. */
+  readonly flowSecret: rds.DatabaseSecret;
+  readonly schema: MartSchema;
 
   constructor(scope: Construct, id: string, props: MartDatabaseProps) {
     super(scope, id);
@@ -66,7 +82,7 @@ export class MartDatabase extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       defaultDatabaseName: MartDefaults.database,
-      credentials: rds.Credentials.fromGeneratedSecret(MartDefaults.user),
+      credentials: rds.Credentials.fromGeneratedSecret(MartDefaults.admin),
       storageEncrypted: true,
       iamAuthentication: true,
       deletionProtection: retain,
@@ -80,8 +96,18 @@ export class MartDatabase extends Construct {
       allowAllOutbound: true,
     });
     proxyGroup.addIngressRule(props.clients, ec2.Port.tcp(MartDefaults.port), 'PostgreSQL from the flows');
+    this.flowSecret = new rds.DatabaseSecret(this, 'FlowUserSecret', { username: MartDefaults.user });
+    this.schema = new MartSchema(this, 'Schema', {
+      cluster: this.cluster,
+      database: MartDefaults.database,
+      adminSecret: this.cluster.secret as NonNullable<rds.DatabaseCluster['secret']>,
+      flowSecret: this.flowSecret,
+      tables: props.tables,
+      vpc: props.vpc,
+      subnets: props.subnets,
+    });
     this.proxy = this.cluster.addProxy('Proxy', {
-      secrets: [this.cluster.secret as NonNullable<rds.DatabaseCluster['secret']>],
+      secrets: [this.flowSecret],
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       securityGroups: [proxyGroup],
@@ -108,7 +134,12 @@ export class MartDatabase extends Construct {
     acknowledge(
       this.cluster,
       'AwsSolutions-SMG4',
-      'Only the RDS Proxy reads this secret; flows sign in with 15-minute IAM tokens. Rotation needs a rotation function in the VPC, left to the operator.',
+      'Only the mart-schema provisioner reads the administrator secret, at deploy time. Rotation needs a rotation function in the VPC, left to the operator.',
+    );
+    acknowledge(
+      this.flowSecret,
+      'AwsSolutions-SMG4',
+      "Only the RDS Proxy reads the flows' user's secret; flows sign in with 15-minute IAM tokens. A rotated password reaches the database on the next deploy (the provisioner sets it), so rotation is left to the operator.",
     );
     if (!retain)
       acknowledge(

@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { type MartTable, martTablesOf } from '../../shared/outputs/postgres-provision.ts';
 import type { Topology } from '../../shared/topology/index.ts';
 import { FailedBatchesBucket, failedBatchesBucketName } from '../constructs/failed-batches.ts';
 import { flowRoleArn } from '../constructs/flow.ts';
@@ -47,6 +48,12 @@ export interface DataStackProps extends StackProps {
    * @default an Aurora PostgreSQL Serverless v2 cluster behind an RDS Proxy, created when a flow writes PostgreSQL
    */
   readonly postgres?: PostgresSettings;
+  /**
+   * The tables `toPostgres` flows write, with their DDL, created in the mart the stack creates.
+   * @default the topology's tables without DDL (they must then exist: a created cluster has none)
+   * @example martTables: martTablesWithDdl(topology, join(functionsDir, 'sql'))
+   */
+  readonly martTables?: readonly MartTable[];
 }
 
 /**
@@ -113,6 +120,7 @@ export class DataStack extends Stack {
           subnets: props.subnets,
           clients: this.flowsSecurityGroup,
           removalPolicy,
+          tables: props.martTables ?? martTablesOf(topology).map((table) => ({ table })),
         });
         this.postgres = this.martDatabase.target;
       }

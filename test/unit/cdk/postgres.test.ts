@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../cdk/bundling.ts';
 import { readSettings } from '../../../cdk/context.ts';
 import { toPostgres } from '../../../shared/outputs/postgres.ts';
 import { toTopic } from '../../../shared/outputs/topic.ts';
@@ -93,16 +96,83 @@ describe('a toPostgres flow in the CDK app, with the database it creates', () =>
     });
   });
 
-  it('admits only the flows’ security group to the proxy, and only the proxy to the cluster', () => {
+  it('admits only the flows’ security group to the proxy, and only the proxy and the schema provisioner to the cluster', () => {
     // Assess
     const ingress = resourcesOf(data, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r);
     const toProxy = ingress.filter((r) => text(r.GroupId).includes('MartProxyGroup'));
     expect(toProxy).toHaveLength(1);
     expect(text(toProxy[0]?.SourceSecurityGroupId)).toContain('Flows');
     const toCluster = ingress.filter((r) => text(r.GroupId).includes('MartCluster'));
-    expect(toCluster.map((r) => text(r.SourceSecurityGroupId))).toEqual([
+    expect(toCluster.map((r) => text(r.SourceSecurityGroupId)).sort()).toEqual([
       expect.stringContaining('MartProxyGroup'),
+      expect.stringContaining('MartSchemaGroup'),
     ]);
+  });
+
+  it("gives the proxy only the flows' user's secret: the administrator is another user, whose secret the proxy never holds", () => {
+    // Act
+    const [[, proxy]] = resourcesOf(data, 'AWS::RDS::DBProxy') as [
+      [string, { Auth: { SecretArn: unknown }[] }],
+    ];
+    const secrets = resourcesOf(data, 'AWS::SecretsManager::Secret').map(([id, s]) => [
+      id,
+      JSON.parse((s.GenerateSecretString as { SecretStringTemplate: string }).SecretStringTemplate),
+    ]);
+    // Assess
+    expect(proxy?.Auth.map((a) => text(a.SecretArn))).toEqual([
+      expect.stringContaining('MartFlowUserSecret'),
+    ]);
+    expect(secrets).toEqual(
+      expect.arrayContaining([
+        [expect.stringMatching(/^MartFlowUserSecret/), { username: 'sluice_mart' }],
+        [expect.stringMatching(/MartClusterSecret/), { username: 'sluice_admin' }],
+      ]),
+    );
+  });
+
+  it("creates the flows' tables from functions/sql and the flows' user at deploy time, as the administrator", () => {
+    // Act
+    const [, schema] = resourcesOf(data, 'Custom::SluiceMartSchema')[0] ?? [];
+    // Assess
+    expect(JSON.parse(schema?.tables as string)).toEqual([
+      {
+        table: 'review_facts',
+        ddl: readFileSync(join(projectRoot, 'functions', 'sql', 'review_facts.sql'), 'utf8'),
+      },
+    ]);
+    expect(schema).toMatchObject({ database: 'mart', port: expect.anything() });
+    expect(text(schema?.host)).toMatch(/MartCluster\w+","Endpoint\.Address/);
+    expect(text(schema?.adminSecretArn)).toMatch(/MartClusterSecretAttachment|MartClusterSecret/);
+    expect(text(schema?.flowSecretArn)).toContain('MartFlowUserSecret');
+  });
+
+  it('lets the schema provisioner read exactly those two secrets, from the VPC, verifying the cluster’s certificate', () => {
+    // Act
+    const statements = resourcesOf(data, 'AWS::IAM::Policy')
+      .filter(([id]) => id.startsWith('MartSchemaFunction'))
+      .flatMap(([, p]) => (p.PolicyDocument as { Statement: Statement[] }).Statement);
+    const [, fn] =
+      resourcesOf(data, 'AWS::Lambda::Function').find(([id]) => id.startsWith('MartSchemaFunction')) ?? [];
+    // Assess
+    expect(statements.map((s) => [s.Action, text(s.Resource)])).toEqual([
+      [
+        ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        expect.stringMatching(/MartClusterSecret/),
+      ],
+      [
+        ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        expect.stringContaining('MartFlowUserSecret'),
+      ],
+    ]);
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Environment: { Variables: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' } },
+      VpcConfig: {
+        SecurityGroupIds: [
+          expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/^MartSchemaGroup/), 'GroupId'] }),
+        ],
+      },
+    });
   });
 
   it('grants the flow exactly rds-db:connect for its database user through the proxy, and no secret', () => {
