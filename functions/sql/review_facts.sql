@@ -1,5 +1,6 @@
 -- The reviews mart: one row per review, written by the reviews-mart flow (toPostgres, key review_id).
--- npm start runs this file before the flows start; on AWS it is run once against the database (see README).
+-- npm start runs this file before the flows start; on AWS the data stack runs it (mart-schema custom resource),
+-- and for an existing database `npm run mart-sql -- <database>` prints it with the flows' user and grants.
 CREATE TABLE IF NOT EXISTS review_facts (
   review_id        text PRIMARY KEY,
   customer_id      text NOT NULL,
