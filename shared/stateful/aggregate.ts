@@ -22,7 +22,7 @@ import {
   windowSk,
 } from './state-keys.ts';
 import type { Item, Put } from './state-store.ts';
-import { openBatchState } from './step-state.ts';
+import { openBatchState, partitionRecords } from './step-state.ts';
 import {
   type Duration,
   durationMs,
@@ -299,22 +299,11 @@ export const aggregate = <In = Loose, R = Loose>(
       windowCache.validate(p, meta?.[A.Writer]);
       const run: PartitionRun = { partition: p, committed, seen: [], emitted: [] };
       runs.push(run);
-      const ordered = (byPartition.get(p) as FlowRecord[])
-        .slice()
-        .sort((a, b) => a.source.offset - b.source.offset);
-      const offsets = new Map<number, FlowRecord>();
-      byOffset.set(p, offsets);
-      let last = committed;
-      for (const record of ordered) {
+      const partition = partitionRecords(byPartition.get(p) as FlowRecord[], committed, context);
+      byOffset.set(p, partition.byOffset);
+      dropped += partition.skipped;
+      for (const record of partition.fresh) {
         const offset = record.source.offset;
-        if (!offsets.has(offset)) offsets.set(offset, record);
-        if (offset <= last) {
-          // Committed before (a replay from an earlier offset), or the same offset twice in one batch.
-          dropped++;
-          context.metrics.count(MetricName.StateReplaysSkipped, 1);
-          continue;
-        }
-        last = offset;
         const accepted = accept(record, c, streamTime, name);
         if (accepted === 'tombstone') dropped++;
         else if ('deadLetter' in accepted) deadLetters.push(accepted.deadLetter);

@@ -27,7 +27,7 @@ import {
 } from './session-plan.ts';
 import { StateAttribute as A, metaPk, metaSk, openBound, openPk, openSk, windowPk } from './state-keys.ts';
 import type { Item, Put } from './state-store.ts';
-import { openBatchState } from './step-state.ts';
+import { openBatchState, partitionRecords } from './step-state.ts';
 import type { SessionDef } from './window.ts';
 
 /** The sort key of a key's sessions item (sorts before '~', the interactive query's bound). */
@@ -120,23 +120,12 @@ export const runSessions = async (
     const committedStreamTime =
       typeof meta?.[A.StreamTime] === 'number' ? (meta[A.StreamTime] as number) : null;
     runs.push({ partition: p, committed, committedStreamTime, seen: [], emitted: [], stale: [] });
-    const ordered = (byPartition.get(p) as FlowRecord[])
-      .slice()
-      .sort((a, b) => a.source.offset - b.source.offset);
-    const offsets = new Map<number, FlowRecord>();
-    byOffset.set(p, offsets);
+    const partition = partitionRecords(byPartition.get(p) as FlowRecord[], committed, context);
+    byOffset.set(p, partition.byOffset);
+    dropped += partition.skipped;
     const list: (Read | { readonly record: FlowRecord })[] = [];
     reads.set(p, list);
-    let last = committed;
-    for (const record of ordered) {
-      const offset = record.source.offset;
-      if (!offsets.has(offset)) offsets.set(offset, record);
-      if (offset <= last) {
-        dropped++;
-        context.metrics.count(MetricName.StateReplaysSkipped, 1);
-        continue;
-      }
-      last = offset;
+    for (const record of partition.fresh) {
       if (isTombstone(record)) {
         dropped++;
         list.push({ record });

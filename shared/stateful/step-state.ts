@@ -45,3 +45,37 @@ export const openBatchState = async (
   const metas = await store.read(partitions.map((p) => ({ pk: metaPk(name), sk: metaSk(p) })));
   return { store, byPartition, partitions, metas };
 };
+
+/** A partition's records split by the committed offset: what a replay brings again is skipped, not applied. */
+export interface PartitionRecords {
+  /** Each offset's first record, as the batch holds it (dead letters and emissions name their source by it). */
+  readonly byOffset: Map<number, FlowRecord>;
+  /** The records past the committed offset, in offset order, each offset once. */
+  readonly fresh: FlowRecord[];
+  /** Records at or below the committed offset, or an offset seen twice: counted as `StateReplaysSkipped`. */
+  readonly skipped: number;
+}
+
+export const partitionRecords = (
+  records: readonly FlowRecord[],
+  committed: number,
+  context: StepContext,
+): PartitionRecords => {
+  const byOffset = new Map<number, FlowRecord>();
+  const fresh: FlowRecord[] = [];
+  let skipped = 0;
+  let last = committed;
+  for (const record of records.slice().sort((a, b) => a.source.offset - b.source.offset)) {
+    const offset = record.source.offset;
+    if (!byOffset.has(offset)) byOffset.set(offset, record);
+    if (offset <= last) {
+      // Committed before (a replay from an earlier offset), or the same offset twice in one batch.
+      skipped++;
+      context.metrics.count(MetricName.StateReplaysSkipped, 1);
+      continue;
+    }
+    last = offset;
+    fresh.push(record);
+  }
+  return { byOffset, fresh, skipped };
+};
