@@ -12,6 +12,8 @@ interface Bundle {
   readonly bytes: number;
   /** Input files that contribute code to the bundle. */
   readonly inputs: readonly string[];
+  /** Packages left external that code in the bundle imports or requires, in any way, at once or on first use. */
+  readonly externals: ReadonlySet<string>;
   readonly meta: Metafile;
 }
 
@@ -23,13 +25,15 @@ beforeAll(async () => {
     const result = await build({ ...flowBuildOptions(entry, outfile), write: false, metafile: true });
     const output =
       result.metafile.outputs[Object.keys(result.metafile.outputs).find((o) => o.endsWith('.mjs'))!]!;
-    bundles.set(name, {
-      bytes: output.bytes,
-      inputs: Object.entries(output.inputs)
-        .filter(([, input]) => input.bytesInOutput > 0)
-        .map(([path]) => path),
-      meta: result.metafile,
-    });
+    const inputs = Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path);
+    const externals = inputs.flatMap((input) =>
+      result.metafile.inputs[input]!.imports.filter((i) => i.external && i.path !== '<runtime>').map(
+        (i) => i.path,
+      ),
+    );
+    bundles.set(name, { bytes: output.bytes, inputs, externals: new Set(externals), meta: result.metafile });
   }
 }, 60_000);
 
@@ -76,6 +80,16 @@ describe('function bundles', () => {
       );
       expect({ flow, offending }).toEqual({ flow, offending: [] });
     }
+  });
+
+  it('sign PostgreSQL connections with code they carry, never with @aws-sdk/rds-signer (a lib package the Lambda runtime is not documented to ship)', () => {
+    // reviews-mart is the toPostgres flow; every bundle is checked so no other flow starts needing it.
+    expect(bundles.has('reviews-mart')).toBe(true);
+    const reaching = [...bundles.keys()].filter((flow) =>
+      bundles.get(flow)!.externals.has('@aws-sdk/rds-signer'),
+    );
+    expect(reaching).toEqual([]);
+    expect(packagesIn('reviews-mart').has('@smithy/signature-v4')).toBe(true);
   });
 
   it('import external packages (the AWS SDK the runtime provides) on first use, never at cold start', () => {
