@@ -1,6 +1,7 @@
 import type { Pool, PoolConfig } from 'pg';
 import { awsRegion, endpointFromEnv } from '../clients/endpoints.ts';
-import { credentialsFromEnv, rdsAuthToken } from '../clients/rds-auth-token.ts';
+import { rdsAuthToken } from '../clients/rds-auth-token.ts';
+import { credentialsFromEnv } from '../clients/role-credentials.ts';
 import { readSecret } from '../clients/secrets.ts';
 import { ConfigError } from '../errors.ts';
 

@@ -2,7 +2,8 @@
 // clock, same bytes. No network: a token is a presigned URL made locally.
 import { Signer } from '@aws-sdk/rds-signer';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { credentialsFromEnv, rdsAuthToken } from '../../../shared/clients/rds-auth-token.ts';
+import { rdsAuthToken } from '../../../shared/clients/rds-auth-token.ts';
+import { credentialsFromEnv } from '../../../shared/clients/role-credentials.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { postgresConfigFromEnv } from '../../../shared/outputs/postgres-pool.ts';
 
