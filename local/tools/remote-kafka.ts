@@ -1,4 +1,5 @@
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { KafkaConfig } from 'kafkajs';
 import { type KafkaAuthDeps, kafkaAuthFromEnv, kafkaSecurity } from '../../shared/clients/kafka-auth.ts';
 import { mskIamToken } from '../../shared/clients/msk-iam.ts';
@@ -32,7 +33,8 @@ export const flowKafkaConfig = async (
   }
   const security = await kafkaSecurity(kafkaAuthFromEnv(env), {
     region,
-    iamToken: ports.iamToken ?? ((r) => mskIamToken(r)),
+    // A person's machine signs with the usual chain (profile, SSO); a function signs with its role's env keys.
+    iamToken: ports.iamToken ?? ((r) => mskIamToken(r, fromNodeProviderChain())),
     readSecret: ports.readSecret ?? ((arn) => readSecret(arn)),
   });
   return { clientId, brokers, ...security };

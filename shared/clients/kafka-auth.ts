@@ -27,7 +27,7 @@ export interface KafkaSecurity {
 export interface KafkaAuthDeps {
   /** Region the MSK IAM token is signed for. */
   readonly region: string;
-  /** An MSK IAM OAUTHBEARER token (aws-msk-iam-sasl-signer-js). */
+  /** An MSK IAM OAUTHBEARER token (msk-iam.ts). */
   readonly iamToken: (region: string) => Promise<string>;
   /** A secret string from Secrets Manager. */
   readonly readSecret: (secretArn: string) => Promise<string>;

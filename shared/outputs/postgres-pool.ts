@@ -1,5 +1,7 @@
 import type { Pool, PoolConfig } from 'pg';
 import { awsRegion, endpointFromEnv } from '../clients/endpoints.ts';
+import { rdsAuthToken } from '../clients/rds-auth-token.ts';
+import { credentialsFromEnv } from '../clients/role-credentials.ts';
 import { readSecret } from '../clients/secrets.ts';
 import { ConfigError } from '../errors.ts';
 
@@ -10,8 +12,10 @@ export type PostgresAuth = 'iam' | 'secret' | 'url';
  * Where the flow's database is, from its environment (set by the CDK app, or by the local runner):
  * - `SLUICE_POSTGRES_URL`: a connection string (local servers; any password in it is the URL's);
  * - else `SLUICE_POSTGRES_HOST` (the RDS Proxy endpoint), `SLUICE_POSTGRES_PORT` (5432),
- *   `SLUICE_POSTGRES_DATABASE`, `SLUICE_POSTGRES_USER`, and `SLUICE_POSTGRES_AUTH` `iam` (a token from
- *   @aws-sdk/rds-signer for each new connection) or `secret` (`SLUICE_POSTGRES_SECRET_ARN`, a JSON secret with
+ *   `SLUICE_POSTGRES_DATABASE`, `SLUICE_POSTGRES_USER`, and `SLUICE_POSTGRES_AUTH` `iam` (an RDS IAM auth token
+ *   for each new connection, signed by ../clients/rds-auth-token.ts with the execution role's keys from
+ *   `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` of the same environment; missing keys are a
+ *   ConfigError when a connection opens) or `secret` (`SLUICE_POSTGRES_SECRET_ARN`, a JSON secret with
  *   `username` and `password`, as RDS writes them). TLS is required then, verified against Node's CAs (RDS
  *   Proxy presents an Amazon Trust Services certificate).
  */
@@ -35,7 +39,10 @@ export const postgresConfigFromEnv = (
   const ssl = { rejectUnauthorized: true, servername: host };
   if (auth === 'iam') {
     const user = need('SLUICE_POSTGRES_USER');
-    const region = awsRegion(env);
+    const token = rdsAuthToken(
+      { hostname: host, port, username: user, region: awsRegion(env) },
+      { credentials: credentialsFromEnv(env) },
+    );
     return {
       host,
       port,
@@ -44,10 +51,7 @@ export const postgresConfigFromEnv = (
       ssl,
       auth,
       // pg asks for the password on every new connection: a token lives 15 minutes, a connection longer.
-      password: async () => {
-        const { Signer } = await import('@aws-sdk/rds-signer');
-        return new Signer({ hostname: host, port, username: user, region }).getAuthToken();
-      },
+      password: token,
     };
   }
   if (auth === 'secret') {
