@@ -29,11 +29,14 @@ export const FlowBundle = {
   banner:
     "import { createRequire as __sluiceRequire } from 'node:module'; const require = __sluiceRequire(import.meta.url);",
   /**
-   * The AWS SDK v3 comes with the Node.js 24 runtime, so it stays out of the bundle (as NodejsFunction does by
-   * default). Outputs load their client lazily, so a flow pays for the SDK on its first write, not at import;
-   * bundled, its ~600 KB would be compiled on every cold start by every flow (bench/bundles.ts measures it).
+   * The AWS SDK v3 clients come with the Node.js 24 runtime, so they stay out of the bundle (as NodejsFunction
+   * does by default). Outputs load their client lazily, so a flow pays for the SDK on its first write, not at
+   * import; bundled, its ~600 KB would be compiled on every cold start by every flow (bench/bundles.ts measures
+   * it). Only the clients and what every client itself imports (`credential-provider-node`) are left to the
+   * runtime: AWS does not document which other `@aws-sdk` packages it ships (aws-sdk-js-v3 #5594), so those
+   * (`util-dynamodb`, 10 KB) are bundled, and the IAM token signers are ours (`shared/clients/presigned-url.ts`).
    */
-  external: ['@aws-sdk/*'] as string[],
+  external: ['@aws-sdk/client-*', '@aws-sdk/credential-provider-node'] as string[],
 } as const;
 
 /**

@@ -2,6 +2,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { ConfigError } from '../errors.ts';
 import { awsRegion, endpointFromEnv } from './endpoints.ts';
+import { credentialsFromEnv } from './role-credentials.ts';
 
 /** `sigv4` signs for Amazon OpenSearch Service (`aoss` for Serverless); `none` is plain HTTP (local). */
 export type OpenSearchAuth = 'sigv4' | 'sigv4-aoss' | 'none';
@@ -35,7 +36,13 @@ export const createOpenSearchClient = (endpoint: string, auth: OpenSearchAuth): 
   const signer =
     auth === 'none'
       ? {}
-      : AwsSigv4Signer({ region: awsRegion(), service: auth === 'sigv4-aoss' ? 'aoss' : 'es' });
+      : AwsSigv4Signer({
+          region: awsRegion(),
+          service: auth === 'sigv4-aoss' ? 'aoss' : 'es',
+          // The role's keys, as the IAM token signers take them: the signer's own default would import the SDK's
+          // provider chain at the first request.
+          getCredentials: credentialsFromEnv(),
+        });
   return new Client({
     node: endpoint,
     ...signer,

@@ -59,15 +59,13 @@ const OnlyIn: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * @aws-sdk packages besides the clients that bundles still leave to the Lambda runtime, which AWS documents only
- * for the clients (aws/aws-sdk-js-v3#5594): a function would fail on first use where the runtime lacks them.
- * Known and listed so that no other flow starts depending on them; not moved yet.
+ * @aws-sdk packages besides the clients that bundles leave to the Lambda runtime, which AWS documents only for the
+ * clients (aws/aws-sdk-js-v3#5594). `credential-provider-node` is one every client imports itself, so the runtime
+ * has it wherever its clients work; everything else of the SDK is bundled (FlowBundle.external).
  */
 const SdkBeyondClients: Readonly<Record<string, readonly string[]>> = {
-  // marshall/unmarshall in shared/enrich/batch-get.ts, shared/outputs/table-*.ts, shared/stateful/state-store.ts.
-  '@aws-sdk/util-dynamodb': ['customers-table', 'enrich-reviews', 'product-ratings'],
-  // The OpenSearch client's SigV4 signer (@opensearch-project/opensearch/aws-v3) imports it when given no
-  // getCredentials.
+  // The OpenSearch client's SigV4 signer (@opensearch-project/opensearch/aws-v3) imports it only when given no
+  // getCredentials; shared/clients/opensearch.ts gives the role's keys, so it is reached in code, never run.
   '@aws-sdk/credential-provider-node': ['search-sink'],
 };
 
