@@ -21,6 +21,7 @@ import {
   windowPk,
   windowSk,
 } from './state-keys.ts';
+import { MAX_STATE_BYTES, stateBytes, stateTooLarge } from './state-size.ts';
 import type { Item, Put } from './state-store.ts';
 import { openBatchState, partitionRecords } from './step-state.ts';
 import {
@@ -378,24 +379,14 @@ export const aggregate = <In = Loose, R = Loose>(
           [A.End]: w.end,
           [A.Expires]: Math.ceil((w.end + c.graceMs + c.retentionMs) / 1000),
         });
-      let acc = item === undefined ? c.reduction.initial() : item[A.Accumulator];
-      let applied = -1;
-      const origins = OriginFence.of(item);
-      for (const contribution of w.contributions) {
-        if (contribution.offset <= fence) continue;
-        const origin = originOf(contribution.record, context.trustsLineage);
-        if (!origins.admits(origin)) {
-          copies.add(contribution.record);
-          continue;
-        }
-        try {
-          acc = c.reduction.add(acc, contribution.input);
-          applied = contribution.offset;
-          origins.add(origin);
-        } catch (error) {
-          deadLetters.push(deadLetterOf(contribution.record, error, name));
-        }
-      }
+      // One size check per window and batch; only a window grown past it is folded again record by record, so
+      // that exactly the records that would overflow its item are dead-lettered (add does not mutate: redo is safe).
+      let folded = foldWindow(c, name, w, item, fence, context.trustsLineage, false);
+      if (folded.applied >= 0 && windowStateBytes(c, folded.acc) > MAX_STATE_BYTES)
+        folded = foldWindow(c, name, w, item, fence, context.trustsLineage, true);
+      const { acc, applied, origins } = folded;
+      for (const record of folded.copies) copies.add(record);
+      deadLetters.push(...folded.rejected);
       if (applied < 0) {
         results.set(id, item?.[A.Result] ?? null);
         continue;
@@ -577,4 +568,48 @@ const accept = (record: FlowRecord, c: Resolved, streamTime: number | null, name
     return { deadLetter: { record, stage: Stage.Late, error, component: name } };
   }
   return { key, input, streamTime: next, windows };
+};
+
+/** A window's accumulator and result as stored. */
+const windowStateBytes = (c: Resolved, acc: unknown): number =>
+  stateBytes(acc) + stateBytes(c.reduction.result(acc));
+
+/**
+ * A window's contributions above its fence folded into its stored accumulator: what was applied, what the origin
+ * fence left out as copies, and the dead letters of records the reduction refused (or, `checked`, that would grow
+ * the window's state past MAX_STATE_BYTES).
+ */
+const foldWindow = (
+  c: Resolved,
+  name: string,
+  w: Touched,
+  item: Item | undefined,
+  fence: number,
+  trustsLineage: boolean | undefined,
+  checked: boolean,
+) => {
+  let acc = item === undefined ? c.reduction.initial() : item[A.Accumulator];
+  let applied = -1;
+  const origins = OriginFence.of(item);
+  const copies: FlowRecord[] = [];
+  const rejected: DeadLetter[] = [];
+  for (const contribution of w.contributions) {
+    if (contribution.offset <= fence) continue;
+    const origin = originOf(contribution.record, trustsLineage);
+    if (!origins.admits(origin)) {
+      copies.push(contribution.record);
+      continue;
+    }
+    try {
+      const next = c.reduction.add(acc, contribution.input);
+      const bytes = checked ? windowStateBytes(c, next) : 0;
+      if (bytes > MAX_STATE_BYTES) throw stateTooLarge(name, "the window's state", bytes);
+      acc = next;
+      applied = contribution.offset;
+      origins.add(origin);
+    } catch (error) {
+      rejected.push(deadLetterOf(contribution.record, error, name));
+    }
+  }
+  return { acc, applied, origins, copies, rejected };
 };

@@ -26,6 +26,7 @@ import {
   sessionCloseTime,
 } from './session-plan.ts';
 import { StateAttribute as A, metaPk, metaSk, openBound, openPk, openSk, windowPk } from './state-keys.ts';
+import { MAX_STATE_BYTES, stateBytes, stateTooLarge } from './state-size.ts';
 import type { Item, Put } from './state-store.ts';
 import { openBatchState, partitionRecords } from './step-state.ts';
 import type { SessionDef } from './window.ts';
@@ -194,11 +195,20 @@ export const runSessions = async (
         }
         continue;
       }
-      const placed = placeRecord(state.sessions, read.time, before, after, times, c.reduction, read.input);
+      let placed = placeRecord(state.sessions, read.time, before, after, times, c.reduction, read.input);
       if (placed.kind === 'merged') {
-        state.sessions = placed.sessions;
-        state.applied = offset;
-        continue;
+        // All of a key's live sessions are one item: a record that would grow it past what DynamoDB stores is
+        // dead-lettered (an item over 400 KB would fail the batch on every retry).
+        const bytes = sessionsBytes(placed.sessions, c.reduction);
+        if (bytes <= MAX_STATE_BYTES) {
+          state.sessions = placed.sessions;
+          state.applied = offset;
+          continue;
+        }
+        placed = {
+          kind: 'failed',
+          error: stateTooLarge(name, `key ${JSON.stringify(state.key)}'s sessions`, bytes),
+        };
       }
       let letter: DeadLetter;
       if (placed.kind === 'late') {
@@ -351,6 +361,12 @@ export const runSessions = async (
   };
   return { records: out, deadLetters, dropped, commit };
 };
+
+/** A key's sessions as its item stores them. */
+const sessionsBytes = (sessions: readonly Session[], reduction: Reduction): number =>
+  stateBytes(
+    sessions.map((s) => ({ start: s.start, end: s.end, acc: s.acc, result: reduction.result(s.acc) })),
+  );
 
 /** Epoch seconds after which the item may go: its last session's close (end + gap + grace) plus `retention`. */
 const expiry = (end: number, closeAfterMs: number, retentionMs: number): number =>
