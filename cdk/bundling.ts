@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
 /** The repository root: NodejsFunction's project root and the base of every flow entry. */
@@ -90,4 +91,23 @@ export const flowBuildOptions = (entry: string, outfile: string): BuildOptions =
   banner: { js: FlowBundle.banner },
   external: [...FlowBundle.external],
   logLevel: 'error',
+});
+
+/**
+ * FlowBundle as NodejsFunction bundling options (local esbuild, never Docker): every function the CDK app
+ * bundles, flows and the deploy-time custom resources alike.
+ */
+export const nodejsBundling = (): nodejs.BundlingOptions => ({
+  forceDockerBundling: false,
+  minify: FlowBundle.minify,
+  keepNames: FlowBundle.keepNames,
+  sourceMap: FlowBundle.sourcemap,
+  sourcesContent: FlowBundle.sourcesContent,
+  target: FlowBundle.target,
+  format: nodejs.OutputFormat.ESM,
+  mainFields: [...FlowBundle.mainFields],
+  banner: FlowBundle.banner,
+  externalModules: [...FlowBundle.external],
+  // esbuild's own size table and timing are noise in synth and test output; warnings and errors still show.
+  logLevel: nodejs.LogLevel.WARNING,
 });

@@ -21,7 +21,7 @@ import {
 import { replayMarksPrefix } from '../../shared/outputs/lake-replay-marks.ts';
 import { type Flow, FlowDefaults as RuntimeFlowDefaults } from '../../shared/topology/index.ts';
 import type { FailureDestination } from '../../shared/topology/on-failure.ts';
-import { FlowBundle, flowExecWrapper, flowNodeOptions, flowV8Flags, projectRoot } from '../bundling.ts';
+import { flowExecWrapper, flowNodeOptions, flowV8Flags, nodejsBundling, projectRoot } from '../bundling.ts';
 import { authOf } from '../kafka.ts';
 import { FlowMetrics } from '../metrics.ts';
 import {
@@ -158,18 +158,7 @@ export class FlowFunction extends Construct {
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
       bundling: {
-        forceDockerBundling: false,
-        minify: FlowBundle.minify,
-        keepNames: FlowBundle.keepNames,
-        sourceMap: FlowBundle.sourcemap,
-        sourcesContent: FlowBundle.sourcesContent,
-        target: FlowBundle.target,
-        format: nodejs.OutputFormat.ESM,
-        mainFields: [...FlowBundle.mainFields],
-        banner: FlowBundle.banner,
-        externalModules: [...FlowBundle.external],
-        // esbuild's own size table and timing are noise in synth and test output; warnings and errors still show.
-        logLevel: nodejs.LogLevel.WARNING,
+        ...nodejsBundling(),
         // The wrapper script that adds flowV8Flags to node's command line, beside the bundle.
         commandHooks: {
           beforeBundling: () => [],

@@ -9,7 +9,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { MartTable } from '../../shared/outputs/postgres-provision.ts';
-import { FlowBundle, projectRoot } from '../bundling.ts';
+import { nodejsBundling, projectRoot } from '../bundling.ts';
 import type { MartSchemaProperties } from '../handlers/mart-schema.ts';
 import { acknowledge, acknowledgeManagedPolicies } from '../nag.ts';
 
@@ -62,17 +62,7 @@ export class MartSchema extends Construct {
       securityGroups: [group],
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
-      bundling: {
-        forceDockerBundling: false,
-        minify: FlowBundle.minify,
-        keepNames: FlowBundle.keepNames,
-        target: FlowBundle.target,
-        format: nodejs.OutputFormat.ESM,
-        mainFields: [...FlowBundle.mainFields],
-        banner: FlowBundle.banner,
-        externalModules: [...FlowBundle.external],
-        logLevel: nodejs.LogLevel.WARNING,
-      },
+      bundling: nodejsBundling(),
     });
     props.adminSecret.grantRead(provisioner);
     props.flowSecret.grantRead(provisioner);
