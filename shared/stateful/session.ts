@@ -18,6 +18,7 @@ import type { BatchDelivery, StepContext, StepResult } from '../steps/step.ts';
 import type { TableRef } from '../topology/resources.ts';
 import type { WindowResult } from './aggregate.ts';
 import type { Reduction } from './aggregate-reduce.ts';
+import { ORIGINS_ATTRIBUTE, OriginFence, originOf } from './origin-fence.ts';
 import {
   liveSessions,
   placeRecord,
@@ -73,6 +74,8 @@ interface KeyState {
   sessions: Session[];
   /** Highest offset applied per partition (as read). */
   readonly fences: Record<string, number>;
+  /** Per lineage path, the highest origin offset applied: an upstream replay's copies are left out. */
+  readonly origins: OriginFence;
   /** `<partition>/<offset>` → the stage and reason of a record that changed nothing (as read, then this batch's). */
   readonly decided: Record<string, { stage: string; reason: string }>;
   applied: number;
@@ -158,6 +161,7 @@ export const runSessions = async (
       item,
       sessions: stored.map(({ start, end, acc }) => ({ start, end, acc })),
       fences: { ...((item?.[A.Fences] as Record<string, number> | undefined) ?? {}) },
+      origins: OriginFence.of(item),
       decided: { ...((item?.[Decided] as KeyState['decided'] | undefined) ?? {}) },
       applied: -1,
     });
@@ -168,6 +172,7 @@ export const runSessions = async (
   // come again. A record that changes nothing leaves its key unwritten, so a retry decides it the same way.
   const streamTimes = new Map<number, number | null>();
   let late = 0;
+  let copies = 0;
   for (const run of runs) {
     const p = run.partition;
     let streamTime = run.committedStreamTime;
@@ -195,6 +200,12 @@ export const runSessions = async (
         }
         continue;
       }
+      // Origin fence (origin-fence.ts), before lateness: a copy an upstream replay made is left out, not late.
+      const origin = originOf(read.record, context.trustsLineage);
+      if (!state.origins.admits(origin)) {
+        copies++;
+        continue;
+      }
       let placed = placeRecord(state.sessions, read.time, before, after, times, c.reduction, read.input);
       if (placed.kind === 'merged') {
         // All of a key's live sessions are one item: a record that would grow it past what DynamoDB stores is
@@ -203,6 +214,7 @@ export const runSessions = async (
         if (bytes <= MAX_STATE_BYTES) {
           state.sessions = placed.sessions;
           state.applied = offset;
+          state.origins.add(origin);
           continue;
         }
         placed = {
@@ -224,6 +236,8 @@ export const runSessions = async (
     streamTimes.set(p, streamTime);
   }
   if (late > 0) context.metrics.count(MetricName.LateRecords, late);
+  dropped += copies;
+  if (copies > 0) context.metrics.count(MetricName.RecordsReplayed, copies);
 
   // One conditional put per key whose sessions changed; markers of its new or changed sessions first.
   const markers: Item[] = [];
@@ -275,6 +289,7 @@ export const runSessions = async (
           result: c.reduction.result(s.acc),
         })),
         [A.Fences]: { ...state.fences, [String(p)]: state.applied },
+        [ORIGINS_ATTRIBUTE]: state.origins.attribute(),
         [Decided]: decided,
         [A.Version]: ((state.item?.[A.Version] as number | undefined) ?? 0) + 1,
         [A.Expires]: expiry(end, retention, c.retentionMs),

@@ -7,7 +7,7 @@ import type { FlowRecord } from '../../../shared/record.ts';
 import { aggregate, type WindowResult } from '../../../shared/stateful/aggregate.ts';
 import { sum } from '../../../shared/stateful/aggregate-reduce.ts';
 import { readWindows } from '../../../shared/stateful/state-query.ts';
-import { tumbling } from '../../../shared/stateful/window.ts';
+import { session, tumbling } from '../../../shared/stateful/window.ts';
 import { defineFlow } from '../../../shared/topology/flow.ts';
 import { defineTopics } from '../../../shared/topology/resources.ts';
 import { dynamodbEndpoint } from '../../support/stateful/aggregate-under-test.ts';
@@ -16,6 +16,7 @@ import { kafkaEvent, type RecordSpec } from '../../unit/runtime/kafka-events.ts'
 import { memoryTopic } from '../../unit/runtime/memory-output.ts';
 
 const HOUR = 3_600_000;
+type WindowOption = Parameters<typeof aggregate>[0]['window'];
 const T0 = Date.parse('2026-11-30T10:00:00Z');
 
 /** A repartition topic only flows write (`internal`: lineage trusted), and an ingress topic (not trusted). */
@@ -30,7 +31,7 @@ describe('a windowed aggregation fenced by its records’ origin (lineage), stat
   const tables = stateTablesForFile(dynamodbEndpoint);
 
   /** Hourly sums of ratings per product, 10 minutes grace, reading `source` with a fresh state table. */
-  const pipeline = async (source = topics.byProduct) => {
+  const pipeline = async (source = topics.byProduct, window: WindowOption = tumbling('1h')) => {
     const state = await tables.table();
     const results = memoryTopic(topics.stats);
     const dead = memoryTopic(topics.dead);
@@ -43,7 +44,7 @@ describe('a windowed aggregation fenced by its records’ origin (lineage), stat
           state,
           key: 'productId',
           eventTime: 'reviewedAt',
-          window: tumbling('1h'),
+          window,
           grace: '10m',
           reduce: sum('rating'),
         }),
@@ -158,5 +159,23 @@ describe('a windowed aggregation fenced by its records’ origin (lineage), stat
     // Assess
     expect(outcome.summary.counters.RecordsReplayed).toBeUndefined();
     expect(await p.windows('p-1')).toEqual([[T0, 8]]);
+  });
+
+  it('fences session windows by origin too: copies are neither counted again nor late once their session closed', async () => {
+    // Prepare: sessions with a 30-minute gap (10 minutes grace): 10:05 and 10:20 are one session.
+    const p = await pipeline(topics.byProduct, session('30m'));
+    const first = [p.review(10, 'p-1', 5, 4), p.review(11, 'p-1', 20, 2)];
+    await p.send(first);
+    // Act: a replay upstream sends both again with a new review in the session; later, after the session
+    // closed (stream time 11:40), the same copies once more.
+    const open = await p.send([...first.map(p.copy), p.review(12, 'p-1', 40, 1)]);
+    await p.send([p.review(13, 'p-1', 100, 3)]);
+    const closed = await p.send(first.map(p.copy));
+    // Assess
+    expect(open.summary.counters.RecordsReplayed).toBe(2);
+    expect(closed.summary.counters.RecordsReplayed).toBe(2);
+    expect(closed.summary.counters.LateRecords).toBeUndefined();
+    expect(p.late()).toEqual([]);
+    expect(p.emitted()).toEqual([[`p-1@${T0 + 5 * 60_000}`, 7]]);
   });
 });
