@@ -135,22 +135,8 @@ export class JoinState {
   }
 
   /** Moves a time attribute forward only (`st` stream time, `sl`/`sr` the sides' store times). */
-  async advance(partition: number, attribute: TimeAttribute | 'cl' | 'cr' | 'ov', to: number): Promise<void> {
-    try {
-      await this.client.send(
-        new (commands().UpdateItemCommand)({
-          TableName: this.table,
-          Key: this.key(this.pkOf(partition, 'time'), '-'),
-          UpdateExpression: 'SET #a = :v',
-          ConditionExpression: 'attribute_not_exists(#a) OR #a < :v',
-          ExpressionAttributeNames: { '#a': attribute },
-          ExpressionAttributeValues: { ':v': { N: String(to) } },
-        }),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return; // already further
-      throw classifyDynamoDbError(error, this.table);
-    }
+  advance(partition: number, attribute: TimeAttribute | 'cl' | 'cr' | 'ov', to: number): Promise<void> {
+    return this.moveTime(partition, attribute, to, '<');
   }
 
   /** The decisions stored with records already processed once (a replay decides them as it did then). */
@@ -304,19 +290,25 @@ export class JoinState {
   }
 
   /** Moves a time attribute back only (minTime). */
-  private async lower(partition: number, attribute: string, to: number): Promise<void> {
+  private lower(partition: number, attribute: string, to: number): Promise<void> {
+    return this.moveTime(partition, attribute, to, '>');
+  }
+
+  /** Sets a time attribute when it is absent or `than` the new value (`<`: forward only; `>`: back only). */
+  private async moveTime(partition: number, attribute: string, to: number, than: '<' | '>'): Promise<void> {
     try {
       await this.client.send(
         new (commands().UpdateItemCommand)({
           TableName: this.table,
           Key: this.key(this.pkOf(partition, 'time'), '-'),
           UpdateExpression: 'SET #a = :v',
-          ConditionExpression: 'attribute_not_exists(#a) OR #a > :v',
+          ConditionExpression: `attribute_not_exists(#a) OR #a ${than} :v`,
           ExpressionAttributeNames: { '#a': attribute },
           ExpressionAttributeValues: { ':v': { N: String(to) } },
         }),
       );
     } catch (error) {
+      // Already further in that direction: nothing to do.
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return;
       throw classifyDynamoDbError(error, this.table);
     }
