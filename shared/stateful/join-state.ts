@@ -5,6 +5,7 @@ import type { TableRef } from '../topology/resources.ts';
 import type { Decision, KeptRecord } from './join-plan.ts';
 import type { JoinSide } from './join-window.ts';
 import { joinPk, padTime } from './state-keys.ts';
+import { lastWritePerItem } from './state-store.ts';
 
 /** The TTL attribute the CDK app turns on for state tables (shared with windowed aggregation). */
 const EXPIRES = '_sluice_expires';
@@ -240,11 +241,15 @@ export class JoinState {
     },
   ): Promise<void> {
     const expires = String(this.expiresAt());
-    await this.writeAll([
-      ...change.put.map((r) => ({
+    // One request per item (writeAll keeps the last): a record is removed twice when a replayed record's claim
+    // and this batch's own plan both emitted it alone, and a removal, given after the puts, wins (it was emitted).
+    const requests = new Map<string, WriteRequest>();
+    for (const r of change.put) {
+      const Key = this.openKey(partition, r);
+      requests.set(JSON.stringify(Key), {
         PutRequest: {
           Item: {
-            ...this.openKey(partition, r),
+            ...Key,
             id: { S: r.id },
             side: { S: r.side },
             k: { S: r.key },
@@ -253,9 +258,13 @@ export class JoinState {
             [EXPIRES]: { N: expires },
           },
         },
-      })),
-      ...change.remove.map((r) => ({ DeleteRequest: { Key: this.openKey(partition, r) } })),
-    ]);
+      });
+    }
+    for (const r of change.remove) {
+      const Key = this.openKey(partition, r);
+      requests.set(JSON.stringify(Key), { DeleteRequest: { Key } });
+    }
+    await this.writeAll([...requests.values()]);
     const committed = side === 'left' ? 'cl' : 'cr';
     const key = this.key(this.pkOf(partition, 'time'), '-');
     try {
@@ -314,7 +323,8 @@ export class JoinState {
     }
   }
 
-  private async writeAll(requests: readonly WriteRequest[]): Promise<void> {
+  private async writeAll(all: readonly WriteRequest[]): Promise<void> {
+    const requests = lastWritePerItem(all, this.pk, this.sk);
     for (let i = 0; i < requests.length; i += 25) {
       let pending: WriteRequest[] = requests.slice(i, i + 25);
       for (let attempt = 0; pending.length > 0; attempt++) {

@@ -146,8 +146,9 @@ export class StateStore {
   }
 
   /** 25 requests a call, `concurrency` calls at once; each call's UnprocessedItems retried with backoff. */
-  async #batchWrite(requests: readonly WriteRequest[], concurrency = 4): Promise<void> {
+  async #batchWrite(all: readonly WriteRequest[], concurrency = 4): Promise<void> {
     const { BatchWriteItemCommand } = await loadSdk();
+    const requests = lastWritePerItem(all, this.#pk, this.#sk);
     const chunks: WriteRequest[][] = [];
     for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE)
       chunks.push(requests.slice(i, i + MAX_BATCH_WRITE));
@@ -266,3 +267,22 @@ export class StateStore {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One request per item, the last one given for its key: BatchWriteItem refuses a key twice in one call, and two
+ * requests for one item in calls running at once would land in either order.
+ */
+export const lastWritePerItem = (
+  requests: readonly WriteRequest[],
+  pk: string,
+  sk: string,
+): WriteRequest[] => {
+  const byItem = new Map<string, WriteRequest>();
+  for (const request of requests) {
+    const key = request.PutRequest?.Item ?? request.DeleteRequest?.Key ?? {};
+    const id = `${key[pk]?.S ?? key[pk]?.N}\u0000${key[sk]?.S ?? key[sk]?.N}`;
+    byItem.delete(id);
+    byItem.set(id, request);
+  }
+  return byItem.size === requests.length ? [...requests] : [...byItem.values()];
+};

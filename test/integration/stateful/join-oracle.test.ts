@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinCase } from '../../support/stateful/generate.ts';
+import type { JoinSpec } from '../../support/stateful/contract.ts';
+import { joinCase, type StatefulCase } from '../../support/stateful/generate.ts';
 import {
   type Implementation,
   implementationUnderTest,
@@ -12,6 +14,14 @@ import { modelJoin } from './model/join.ts';
 
 /** Generated sequences per run; CI keeps the default. */
 const runs = Number(process.env.SLUICE_STATEFUL_RUNS ?? 500);
+/** A failure's `{ seed, path }` (printed with it) given back replays that case first: SLUICE_STATEFUL_SEED=…:…. */
+const [seed, path] = (process.env.SLUICE_STATEFUL_SEED ?? '').split(':');
+const replay = seed ? { seed: Number(seed), ...(path ? { path } : {}) } : {};
+
+/** Generated cases that once disagreed, kept as they were printed (`why` says what was wrong). */
+const regressions = JSON.parse(
+  readFileSync(new URL('./fixtures/join-regressions.json', import.meta.url), 'utf8'),
+) as (StatefulCase<JoinSpec> & { why: string })[];
 
 describe('stream-stream join against Kafka Streams (TopologyTestDriver)', () => {
   let oracle: KafkaStreamsOracle;
@@ -42,7 +52,7 @@ describe('stream-stream join against Kafka Streams (TopologyTestDriver)', () => 
         expect(joinDifferences(actual, expected), implementation.name).toEqual([]);
       }),
       // A disagreement is reported at once with its case: shrinking re-runs cases against dynalite for many minutes.
-      { numRuns: runs, maxSkipsPerRun: 10, endOnFailure: true },
+      { numRuns: runs, maxSkipsPerRun: 10, endOnFailure: true, ...replay },
     );
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
@@ -56,6 +66,16 @@ describe('stream-stream join against Kafka Streams (TopologyTestDriver)', () => 
     // state writes. Act and Assess per case, against Sluice's join steps with their state in dynalite.
     await agreesWithKafkaStreams(underTest);
   }, 1_800_000);
+
+  it('agrees with Kafka Streams on the generated cases that once disagreed (fixtures/join-regressions.json)', async () => {
+    for (const { why, spec, records, deliveries } of regressions) {
+      // Act
+      const expected = await oracle.join(spec, records);
+      const actual = await underTest.join(spec, deliveries);
+      // Assess
+      expect(joinDifferences(actual, expected), why).toEqual([]);
+    }
+  }, 120_000);
 
   it(`has a reference model that agrees with Kafka Streams on ${runs} sequences, left and outer included (the harness)`, async () => {
     await agreesWithKafkaStreams(referenceModel());
