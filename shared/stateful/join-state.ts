@@ -241,15 +241,13 @@ export class JoinState {
     },
   ): Promise<void> {
     const expires = String(this.expiresAt());
-    // One request per item (writeAll keeps the last): a record is removed twice when a replayed record's claim
-    // and this batch's own plan both emitted it alone, and a removal, given after the puts, wins (it was emitted).
-    const requests = new Map<string, WriteRequest>();
-    for (const r of change.put) {
-      const Key = this.openKey(partition, r);
-      requests.set(JSON.stringify(Key), {
+    // writeAll keeps one request per item, the last: a record is removed twice when a replayed record's claim and
+    // this batch's own plan both emitted it alone, and a removal, given after the puts, wins (it was emitted).
+    await this.writeAll([
+      ...change.put.map((r) => ({
         PutRequest: {
           Item: {
-            ...Key,
+            ...this.openKey(partition, r),
             id: { S: r.id },
             side: { S: r.side },
             k: { S: r.key },
@@ -258,13 +256,9 @@ export class JoinState {
             [EXPIRES]: { N: expires },
           },
         },
-      });
-    }
-    for (const r of change.remove) {
-      const Key = this.openKey(partition, r);
-      requests.set(JSON.stringify(Key), { DeleteRequest: { Key } });
-    }
-    await this.writeAll([...requests.values()]);
+      })),
+      ...change.remove.map((r) => ({ DeleteRequest: { Key: this.openKey(partition, r) } })),
+    ]);
     const committed = side === 'left' ? 'cl' : 'cr';
     const key = this.key(this.pkOf(partition, 'time'), '-');
     try {

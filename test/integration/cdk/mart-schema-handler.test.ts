@@ -37,6 +37,16 @@ const request = (
     ...(type === 'Create' ? {} : { PhysicalResourceId: 'postgres/127.0.0.1', OldResourceProperties: {} }),
   }) as CloudFormationCustomResourceEvent;
 
+/** The resource's properties on the local server: the administrator's secret and the flows' user's one. */
+const propertiesFor = async (flowSecret: object, tables: string): Promise<MartSchemaProperties> => ({
+  host: server.hostname,
+  port: server.port,
+  database: 'postgres',
+  adminSecretArn: await secret({ username: decodeURIComponent(server.username), password: 'unused' }),
+  flowSecretArn: await secret(flowSecret),
+  tables,
+});
+
 /** The local server is trust-authenticated: TLS off, the administrator's password unused but read. */
 const handler = createMartSchemaHandler({ secrets, tls: false });
 
@@ -50,14 +60,10 @@ describe("the mart-schema custom resource's handler, with moto's Secrets Manager
     const user = identifier('flows');
     const table = identifier('facts');
     const added = identifier('more');
-    const properties: MartSchemaProperties = {
-      host: server.hostname,
-      port: server.port,
-      database: 'postgres',
-      adminSecretArn: await secret({ username: decodeURIComponent(server.username), password: 'unused' }),
-      flowSecretArn: await secret({ username: user, password: "s3cr'et" }),
-      tables: JSON.stringify([{ table, ddl: `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY)` }]),
-    };
+    const properties = await propertiesFor(
+      { username: user, password: "s3cr'et" },
+      JSON.stringify([{ table, ddl: `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY)` }]),
+    );
     // Act
     const created = await handler(request('Create', properties));
     const updated = await handler(
@@ -95,14 +101,7 @@ describe("the mart-schema custom resource's handler, with moto's Secrets Manager
   it('leaves the database as it is on Delete, and fails a request whose secret has no password', async () => {
     // Prepare
     const user = identifier('flows');
-    const properties: MartSchemaProperties = {
-      host: server.hostname,
-      port: server.port,
-      database: 'postgres',
-      adminSecretArn: await secret({ username: decodeURIComponent(server.username), password: 'unused' }),
-      flowSecretArn: await secret({ username: user }),
-      tables: '[]',
-    };
+    const properties = await propertiesFor({ username: user }, '[]');
     // Act
     const deleted = await handler(request('Delete', properties));
     const failed = await handler(request('Create', properties)).catch((error: Error) => error);
